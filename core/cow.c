@@ -1,0 +1,151 @@
+/* Copy-on-write overlays: private copies of the pages one handle wrote, kept in a tree by page. */
+#include "cow.h"
+
+#include <pthread.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_internal.h"
+#include "win32_constants.h"
+
+struct cow_page {
+	uint64_t index;
+	unsigned char data[WIN32_PAGE_SIZE];
+};
+
+struct cow_overlay {
+	struct section *sec;        /* borrowed from the handle */
+	pthread_mutex_t lock;       /* lock order 2: pages and n_pages */
+	void *pages;                /* tsearch tree of struct cow_page *, by index */
+	size_t n_pages;
+};
+
+static int compare_page(const void *a, const void *b)
+{
+	uint64_t x = ((const struct cow_page *)a)->index, y = ((const struct cow_page *)b)->index;
+
+	return x < y ? -1 : x > y;
+}
+
+struct cow_overlay *cow_new(struct section *sec)
+{
+	struct cow_overlay *cow = calloc(1, sizeof(*cow));
+
+	if (cow) {
+		cow->sec = sec;
+		pthread_mutex_init(&cow->lock, NULL);
+	}
+	return cow;
+}
+
+void cow_free(struct cow_overlay *cow)
+{
+	tdestroy(cow->pages, free);
+	store_refund(cow->sec->store, (uint64_t)cow->n_pages * WIN32_PAGE_SIZE);
+	pthread_mutex_destroy(&cow->lock);
+	free(cow);
+}
+
+size_t cow_pages(const struct cow_overlay *cow)
+{
+	return cow->n_pages;
+}
+
+static struct cow_page *find_page(struct cow_overlay *cow, uint64_t index)
+{
+	struct cow_page key = { .index = index };
+	void *found = tfind(&key, &cow->pages, compare_page);
+
+	return found ? *(struct cow_page **)found : NULL;
+}
+
+uint32_t cow_read(struct cow_overlay *cow, void *buf, size_t len, uint64_t off, size_t *done)
+{
+	uint64_t size = section_size(cow->sec);
+	size_t got = 0;
+	uint32_t err = ERROR_SUCCESS;
+
+	*done = 0;
+	if (off >= size)
+		return ERROR_SUCCESS;
+	if (len > size - off)
+		len = (size_t)(size - off);
+	pthread_mutex_lock(&cow->lock);
+	while (got < len && !err) {
+		uint64_t at = off + got;
+		size_t in_page = (size_t)(at % WIN32_PAGE_SIZE);
+		size_t n = WIN32_PAGE_SIZE - in_page < len - got ? WIN32_PAGE_SIZE - in_page : len - got;
+		struct cow_page *page = find_page(cow, at / WIN32_PAGE_SIZE);
+		size_t read;
+
+		if (page) {
+			memcpy((char *)buf + got, page->data + in_page, n);
+			read = n;
+		} else {
+			err = section_read(cow->sec, (char *)buf + got, n, at, &read);
+			if (!err && read < n)
+				break;
+		}
+		got += read;
+	}
+	pthread_mutex_unlock(&cow->lock);
+	*done = got;
+	return err;
+}
+
+/* Copies page `index` out of the section into the overlay, charged against the cap. */
+static uint32_t copy_page(struct cow_overlay *cow, uint64_t index, struct cow_page **out)
+{
+	struct cow_page *page = calloc(1, sizeof(*page));
+	size_t read;
+	uint32_t err;
+
+	if (!page)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	err = store_charge(cow->sec->store, WIN32_PAGE_SIZE);
+	if (err) {
+		free(page);
+		return err;
+	}
+	page->index = index;
+	err = section_read(cow->sec, page->data, WIN32_PAGE_SIZE, index * WIN32_PAGE_SIZE, &read);
+	if (err || !tsearch(page, &cow->pages, compare_page)) {
+		store_refund(cow->sec->store, WIN32_PAGE_SIZE);
+		free(page);
+		return err ? err : ERROR_NOT_ENOUGH_MEMORY;
+	}
+	cow->n_pages++;
+	*out = page;
+	return ERROR_SUCCESS;
+}
+
+uint32_t cow_write(struct cow_overlay *cow, const void *buf, size_t len, uint64_t off,
+		   size_t *done)
+{
+	uint64_t size = section_size(cow->sec);
+	uint32_t err = ERROR_SUCCESS;
+	size_t put = 0;
+
+	*done = 0;
+	if (off > size || len > size - off)
+		return ERROR_FILE_TOO_LARGE;
+	pthread_mutex_lock(&cow->lock);
+	/* Copy every page first, so that a full cap leaves the overlay's contents unchanged. */
+	for (uint64_t p = off / WIN32_PAGE_SIZE; len && p <= (off + len - 1) / WIN32_PAGE_SIZE; p++) {
+		struct cow_page *page;
+		if (!find_page(cow, p) && (err = copy_page(cow, p, &page)))
+			break;
+	}
+	while (!err && put < len) {
+		uint64_t at = off + put;
+		size_t in_page = (size_t)(at % WIN32_PAGE_SIZE);
+		size_t n = WIN32_PAGE_SIZE - in_page < len - put ? WIN32_PAGE_SIZE - in_page : len - put;
+
+		memcpy(find_page(cow, at / WIN32_PAGE_SIZE)->data + in_page, (const char *)buf + put, n);
+		put += n;
+	}
+	pthread_mutex_unlock(&cow->lock);
+	*done = put;
+	return err;
+}

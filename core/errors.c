@@ -1,0 +1,94 @@
+/* The Win32 <-> errno table: each row maps a Win32 code to the errno the filesystem answers with.
+ * Reading the table backwards, the first row naming an errno is the Win32 code that errno means. */
+#include "errors.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "win32_constants.h"
+
+
+struct winerr_row {
+	uint32_t winerr;
+	int err;
+	const char *name;
+};
+
+#define ROW(code, e) { code, e, #code }
+
+/* Order matters only between rows sharing an errno: the first is what that errno maps back to. */
+static const struct winerr_row winerr_table[] = {
+	ROW(ERROR_SUCCESS, 0),
+	ROW(ERROR_FILE_NOT_FOUND, ENOENT),
+	ROW(ERROR_PATH_NOT_FOUND, ENOENT),     /* a missing directory component */
+	ROW(ERROR_ACCESS_DENIED, EACCES),
+	ROW(ERROR_NOT_ENOUGH_MEMORY, ENOSPC),  /* the store's cap, or more than can be backed */
+	ROW(ERROR_ALREADY_EXISTS, EEXIST),
+	ROW(ERROR_INVALID_HANDLE, EEXIST),     /* B13: another kind of object owns the name */
+	ROW(ERROR_FILE_EXISTS, EEXIST),
+	ROW(ERROR_USER_MAPPED_FILE, EBUSY),    /* E36: shrinking what another holder maps */
+	ROW(ERROR_SHARING_VIOLATION, EBUSY),
+	ROW(ERROR_INVALID_PARAMETER, EINVAL),
+	ROW(ERROR_INVALID_NAME, EINVAL),
+	ROW(ERROR_BAD_PATHNAME, EINVAL),
+	ROW(ERROR_FILE_INVALID, EINVAL),
+	ROW(ERROR_MAPPED_ALIGNMENT, EINVAL),
+	ROW(ERROR_INVALID_ADDRESS, EFAULT),
+	ROW(ERROR_FILENAME_EXCED_RANGE, ENAMETOOLONG),
+	ROW(ERROR_BAD_EXE_FORMAT, ENOEXEC),
+	ROW(ERROR_FILE_TOO_LARGE, EFBIG),
+	ROW(ERROR_TOO_MANY_OPEN_FILES, EMFILE),
+	ROW(ERROR_NOT_SUPPORTED, EOPNOTSUPP),
+	ROW(ERROR_WRITE_PROTECT, EROFS),
+	ROW(ERROR_DISK_FULL, ENOSPC),
+	ROW(ERROR_NEGATIVE_SEEK, EINVAL),
+	ROW(ERROR_INSUFFICIENT_BUFFER, ERANGE),
+	ROW(ERROR_HANDLE_EOF, EIO),
+	ROW(ERROR_CALL_NOT_IMPLEMENTED, ENOSYS),
+	ROW(ERROR_GEN_FAILURE, EIO),
+};
+
+/* errno values that no row names but that mean one Win32 code all the same. */
+static const struct winerr_row errno_aliases[] = {
+	ROW(ERROR_ACCESS_DENIED, EPERM),
+	ROW(ERROR_NOT_ENOUGH_MEMORY, ENOMEM),
+	ROW(ERROR_TOO_MANY_OPEN_FILES, ENFILE),
+	ROW(ERROR_PATH_NOT_FOUND, ENOTDIR),
+	ROW(ERROR_INVALID_HANDLE, EISDIR),     /* B13 seen through the mount: the name is a directory */
+	ROW(ERROR_INVALID_HANDLE, EBADF),
+	ROW(ERROR_NOT_SUPPORTED, ENODEV),
+	ROW(ERROR_NOT_SUPPORTED, ENOTTY),
+	ROW(ERROR_INVALID_NAME, ELOOP),
+	ROW(ERROR_PATH_NOT_FOUND, ENOTCONN),   /* the mount went away */
+};
+
+#define N_ROWS(t) (sizeof(t) / sizeof((t)[0]))
+
+int winerr_to_errno(uint32_t winerr)
+{
+	for (size_t i = 0; i < N_ROWS(winerr_table); i++)
+		if (winerr_table[i].winerr == winerr)
+			return winerr_table[i].err;
+	return EIO;
+}
+
+uint32_t winerr_from_errno(int err)
+{
+	if (err < 0)
+		err = -err;
+	for (size_t i = 0; i < N_ROWS(winerr_table); i++)
+		if (winerr_table[i].err == err)
+			return winerr_table[i].winerr;
+	for (size_t i = 0; i < N_ROWS(errno_aliases); i++)
+		if (errno_aliases[i].err == err)
+			return errno_aliases[i].winerr;
+	return ERROR_GEN_FAILURE;
+}
+
+const char *winerr_name(uint32_t winerr)
+{
+	for (size_t i = 0; i < N_ROWS(winerr_table); i++)
+		if (winerr_table[i].winerr == winerr)
+			return winerr_table[i].name;
+	return "ERROR_UNKNOWN";
+}

@@ -1,0 +1,135 @@
+/* Handles and views: holder counts, the FS-side open rule for read-only sections, private
+ * overlays for copy-on-write sections, and the turn of a handle into a view. */
+#include "handle.h"
+
+#include <stdlib.h>
+
+#include "core_internal.h"
+#include "cow.h"
+#include "protect.h"
+#include "win32_constants.h"
+
+struct handle {
+	struct section *sec;        /* referenced */
+	uint32_t access;            /* fixed */
+	enum handle_role role;      /* store->lock */
+	struct cow_overlay *cow;    /* fixed; NULL unless private */
+};
+
+uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out);
+
+/* A published section that may never be written refuses write access outright; a copy-on-write
+ * one gives write access into a private overlay. */
+static bool refuses_write(const struct section *sec)
+{
+	return !sec->staged && !protect_allows_shared_write(sec->protect) &&
+	       !protect_is_copy_on_write(sec->protect);
+}
+
+uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out)
+{
+	struct handle *h;
+
+	if (sec->destroyed)
+		return ERROR_FILE_NOT_FOUND;
+	if ((access & FILE_MAP_WRITE) && refuses_write(sec))
+		return ERROR_ACCESS_DENIED;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	if ((access & FILE_MAP_WRITE) && !sec->staged && protect_is_copy_on_write(sec->protect)) {
+		h->cow = cow_new(sec);
+		if (!h->cow) {
+			free(h);
+			return ERROR_NOT_ENOUGH_MEMORY;
+		}
+	}
+	h->sec = sec;
+	h->access = access;
+	h->role = HANDLE_ROLE_HANDLE;
+	sec->handles++;
+	section_get(sec);
+	*out = h;
+	return ERROR_SUCCESS;
+}
+
+uint32_t handle_open(struct section *sec, uint32_t access, struct handle **out)
+{
+	uint32_t err;
+
+	pthread_mutex_lock(&sec->store->lock);
+	err = handle_open_locked(sec, access, out);
+	pthread_mutex_unlock(&sec->store->lock);
+	return err;
+}
+
+void handle_close(struct handle *h)
+{
+	struct section *sec = h->sec;
+	struct ns *ns = NULL;
+	char *leaf = NULL;
+	bool unnamed;
+
+	pthread_mutex_lock(&sec->store->lock);
+	if (h->role == HANDLE_ROLE_HANDLE)
+		sec->handles--;
+	else
+		sec->views--;
+	unnamed = section_settle_locked(sec, &ns, &leaf);
+	section_unlock_settled(sec, unnamed, ns, leaf);
+	if (h->cow)
+		cow_free(h->cow);
+	section_put(sec);
+	free(h);
+}
+
+uint32_t handle_become_view(struct handle *h)
+{
+	struct section *sec = h->sec;
+	struct ns *ns = NULL;
+	char *leaf = NULL;
+	bool unnamed;
+
+	pthread_mutex_lock(&sec->store->lock);
+	if (h->role == HANDLE_ROLE_VIEW) {
+		pthread_mutex_unlock(&sec->store->lock);
+		return ERROR_INVALID_PARAMETER;
+	}
+	h->role = HANDLE_ROLE_VIEW;
+	sec->handles--;
+	sec->views++;
+	unnamed = section_settle_locked(sec, &ns, &leaf);
+	section_unlock_settled(sec, unnamed, ns, leaf);
+	return ERROR_SUCCESS;
+}
+
+struct section *handle_section(const struct handle *h) { return h->sec; }
+uint32_t handle_access(const struct handle *h) { return h->access; }
+bool handle_is_private(const struct handle *h) { return h->cow != NULL; }
+
+enum handle_role handle_role(const struct handle *h)
+{
+	enum handle_role role;
+
+	pthread_mutex_lock(&h->sec->store->lock);
+	role = h->role;
+	pthread_mutex_unlock(&h->sec->store->lock);
+	return role;
+}
+
+uint32_t handle_read(struct handle *h, void *buf, size_t len, uint64_t off, size_t *done)
+{
+	if (h->cow)
+		return cow_read(h->cow, buf, len, off, done);
+	return section_read(h->sec, buf, len, off, done);
+}
+
+uint32_t handle_write(struct handle *h, const void *buf, size_t len, uint64_t off, size_t *done)
+{
+	*done = 0;
+	if (!(h->access & FILE_MAP_WRITE))
+		return ERROR_ACCESS_DENIED;
+	if (h->cow)
+		return cow_write(h->cow, buf, len, off, done);
+	return section_write(h->sec, buf, len, off, done);
+}

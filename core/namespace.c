@@ -1,0 +1,283 @@
+/* Namespaces: name -> section, with create-or-open (A11, B12), the link names (B13), unlink and
+ * rename.  All under store->lock; a name holds one reference on its section. */
+#include "namespace.h"
+
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_internal.h"
+#include "handle.h"
+#include "name.h"
+#include "win32_constants.h"
+
+/* handle.c: handle_open with store->lock held. */
+uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out);
+
+static int compare_name(const void *a, const void *b)
+{
+	return strcmp(((const struct section *)a)->name, ((const struct section *)b)->name);
+}
+
+static struct section *find_locked(struct ns *ns, const char *leaf)
+{
+	struct section key = { .name = (char *)leaf };
+	void *found = tfind(&key, &ns->names, compare_name);
+
+	return found ? *(struct section **)found : NULL;
+}
+
+/* Gives sec the name leaf (owned by sec from now) in ns; the name takes the caller's reference. */
+static bool insert_locked(struct ns *ns, struct section *sec, char *leaf)
+{
+	sec->name = leaf;
+	sec->ns = ns;
+	if (!tsearch(sec, &ns->names, compare_name)) {
+		sec->name = NULL;
+		sec->ns = NULL;
+		return false;
+	}
+	ns->count++;
+	return true;
+}
+
+char *ns_unname_locked(struct section *sec)
+{
+	struct ns *ns = sec->ns;
+	char *leaf = sec->name;
+
+	tdelete(sec, &ns->names, compare_name);
+	ns->count--;
+	sec->name = NULL;
+	sec->ns = NULL;
+	return leaf;
+}
+
+/* B13 for an existing name: the links are not sections. */
+static uint32_t find_section_locked(struct ns *ns, const char *leaf, struct section **out)
+{
+	if (name_is_reserved(leaf))
+		return ERROR_INVALID_HANDLE;
+	*out = find_locked(ns, leaf);
+	return *out ? ERROR_SUCCESS : ERROR_FILE_NOT_FOUND;
+}
+
+uint32_t ns_create(struct ns *ns, const char *leaf, const struct section_spec *spec,
+		   const struct section_owner *owner, enum ns_create_mode mode, uint32_t access,
+		   struct handle **out, bool *existed)
+{
+	struct store *st = ns->store;
+	struct section *sec, *made = NULL;
+	uint32_t err = name_check_leaf(leaf);
+	char *copy;
+
+	if (err)
+		return err;
+	for (;;) {
+		pthread_mutex_lock(&st->lock);
+		sec = find_locked(ns, leaf);
+		if (sec || made)
+			break;
+		/* Make the section outside the lock (a memfd costs system calls), then look again:
+		 * whoever inserts first under the lock is the one creator. */
+		pthread_mutex_unlock(&st->lock);
+		err = section_new(st, spec, owner, &made);
+		if (err)
+			return err;
+	}
+
+	if (sec) {
+		*existed = true;
+		err = mode == NS_CREATE_NEW ? ERROR_ALREADY_EXISTS : handle_open_locked(sec, access, out);
+		pthread_mutex_unlock(&st->lock);
+		if (made)
+			section_put(made);   /* lost the race: never named, never held */
+		return err;
+	}
+
+	*existed = false;
+	copy = strdup(leaf);
+	if (!copy || !insert_locked(ns, made, copy)) {
+		free(copy);
+		pthread_mutex_unlock(&st->lock);
+		section_put(made);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	made->staged = ns->session == NS_STAGING_SESSION;
+	err = handle_open_locked(made, access, out);
+	if (err) {
+		/* the name goes again: nobody saw the section without its handle */
+		char *gone = ns_unname_locked(made);
+		section_settle_locked(made, NULL, NULL);
+		pthread_mutex_unlock(&st->lock);
+		free(gone);
+		section_put(made);
+		return err;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return ERROR_SUCCESS;
+}
+
+uint32_t ns_open(struct ns *ns, const char *leaf, uint32_t access, struct handle **out)
+{
+	struct section *sec;
+	uint32_t err;
+
+	pthread_mutex_lock(&ns->store->lock);
+	err = find_section_locked(ns, leaf, &sec);
+	if (!err)
+		err = handle_open_locked(sec, access, out);
+	pthread_mutex_unlock(&ns->store->lock);
+	return err;
+}
+
+uint32_t ns_lookup(struct ns *ns, const char *leaf, struct section **out)
+{
+	uint32_t err;
+
+	pthread_mutex_lock(&ns->store->lock);
+	err = find_section_locked(ns, leaf, out);
+	if (!err)
+		section_get(*out);
+	pthread_mutex_unlock(&ns->store->lock);
+	return err;
+}
+
+uint32_t ns_unlink(struct ns *ns, const char *leaf)
+{
+	struct store *st = ns->store;
+	struct section *sec;
+	uint32_t err;
+	char *gone;
+
+	pthread_mutex_lock(&st->lock);
+	err = find_section_locked(ns, leaf, &sec);
+	if (err) {
+		pthread_mutex_unlock(&st->lock);
+		return err;
+	}
+	gone = ns_unname_locked(sec);
+	section_settle_locked(sec, NULL, NULL);   /* no name now: only C21 can apply */
+	pthread_mutex_unlock(&st->lock);
+	free(gone);
+	section_touch_ctime(sec);
+	section_put(sec);
+	return ERROR_SUCCESS;
+}
+
+uint32_t ns_rename(struct ns *from, const char *from_leaf, struct ns *to, const char *to_leaf)
+{
+	struct store *st = from->store;
+	struct section *sec, *target;
+	uint32_t err = name_check_leaf(to_leaf);
+	char *copy, *old;
+
+	if (err)
+		return err;
+	if (to->session == NS_STAGING_SESSION && from->session != NS_STAGING_SESSION)
+		return ERROR_ACCESS_DENIED;
+	copy = strdup(to_leaf);
+	if (!copy)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	pthread_mutex_lock(&st->lock);
+	err = find_section_locked(from, from_leaf, &sec);
+	if (err)
+		goto fail;
+	target = find_locked(to, to_leaf);
+	if (target == sec) {
+		err = ERROR_SUCCESS;      /* renaming a name onto itself changes nothing */
+		goto fail;
+	}
+	if (target) {
+		err = ERROR_ALREADY_EXISTS;
+		goto fail;
+	}
+	old = ns_unname_locked(sec);
+	if (!insert_locked(to, sec, copy)) {
+		insert_locked(from, sec, old);   /* put it back where it was: cannot fail twice */
+		err = ERROR_NOT_ENOUGH_MEMORY;
+		copy = NULL;
+		goto fail;
+	}
+	free(old);
+	if (from->session == NS_STAGING_SESSION && to->session != NS_STAGING_SESSION)
+		sec->staged = false;      /* published: what it is is fixed from now on */
+	pthread_mutex_unlock(&st->lock);
+	section_touch_ctime(sec);
+	return ERROR_SUCCESS;
+fail:
+	pthread_mutex_unlock(&st->lock);
+	free(copy);
+	return err;
+}
+
+struct listing_walk {
+	struct ns_listing *listing;
+	size_t capacity;
+	bool failed;
+};
+
+static void collect_name(const void *node, VISIT which, void *ctx)
+{
+	struct listing_walk *w = ctx;
+	struct section *sec = *(struct section *const *)node;
+	struct ns_listing *l = w->listing;
+
+	if (w->failed || !(which == postorder || which == leaf))
+		return;
+	if (l->count == w->capacity) {
+		w->failed = true;
+		return;
+	}
+	l->entries[l->count].name = strdup(sec->name);
+	if (!l->entries[l->count].name) {
+		w->failed = true;
+		return;
+	}
+	section_get(sec);
+	l->entries[l->count++].section = sec;
+}
+
+uint32_t ns_list(struct ns *ns, struct ns_listing *out)
+{
+	struct listing_walk w = { .listing = out };
+
+	out->count = 0;
+	pthread_mutex_lock(&ns->store->lock);
+	w.capacity = ns->count;
+	out->entries = calloc(w.capacity ? w.capacity : 1, sizeof(*out->entries));
+	if (out->entries)
+		twalk_r(ns->names, collect_name, &w);
+	pthread_mutex_unlock(&ns->store->lock);
+	if (!out->entries || w.failed) {
+		ns_listing_free(out);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	return ERROR_SUCCESS;
+}
+
+void ns_listing_free(struct ns_listing *listing)
+{
+	for (size_t i = 0; i < listing->count; i++) {
+		free(listing->entries[i].name);
+		section_put(listing->entries[i].section);
+	}
+	free(listing->entries);
+	listing->entries = NULL;
+	listing->count = 0;
+}
+
+uint32_t ns_session(const struct ns *ns) { return ns->session; }
+bool ns_is_staging(const struct ns *ns) { return ns->session == NS_STAGING_SESSION; }
+void *ns_host(const struct ns *ns) { return ns->host; }
+void ns_set_host(struct ns *ns, void *host) { ns->host = host; }
+
+size_t ns_count(struct ns *ns)
+{
+	size_t n;
+
+	pthread_mutex_lock(&ns->store->lock);
+	n = ns->count;
+	pthread_mutex_unlock(&ns->store->lock);
+	return n;
+}

@@ -1,0 +1,664 @@
+/* Section objects: backing, sizes (A1-A7), lifetime (C20-C21), resizing (E36) and data I/O. */
+#include "section.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core_internal.h"
+#include "errors.h"
+#include "handle.h"
+#include "name.h"
+#include "namespace.h"
+#include "protect.h"
+#include "win32_constants.h"
+
+/* Sizes past this cannot be an off_t, so no file or memfd can hold them (A7). */
+#define SECTION_SIZE_MAX ((uint64_t)INT64_MAX - WIN32_PAGE_SIZE)
+
+static uint64_t round_to_page(uint64_t size)
+{
+	return (size + WIN32_PAGE_SIZE - 1) & ~(uint64_t)(WIN32_PAGE_SIZE - 1);
+}
+
+int64_t section_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- specs: rules A1-A10 ---- */
+
+uint32_t section_spec_win32(uint32_t flprotect, uint64_t size, int file_fd, unsigned file_access,
+			    enum section_lifetime lifetime, struct section_spec *spec)
+{
+	bool file_backed = file_fd >= 0;
+	uint32_t page, attributes, err;
+	bool grow = false;
+	struct stat st;
+
+	if (!file_backed && size == 0)
+		return ERROR_INVALID_PARAMETER;                 /* A1: before anything else */
+	err = protect_parse(flprotect, file_backed, &page, &attributes);   /* A8, A9 */
+	if (err)
+		return err;
+	if (size > SECTION_SIZE_MAX)
+		return ERROR_NOT_ENOUGH_MEMORY;                 /* A7 */
+
+	if (file_backed) {
+		err = protect_check_file_access(page, file_access);        /* A10 */
+		if (err)
+			return err;
+		if (fstat(file_fd, &st) < 0)
+			return winerr_from_errno(errno);
+		if (!S_ISREG(st.st_mode))
+			return ERROR_FILE_INVALID;
+		if (size == 0) {
+			if (st.st_size == 0)
+				return ERROR_FILE_INVALID;              /* A3 */
+			size = (uint64_t)st.st_size;            /* A4: exactly, no rounding */
+		} else if (size > (uint64_t)st.st_size) {
+			/* A5 grows the file; A6: a protection that cannot write, or a file that
+			 * was not opened for writing, cannot grow it. */
+			if (!(protect_allows_shared_write(page) || protect_is_copy_on_write(page)) ||
+			    !(file_access & FILE_ACCESS_WRITE))
+				return ERROR_NOT_ENOUGH_MEMORY;
+			grow = true;
+		}
+	} else {
+		size = round_to_page(size);                     /* A2 */
+	}
+
+	*spec = (struct section_spec){
+		.protect = page,
+		.attributes = attributes,
+		.size = size,
+		.file_fd = file_fd,
+		.grow_file = grow,
+		.lifetime = lifetime,
+	};
+	return ERROR_SUCCESS;
+}
+
+struct section_spec section_spec_default(enum section_lifetime lifetime)
+{
+	return (struct section_spec){
+		.protect = PAGE_READWRITE,
+		.attributes = SEC_COMMIT,
+		.size = 0,
+		.file_fd = -1,
+		.lifetime = lifetime,
+	};
+}
+
+/* ---- the committed-page bitmap of SEC_RESERVE sections (D33), under size_lock ---- */
+
+static uint32_t bitmap_fit(struct section *sec, uint64_t size)
+{
+	uint64_t pages = round_to_page(size) / WIN32_PAGE_SIZE;
+	uint8_t *bits;
+
+	if (!(sec->attributes & SEC_RESERVE) || sec->file_backed || pages <= sec->committed_pages)
+		return ERROR_SUCCESS;
+	bits = realloc(sec->committed, (size_t)((pages + 7) / 8));
+	if (!bits)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	for (uint64_t p = sec->committed_pages; p < pages; p++)
+		bits[p / 8] &= (uint8_t)~(1u << (p % 8));
+	sec->committed = bits;
+	sec->committed_pages = pages;
+	return ERROR_SUCCESS;
+}
+
+/* ---- creation and references ---- */
+
+static uint32_t open_backing(const struct section_spec *spec, int *fd_out)
+{
+	int fd;
+
+	if (spec->file_fd < 0) {
+		fd = memfd_create("sectionfs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (fd < 0)
+			return winerr_from_errno(errno);
+		if (ftruncate(fd, (off_t)spec->size) < 0) {
+			close(fd);
+			return ERROR_NOT_ENOUGH_MEMORY;
+		}
+	} else {
+		fd = fcntl(spec->file_fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return winerr_from_errno(errno);
+		if (spec->grow_file && ftruncate(fd, (off_t)spec->size) < 0) {   /* A5 */
+			int e = errno;
+			close(fd);
+			return e == EFBIG || e == ENOSPC ? ERROR_NOT_ENOUGH_MEMORY : winerr_from_errno(e);
+		}
+	}
+	*fd_out = fd;
+	return ERROR_SUCCESS;
+}
+
+uint32_t section_new(struct store *st, const struct section_spec *spec,
+		     const struct section_owner *owner, struct section **out)
+{
+	uint64_t charge = spec->file_fd < 0 ? round_to_page(spec->size) : 0;
+	struct section *sec;
+	uint32_t err;
+	int fd;
+
+	if (spec->size > SECTION_SIZE_MAX)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	err = store_charge(st, charge);
+	if (err)
+		return err;
+	sec = calloc(1, sizeof(*sec));
+	if (!sec) {
+		store_refund(st, charge);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	err = open_backing(spec, &fd);
+	if (err) {
+		store_refund(st, charge);
+		free(sec);
+		return err;
+	}
+	if (spec->file_path && !(sec->backing_path = strdup(spec->file_path))) {
+		close(fd);
+		store_refund(st, charge);
+		free(sec);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+
+	sec->id = store_next_section_id(st);
+	sec->store = st;
+	atomic_init(&sec->refs, 1);
+	sec->lifetime = spec->lifetime;
+	sec->protect = spec->protect;
+	sec->attributes = spec->attributes;
+	sec->owner = *owner;
+	pthread_rwlock_init(&sec->size_lock, NULL);
+	atomic_init(&sec->size, spec->size);
+	sec->fd = fd;
+	sec->file_backed = spec->file_fd >= 0;
+	sec->charged = charge;
+	int64_t now = section_now_ns();
+	atomic_init(&sec->mtime_ns, now);
+	atomic_init(&sec->ctime_ns, now);
+	atomic_init(&sec->atime_ns, now);
+	if (bitmap_fit(sec, spec->size)) {
+		close(fd);
+		store_refund(st, charge);
+		free(sec->backing_path);
+		free(sec);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	store_section_born(st);
+	*out = sec;
+	return ERROR_SUCCESS;
+}
+
+void section_get(struct section *sec)
+{
+	unsigned before = atomic_fetch_add(&sec->refs, 1);
+
+	assert(before > 0 && "section_get on a freed section");
+	(void)before;
+}
+
+void section_destroy_data(struct section *sec)
+{
+	pthread_rwlock_wrlock(&sec->size_lock);
+	if (sec->fd >= 0) {
+		close(sec->fd);
+		sec->fd = -1;
+	}
+	if (sec->charged) {
+		store_refund(sec->store, sec->charged);
+		sec->charged = 0;
+	}
+	free(sec->committed);
+	sec->committed = NULL;
+	sec->committed_pages = 0;
+	pthread_rwlock_unlock(&sec->size_lock);
+}
+
+void section_put(struct section *sec)
+{
+	unsigned before = atomic_fetch_sub(&sec->refs, 1);
+
+	assert(before > 0 && "section_put without a reference");
+	if (before != 1)
+		return;
+	assert(!sec->name && sec->handles == 0 && sec->views == 0);
+	section_destroy_data(sec);
+	pthread_rwlock_destroy(&sec->size_lock);
+	free(sec->backing_path);
+	store_section_gone(sec->store);
+	free(sec);
+}
+
+/* C20-C21, the one place: a temporary (or staged) section's name goes with its last handle; a
+ * nameless section's data goes with its last holder. */
+bool section_settle_locked(struct section *sec, struct ns **ns_out, char **leaf_out)
+{
+	bool unnamed = false;
+
+	if (ns_out && sec->name && sec->handles == 0 &&
+	    (sec->lifetime == SECTION_TEMPORARY || sec->staged)) {
+		*ns_out = sec->ns;
+		*leaf_out = ns_unname_locked(sec);
+		unnamed = true;
+	}
+	if (!sec->name && sec->handles == 0 && sec->views == 0 && !sec->destroyed) {
+		sec->destroyed = true;
+		section_destroy_data(sec);
+	}
+	return unnamed;
+}
+
+void section_unlock_settled(struct section *sec, bool unnamed, struct ns *ns, char *leaf)
+{
+	struct store *st = sec->store;
+
+	pthread_mutex_unlock(&st->lock);
+	if (!unnamed)
+		return;
+	if (st->unname_hook)
+		st->unname_hook(st->unname_ctx, ns, leaf, sec);
+	free(leaf);
+	section_put(sec);
+}
+
+/* ---- accessors ---- */
+
+uint64_t section_id(const struct section *sec) { return sec->id; }
+uint64_t section_size(const struct section *sec) { return atomic_load(&((struct section *)sec)->size); }
+struct store *section_store(const struct section *sec) { return sec->store; }
+
+#define LOCKED_GETTER(type, name, expr)                          \
+	type name(struct section *sec)                           \
+	{                                                        \
+		type value;                                      \
+		pthread_mutex_lock(&sec->store->lock);           \
+		value = (expr);                                  \
+		pthread_mutex_unlock(&sec->store->lock);         \
+		return value;                                    \
+	}
+
+LOCKED_GETTER(uint32_t, section_protect, sec->protect)
+LOCKED_GETTER(uint32_t, section_attributes, sec->attributes)
+LOCKED_GETTER(enum section_lifetime, section_lifetime, sec->lifetime)
+LOCKED_GETTER(bool, section_is_file_backed, sec->file_backed)
+LOCKED_GETTER(bool, section_is_staged, sec->staged)
+LOCKED_GETTER(bool, section_is_destroyed, sec->destroyed)
+LOCKED_GETTER(struct section_owner, section_owner, sec->owner)
+
+void section_holders(struct section *sec, unsigned *handles, unsigned *views)
+{
+	pthread_mutex_lock(&sec->store->lock);
+	*handles = sec->handles;
+	*views = sec->views;
+	pthread_mutex_unlock(&sec->store->lock);
+}
+
+int section_backing_path(struct section *sec, char *buf, size_t len)
+{
+	int n;
+
+	pthread_rwlock_rdlock(&sec->size_lock);
+	n = snprintf(buf, len, "%s", sec->backing_path ? sec->backing_path : "");
+	pthread_rwlock_unlock(&sec->size_lock);
+	return n;
+}
+
+bool section_name(struct section *sec, struct ns **ns, char *leaf)
+{
+	bool named;
+
+	pthread_mutex_lock(&sec->store->lock);
+	named = sec->name != NULL;
+	if (named) {
+		*ns = sec->ns;
+		snprintf(leaf, NAME_LEAF_MAX + 1, "%s", sec->name);
+	}
+	pthread_mutex_unlock(&sec->store->lock);
+	return named;
+}
+
+void section_set_owner(struct section *sec, const struct section_owner *owner)
+{
+	pthread_mutex_lock(&sec->store->lock);
+	sec->owner = *owner;
+	pthread_mutex_unlock(&sec->store->lock);
+	section_touch_ctime(sec);
+}
+
+void section_times(struct section *sec, int64_t *atime_ns, int64_t *mtime_ns, int64_t *ctime_ns)
+{
+	*atime_ns = atomic_load(&sec->atime_ns);
+	*mtime_ns = atomic_load(&sec->mtime_ns);
+	*ctime_ns = atomic_load(&sec->ctime_ns);
+}
+
+void section_set_times(struct section *sec, const int64_t *atime_ns, const int64_t *mtime_ns)
+{
+	if (atime_ns)
+		atomic_store(&sec->atime_ns, *atime_ns);
+	if (mtime_ns)
+		atomic_store(&sec->mtime_ns, *mtime_ns);
+	section_touch_ctime(sec);
+}
+
+void section_touch_ctime(struct section *sec)
+{
+	atomic_store(&sec->ctime_ns, section_now_ns());
+}
+
+static void touch_data(struct section *sec)
+{
+	int64_t now = section_now_ns();
+
+	atomic_store(&sec->mtime_ns, now);
+	atomic_store(&sec->ctime_ns, now);
+}
+
+void *section_host(struct section *sec) { return sec->host; }
+void section_set_host(struct section *sec, void *host) { sec->host = host; }
+
+int section_fd(struct section *sec)
+{
+	int fd;
+
+	pthread_rwlock_rdlock(&sec->size_lock);
+	fd = sec->fd;
+	pthread_rwlock_unlock(&sec->size_lock);
+	return fd;
+}
+
+/* ---- data ---- */
+
+uint32_t section_read(struct section *sec, void *buf, size_t len, uint64_t off, size_t *done)
+{
+	uint32_t err = ERROR_SUCCESS;
+	uint64_t size;
+	size_t got = 0;
+
+	pthread_rwlock_rdlock(&sec->size_lock);
+	size = atomic_load(&sec->size);
+	if (sec->fd < 0) {
+		err = ERROR_FILE_NOT_FOUND;
+	} else if (off < size) {
+		size_t want = (size_t)(len < size - off ? len : size - off);
+		while (got < want) {
+			ssize_t n = pread(sec->fd, (char *)buf + got, want - got, (off_t)(off + got));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				err = winerr_from_errno(errno);
+				break;
+			}
+			if (n == 0) {
+				/* a backing file cut from outside: the rest reads as zeros */
+				memset((char *)buf + got, 0, want - got);
+				got = want;
+				break;
+			}
+			got += (size_t)n;
+		}
+	}
+	pthread_rwlock_unlock(&sec->size_lock);
+	*done = got;
+	return err;
+}
+
+/* Changes the data's size under size_lock held for writing: charges or refunds the cap and
+ * resizes the memfd (a backing file only ever grows). */
+static uint32_t set_size_locked(struct section *sec, uint64_t size)
+{
+	uint64_t old = atomic_load(&sec->size);
+	uint32_t err;
+
+	if (sec->fd < 0)
+		return ERROR_FILE_NOT_FOUND;
+	if (size > SECTION_SIZE_MAX)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	if (sec->file_backed) {
+		struct stat st;
+		if (fstat(sec->fd, &st) < 0)
+			return winerr_from_errno(errno);
+		if (size > (uint64_t)st.st_size && ftruncate(sec->fd, (off_t)size) < 0)
+			return errno == EBADF || errno == EINVAL ? ERROR_ACCESS_DENIED
+							       : ERROR_NOT_ENOUGH_MEMORY;
+	} else {
+		uint64_t charge = round_to_page(size);
+		if (charge > sec->charged) {
+			err = store_charge(sec->store, charge - sec->charged);
+			if (err)
+				return err;
+		}
+		if (ftruncate(sec->fd, (off_t)size) < 0) {
+			if (charge > sec->charged)
+				store_refund(sec->store, charge - sec->charged);
+			return ERROR_NOT_ENOUGH_MEMORY;
+		}
+		if (charge < sec->charged)
+			store_refund(sec->store, sec->charged - charge);
+		sec->charged = charge;
+	}
+	err = bitmap_fit(sec, size);
+	if (err)
+		return err;
+	atomic_store(&sec->size, size);
+	if (size != old)
+		touch_data(sec);
+	return ERROR_SUCCESS;
+}
+
+uint32_t section_write(struct section *sec, const void *buf, size_t len, uint64_t off,
+		       size_t *done)
+{
+	uint64_t end = off + len;
+	size_t put = 0;
+	uint32_t err = ERROR_SUCCESS;
+
+	*done = 0;
+	if (end < off || end > SECTION_SIZE_MAX)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	for (;;) {
+		pthread_rwlock_rdlock(&sec->size_lock);
+		if (sec->fd >= 0 && end <= atomic_load(&sec->size))
+			break;          /* keep the read lock: the size cannot drop under the write */
+		pthread_rwlock_unlock(&sec->size_lock);
+
+		pthread_rwlock_wrlock(&sec->size_lock);
+		if (sec->fd < 0)
+			err = ERROR_FILE_NOT_FOUND;
+		else if (end > atomic_load(&sec->size))
+			err = set_size_locked(sec, end);
+		pthread_rwlock_unlock(&sec->size_lock);
+		if (err)
+			return err;
+	}
+	while (put < len) {
+		ssize_t n = pwrite(sec->fd, (const char *)buf + put, len - put, (off_t)(off + put));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno == ENOSPC || errno == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
+								 : winerr_from_errno(errno);
+			break;
+		}
+		put += (size_t)n;
+	}
+	pthread_rwlock_unlock(&sec->size_lock);
+	if (put)
+		touch_data(sec);
+	*done = put;
+	return err;
+}
+
+uint32_t section_resize(struct section *sec, uint64_t size, const struct handle *by)
+{
+	unsigned others;
+	uint32_t err;
+
+	/* Both locks for the whole change, so no holder can appear between the E36 check and the
+	 * cut (handle_open counts holders under store->lock). */
+	pthread_mutex_lock(&sec->store->lock);
+	others = sec->handles + sec->views - (by ? 1u : 0u);
+	if (!sec->staged && !protect_allows_shared_write(sec->protect)) {
+		pthread_mutex_unlock(&sec->store->lock);
+		return ERROR_ACCESS_DENIED;
+	}
+	pthread_rwlock_wrlock(&sec->size_lock);
+	if (size < atomic_load(&sec->size) && others > 0)
+		err = ERROR_USER_MAPPED_FILE;                   /* E36 */
+	else
+		err = set_size_locked(sec, size);
+	pthread_rwlock_unlock(&sec->size_lock);
+	pthread_mutex_unlock(&sec->store->lock);
+	return err;
+}
+
+/* ---- staged sections ---- */
+
+void section_mark_staged(struct section *sec, bool staged)
+{
+	pthread_mutex_lock(&sec->store->lock);
+	sec->staged = staged;
+	pthread_mutex_unlock(&sec->store->lock);
+}
+
+uint32_t section_set_protect(struct section *sec, uint32_t flprotect)
+{
+	uint32_t page, attributes, err;
+
+	pthread_mutex_lock(&sec->store->lock);
+	if (!sec->staged) {
+		err = ERROR_ACCESS_DENIED;
+		goto out;
+	}
+	err = protect_parse(flprotect, sec->file_backed, &page, &attributes);
+	if (err)
+		goto out;
+	pthread_rwlock_wrlock(&sec->size_lock);
+	uint32_t old_attributes = sec->attributes;
+	sec->attributes = attributes;
+	err = bitmap_fit(sec, atomic_load(&sec->size));
+	if (err)
+		sec->attributes = old_attributes;
+	else
+		sec->protect = page;
+	pthread_rwlock_unlock(&sec->size_lock);
+out:
+	pthread_mutex_unlock(&sec->store->lock);
+	if (!err)
+		section_touch_ctime(sec);
+	return err;
+}
+
+uint32_t section_set_lifetime(struct section *sec, enum section_lifetime lifetime)
+{
+	uint32_t err = ERROR_ACCESS_DENIED;
+
+	pthread_mutex_lock(&sec->store->lock);
+	if (sec->staged) {
+		sec->lifetime = lifetime;
+		err = ERROR_SUCCESS;
+	}
+	pthread_mutex_unlock(&sec->store->lock);
+	return err;
+}
+
+uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_access,
+			     const char *file_path)
+{
+	struct section_spec spec;
+	char *path = NULL;
+	uint32_t err;
+	int fd;
+
+	pthread_mutex_lock(&sec->store->lock);
+	if (!sec->staged || sec->file_backed) {
+		err = ERROR_ACCESS_DENIED;
+		goto out;
+	}
+	err = section_spec_win32(sec->protect | sec->attributes, atomic_load(&sec->size), file_fd,
+				 file_access, sec->lifetime, &spec);
+	if (err)
+		goto out;
+	if (file_path && !(path = strdup(file_path))) {
+		err = ERROR_NOT_ENOUGH_MEMORY;
+		goto out;
+	}
+	err = open_backing(&spec, &fd);
+	if (err) {
+		free(path);
+		goto out;
+	}
+	pthread_rwlock_wrlock(&sec->size_lock);
+	if (sec->fd >= 0)
+		close(sec->fd);
+	store_refund(sec->store, sec->charged);
+	sec->charged = 0;
+	free(sec->committed);
+	sec->committed = NULL;
+	sec->committed_pages = 0;
+	sec->fd = fd;
+	sec->file_backed = true;
+	sec->attributes = spec.attributes;
+	free(sec->backing_path);
+	sec->backing_path = path;
+	atomic_store(&sec->size, spec.size);
+	pthread_rwlock_unlock(&sec->size_lock);
+out:
+	pthread_mutex_unlock(&sec->store->lock);
+	if (!err)
+		touch_data(sec);
+	return err;
+}
+
+/* ---- SEC_RESERVE ---- */
+
+uint32_t section_commit(struct section *sec, uint64_t off, uint64_t len)
+{
+	uint32_t err = ERROR_SUCCESS;
+	uint64_t end = off + len;
+
+	pthread_rwlock_wrlock(&sec->size_lock);
+	if (sec->file_backed)
+		err = ERROR_ACCESS_DENIED;                      /* D34 */
+	else if (end < off || end > atomic_load(&sec->size))
+		err = ERROR_INVALID_PARAMETER;
+	else if (sec->committed && len)
+		for (uint64_t p = off / WIN32_PAGE_SIZE; p <= (end - 1) / WIN32_PAGE_SIZE; p++)
+			sec->committed[p / 8] |= (uint8_t)(1u << (p % 8));
+	pthread_rwlock_unlock(&sec->size_lock);
+	return err;
+}
+
+bool section_is_committed(struct section *sec, uint64_t off, uint64_t len)
+{
+	bool all = true;
+	uint64_t end = off + len;
+
+	pthread_rwlock_rdlock(&sec->size_lock);
+	if (sec->committed && len) {
+		uint64_t last = (end - 1) / WIN32_PAGE_SIZE;
+		if (end < off || last >= sec->committed_pages)
+			all = false;
+		for (uint64_t p = off / WIN32_PAGE_SIZE; all && p <= last; p++)
+			all = sec->committed[p / 8] & (1u << (p % 8));
+	}
+	pthread_rwlock_unlock(&sec->size_lock);
+	return all;
+}

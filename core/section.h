@@ -1,0 +1,133 @@
+/* Section objects: the memory behind a name, over a memfd (the "paging file") or a caller's file.
+ *
+ * Rules decided here: A1-A7 (sizes, growth of the backing file), A11's "new object" half, C20-C21
+ * (lifetime: the name goes with the last handle of a temporary section, the data with the last
+ * holder of a nameless one), E36 (no shrinking under another holder) and the byte cap.
+ * Handles and views are in handle.h; names in namespace.h. */
+#ifndef SECTIONFS_SECTION_H
+#define SECTIONFS_SECTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct store;
+struct ns;
+struct section;
+struct handle;
+
+enum section_lifetime {
+	SECTION_PERMANENT,   /* made through the filesystem: lives until unlinked and unheld */
+	SECTION_TEMPORARY,   /* made through the Win32 API: the name goes with the last handle (C20) */
+};
+
+/* What a new section is.  Build it with section_spec_win32() to apply the Win32 rules, or fill it
+ * directly for a plain filesystem create (any size, 0 included, kept exactly). */
+struct section_spec {
+	uint32_t protect;          /* one PAGE_* value */
+	uint32_t attributes;       /* SEC_* as the section reports them */
+	uint64_t size;             /* bytes */
+	int file_fd;               /* -1: paging file (memfd); else the backing file, borrowed */
+	const char *file_path;     /* the backing file's path for display, or NULL */
+	bool grow_file;            /* A5: extend the file to size at creation */
+	enum section_lifetime lifetime;
+};
+
+/* Unix ownership of a section, as the filesystem shows it. */
+struct section_owner {
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;               /* permission bits only */
+};
+
+/* A1-A10 for CreateFileMapping(file_fd or -1, flprotect, size): validates, rounds paging-file
+ * sizes up to pages (A2), takes a file's own size for size 0 (A4), decides growth (A5) and checks
+ * the file's access (A10, file_access is FILE_ACCESS_*).  The spec borrows file_fd.  Errors:
+ * ERROR_INVALID_PARAMETER (A1, A8, A9), ERROR_BAD_EXE_FORMAT (A9), ERROR_FILE_INVALID (A3),
+ * ERROR_NOT_ENOUGH_MEMORY (A6, A7), ERROR_ACCESS_DENIED (A10), or the error of fstat on the file. */
+uint32_t section_spec_win32(uint32_t flprotect, uint64_t size, int file_fd, unsigned file_access,
+			    enum section_lifetime lifetime, struct section_spec *spec);
+
+/* A plain filesystem section: PAGE_READWRITE, SEC_COMMIT, size 0, paging file. */
+struct section_spec section_spec_default(enum section_lifetime lifetime);
+
+/* Makes a nameless section (namespace.h gives it a name) with one reference for the caller.
+ * Paging-file sections get a zero-filled memfd charged against the store's cap; file-backed ones
+ * keep a duplicate of spec->file_fd and grow the file when spec->grow_file.  Errors:
+ * ERROR_NOT_ENOUGH_MEMORY (the cap), or the system's error as a Win32 code; nothing is charged
+ * or changed on error. */
+uint32_t section_new(struct store *st, const struct section_spec *spec,
+		     const struct section_owner *owner, struct section **out);
+
+/* References keep the structure, not the data: data lives while a name or a holder does. */
+void section_get(struct section *sec);
+void section_put(struct section *sec);
+
+uint64_t section_id(const struct section *sec);
+uint64_t section_size(const struct section *sec);
+uint32_t section_protect(struct section *sec);
+uint32_t section_attributes(struct section *sec);
+enum section_lifetime section_lifetime(struct section *sec);
+bool section_is_file_backed(struct section *sec);
+bool section_is_staged(struct section *sec);
+bool section_is_destroyed(struct section *sec);
+void section_holders(struct section *sec, unsigned *handles, unsigned *views);
+struct store *section_store(const struct section *sec);
+
+/* The backing file's path ("" for the paging file) into buf; returns the length it needs. */
+int section_backing_path(struct section *sec, char *buf, size_t len);
+
+/* The section's namespace and file name (copied into leaf, NAME_LEAF_MAX + 1 bytes); false when
+ * it has none. */
+bool section_name(struct section *sec, struct ns **ns, char *leaf);
+
+/* Ownership and times, for the filesystem. */
+struct section_owner section_owner(struct section *sec);
+void section_set_owner(struct section *sec, const struct section_owner *owner);
+void section_times(struct section *sec, int64_t *atime_ns, int64_t *mtime_ns, int64_t *ctime_ns);
+void section_set_times(struct section *sec, const int64_t *atime_ns, const int64_t *mtime_ns);
+void section_touch_ctime(struct section *sec);
+
+/* The embedding program's slot (the daemon keeps its inode here); protected by the caller. */
+void *section_host(struct section *sec);
+void section_set_host(struct section *sec, void *host);
+
+/* Reads up to len bytes at off; *done is 0 at or past the end.  Never fails for a live section;
+ * a destroyed one gives ERROR_FILE_NOT_FOUND. */
+uint32_t section_read(struct section *sec, void *buf, size_t len, uint64_t off, size_t *done);
+
+/* Writes len bytes at off, growing the section first when they reach past its end (charged
+ * against the cap: ERROR_NOT_ENOUGH_MEMORY, nothing written, when it is full).  Protection is
+ * the caller's business: it was checked when the handle was opened. */
+uint32_t section_write(struct section *sec, const void *buf, size_t len, uint64_t off,
+		       size_t *done);
+
+/* Sets the size.  Growing charges the cap (ERROR_NOT_ENOUGH_MEMORY); new bytes read as zeros.
+ * Refused with ERROR_ACCESS_DENIED for a published section whose pages may not change
+ * (READONLY, WRITECOPY and their EXECUTE forms).  Shrinking while any holder other than `by`
+ * (which may be NULL) holds the section fails with ERROR_USER_MAPPED_FILE (E36).  A file-backed
+ * section grows its file as needed and never cuts it. */
+uint32_t section_resize(struct section *sec, uint64_t size, const struct handle *by);
+
+/* The descriptor holding the data (memfd or file), for mapping it directly; -1 once destroyed.
+ * Borrowed: valid while the caller holds a handle or a view. */
+int section_fd(struct section *sec);
+
+/* Staged sections (made to be configured, then published under a name) may still change what
+ * they are.  Each fails with ERROR_ACCESS_DENIED on a section that is not staged. */
+uint32_t section_set_protect(struct section *sec, uint32_t flprotect);     /* A8, A9 */
+uint32_t section_set_lifetime(struct section *sec, enum section_lifetime lifetime);
+/* Moves a staged paging-file section onto a file (A3-A6, A10 with the section's protection; its
+ * size, 0 meaning the file's).  The old contents are dropped. */
+uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_access,
+			     const char *file_path);
+void section_mark_staged(struct section *sec, bool staged);
+
+/* SEC_RESERVE (D33): commits the pages of [off, off+len) for the whole section, or tells whether
+ * they all are.  Sections without SEC_RESERVE are always committed; committing in a file-backed
+ * section fails with ERROR_ACCESS_DENIED (D34); a range past the end with ERROR_INVALID_PARAMETER. */
+uint32_t section_commit(struct section *sec, uint64_t off, uint64_t len);
+bool section_is_committed(struct section *sec, uint64_t off, uint64_t len);
+
+#endif

@@ -1,0 +1,61 @@
+/* The store: every section of one daemon, its namespaces, and the byte cap over all of them.
+ *
+ * Lock order (take them in this order, never the reverse):
+ *   1. store->lock        names, namespaces, the session table, holder counts and lifetimes
+ *   2. cow_overlay->lock  one handle's copy-on-write pages (it reads the section under it)
+ *   3. section->size_lock a section's size, backing descriptor and charge; readers are I/O
+ * The byte counter is atomic and taken under none of them.  Hooks are called with no lock held. */
+#ifndef SECTIONFS_STORE_H
+#define SECTIONFS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct ns;
+struct section;
+
+/* Called when a section loses its name without anyone asking (rule C20, a temporary section's
+ * last handle closed), so the host can forget the name too.  Called with no lock held, while
+ * `sec` is still referenced; `ns` and `leaf` say which name went. */
+typedef void store_unname_hook(void *ctx, struct ns *ns, const char *leaf, struct section *sec);
+
+/* A store whose sections may hold at most cap_bytes in all (the paging-file sections' sizes,
+ * rounded up to pages, plus copy-on-write pages).  NULL with errno set on failure. */
+struct store *store_new(uint64_t cap_bytes);
+
+/* Frees the store and its namespaces.  Every section must be gone already (asserted). */
+void store_free(struct store *st);
+
+void store_set_unname_hook(struct store *st, store_unname_hook *hook, void *ctx);
+
+uint64_t store_cap(const struct store *st);
+uint64_t store_used(const struct store *st);
+
+/* How many sections exist now (for tests: every count back to zero). */
+uint64_t store_live_sections(const struct store *st);
+
+/* Reserves bytes against the cap: ERROR_SUCCESS, or ERROR_NOT_ENOUGH_MEMORY with nothing
+ * reserved when the cap would be passed. */
+uint32_t store_charge(struct store *st, uint64_t bytes);
+void store_refund(struct store *st, uint64_t bytes);
+
+/* The global namespace. */
+struct ns *store_global(struct store *st);
+
+/* Session `id`'s namespace; session 0's is the global one.  With create, a missing namespace is
+ * made (sessions get theirs on first use); without it, NULL when there is none.  Namespaces live
+ * as long as the store. */
+struct ns *store_session(struct store *st, uint32_t id, bool create);
+
+/* The staging namespace: sections under construction, published into a real namespace by
+ * ns_rename().  A staged section loses its staging name with its last handle, whatever its
+ * lifetime will be, so a creator that dies leaves nothing half made behind. */
+struct ns *store_staging(struct store *st);
+
+/* Writes up to max session ids (those with a namespace, 0 excluded), ascending; returns how many
+ * exist in all. */
+size_t store_sessions(struct store *st, uint32_t *ids, size_t max);
+
+#endif

@@ -1,0 +1,74 @@
+/* Rules D22-D28: which views a section and a handle allow, and how each is mapped. */
+#include "view.h"
+
+#include <sys/mman.h>
+
+#include "protect.h"
+#include "win32_constants.h"
+
+/* D22: the view's own protection, before execute.  WRITE wins; READ|COPY is read-only; COPY
+ * alone is copy-on-write. */
+static uint32_t view_base_protect(uint32_t desired)
+{
+	if (desired & FILE_MAP_WRITE)
+		return PAGE_READWRITE;
+	if (desired & FILE_MAP_READ)
+		return PAGE_READONLY;
+	if (desired & FILE_MAP_COPY)
+		return PAGE_WRITECOPY;
+	return PAGE_NOACCESS;
+}
+
+uint32_t view_needed_handle_access(uint32_t desired)
+{
+	uint32_t need = view_base_protect(desired) == PAGE_READWRITE ? SECTION_MAP_WRITE
+								      : SECTION_MAP_READ;
+	if (desired & FILE_MAP_EXECUTE)
+		need |= FILE_MAP_EXECUTE;
+	return need;
+}
+
+/* D23: can a section of protection `section` give a view of protection `view`? */
+static bool section_gives(uint32_t section, uint32_t view, bool execute)
+{
+	if (execute && !protect_allows_execute(section))
+		return false;
+	if (view == PAGE_READWRITE)
+		return protect_allows_shared_write(section);
+	return true;   /* read-only and copy-on-write views: every protection gives them */
+}
+
+static bool handle_has(uint32_t handle_access, uint32_t need)
+{
+	/* SECTION_MAP_EXECUTE (0x8) is the older spelling of execute access. */
+	if ((need & FILE_MAP_EXECUTE) && (handle_access & SECTION_MAP_EXECUTE))
+		handle_access |= FILE_MAP_EXECUTE;
+	return (handle_access & need) == need;
+}
+
+uint32_t view_plan(const struct view_request *rq, struct view_plan *out)
+{
+	uint32_t base = view_base_protect(rq->desired_access);
+	bool execute = rq->desired_access & FILE_MAP_EXECUTE;
+	uint64_t length;
+
+	if (base == PAGE_NOACCESS)
+		return ERROR_INVALID_PARAMETER;
+	if (!handle_has(rq->handle_access, view_needed_handle_access(rq->desired_access)))
+		return ERROR_ACCESS_DENIED;                             /* D24 */
+	if (!section_gives(rq->section_protect, base, execute))
+		return ERROR_ACCESS_DENIED;                             /* D23 */
+	if (rq->offset % WIN32_ALLOCATION_GRANULARITY || rq->base % WIN32_ALLOCATION_GRANULARITY)
+		return ERROR_MAPPED_ALIGNMENT;                          /* D27, D28 */
+	if (rq->offset >= rq->section_size)
+		return ERROR_INVALID_PARAMETER;                         /* D26 */
+	length = rq->size ? rq->size : rq->section_size - rq->offset;   /* D25 */
+	if (length > rq->section_size - rq->offset)
+		return ERROR_ACCESS_DENIED;                             /* D26 */
+
+	out->length = length;
+	out->shared = base != PAGE_WRITECOPY;
+	out->prot = PROT_READ | (base == PAGE_READONLY ? 0 : PROT_WRITE) | (execute ? PROT_EXEC : 0);
+	out->page_protect = execute ? base << 4 : base;   /* PAGE_READONLY -> PAGE_EXECUTE_READ... */
+	return ERROR_SUCCESS;
+}

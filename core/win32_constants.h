@@ -1,0 +1,86 @@
+/* The Windows constants that sections speak in, with their Windows values.
+ *
+ * Shared by the core, the daemon and winmap.h (which installs this header beside itself), so that
+ * every number is written down once.  Values follow ../shared/SEMANTICS.md and the Windows SDK. */
+#ifndef SECTIONFS_WIN32_CONSTANTS_H
+#define SECTIONFS_WIN32_CONSTANTS_H
+
+/* Page protections (flProtect, low byte). */
+#define PAGE_NOACCESS          0x01u
+#define PAGE_READONLY          0x02u
+#define PAGE_READWRITE         0x04u
+#define PAGE_WRITECOPY         0x08u
+#define PAGE_EXECUTE           0x10u
+#define PAGE_EXECUTE_READ      0x20u
+#define PAGE_EXECUTE_READWRITE 0x40u
+#define PAGE_EXECUTE_WRITECOPY 0x80u
+
+/* Section attributes (flProtect, high bits). */
+#define SEC_FILE               0x00800000u
+#define SEC_IMAGE              0x01000000u
+#define SEC_RESERVE            0x04000000u
+#define SEC_COMMIT             0x08000000u
+#define SEC_NOCACHE            0x10000000u
+#define SEC_WRITECOMBINE       0x40000000u
+#define SEC_LARGE_PAGES        0x80000000u
+
+/* View and handle access (dwDesiredAccess). */
+#define FILE_MAP_COPY          0x0001u
+#define FILE_MAP_WRITE         0x0002u
+#define FILE_MAP_READ          0x0004u
+#define FILE_MAP_EXECUTE       0x0020u
+#define FILE_MAP_ALL_ACCESS    0x000F001Fu
+#define SECTION_QUERY          0x0001u
+#define SECTION_MAP_WRITE      0x0002u
+#define SECTION_MAP_READ       0x0004u
+#define SECTION_MAP_EXECUTE    0x0008u
+#define SECTION_EXTEND_SIZE    0x0010u
+#define SECTION_ALL_ACCESS     0x000F001Fu
+
+/* Virtual memory (VirtualAlloc / VirtualFree / VirtualQuery). */
+#define MEM_COMMIT             0x00001000u
+#define MEM_RESERVE            0x00002000u
+#define MEM_DECOMMIT           0x00004000u
+#define MEM_RELEASE            0x00008000u
+#define MEM_FREE               0x00010000u
+#define MEM_PRIVATE            0x00020000u
+#define MEM_MAPPED             0x00040000u
+
+/* Win32 error codes (GetLastError). */
+#define ERROR_SUCCESS             0u
+#define ERROR_FILE_NOT_FOUND      2u
+#define ERROR_PATH_NOT_FOUND      3u
+#define ERROR_TOO_MANY_OPEN_FILES 4u
+#define ERROR_ACCESS_DENIED       5u
+#define ERROR_INVALID_HANDLE      6u
+#define ERROR_NOT_ENOUGH_MEMORY   8u
+#define ERROR_WRITE_PROTECT       19u
+#define ERROR_GEN_FAILURE         31u
+#define ERROR_SHARING_VIOLATION   32u
+#define ERROR_HANDLE_EOF          38u
+#define ERROR_NOT_SUPPORTED       50u
+#define ERROR_FILE_EXISTS         80u
+#define ERROR_INVALID_PARAMETER   87u
+#define ERROR_DISK_FULL           112u
+#define ERROR_CALL_NOT_IMPLEMENTED 120u
+#define ERROR_INSUFFICIENT_BUFFER 122u
+#define ERROR_INVALID_NAME        123u
+#define ERROR_NEGATIVE_SEEK       131u
+#define ERROR_BAD_PATHNAME        161u
+#define ERROR_ALREADY_EXISTS      183u
+#define ERROR_BAD_EXE_FORMAT      193u
+#define ERROR_FILENAME_EXCED_RANGE 206u
+#define ERROR_FILE_TOO_LARGE      223u
+#define ERROR_INVALID_ADDRESS     487u
+#define ERROR_FILE_INVALID        1006u
+#define ERROR_MAPPED_ALIGNMENT    1132u
+#define ERROR_USER_MAPPED_FILE    1224u
+
+/* The machine's page size and allocation granularity as Windows reports them (GetSystemInfo). */
+#define WIN32_PAGE_SIZE              0x1000u
+#define WIN32_ALLOCATION_GRANULARITY 0x10000u
+
+/* MAX_PATH: ANSI object names of this many characters or more, NUL included, are refused (B19). */
+#define WIN32_MAX_PATH 260u
+
+#endif

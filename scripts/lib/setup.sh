@@ -1,0 +1,42 @@
+# Shared by scripts/test, scripts/mount and scripts/bench: install what a fresh Debian 12 machine
+# lacks, then configure and build.  Source it; it defines functions only.
+
+SECTIONFS_PACKAGES=(meson ninja-build pkg-config gcc libc6-dev libfuse3-dev fuse3 libcunit1-dev
+                    python3 attr util-linux procps)
+
+say() { printf '%s\n' "$*" >&2; }
+
+# Installs the Debian packages that are missing (as root, with apt-get).
+sectionfs_install_packages() {
+	local missing=() p
+	for p in "${SECTIONFS_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		say "sectionfs needs these packages: ${missing[*]}"
+		say "install them as root: apt-get install ${missing[*]}"
+		return 1
+	fi
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2 || true
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Makes sure /dev/fuse exists (the fuse module may need loading in a fresh VM).
+sectionfs_ensure_fuse_device() {
+	[ -c /dev/fuse ] && return 0
+	modprobe fuse 2>/dev/null || true
+	[ -c /dev/fuse ] || { say "no /dev/fuse: this kernel has no FUSE"; return 1; }
+}
+
+# Configures (once) and builds into $1 with warnings as errors.
+sectionfs_build() {
+	local builddir=$1
+	if [ ! -f "$builddir/build.ninja" ]; then
+		meson setup "$builddir" -Dwerror=true --buildtype=debugoptimized >&2
+	fi
+	meson compile -C "$builddir" >&2
+}

@@ -1,0 +1,56 @@
+/* The Win32 <-> errno table: every code the rules use maps to the errno the mount answers with,
+ * and back where the errno names one code only. */
+#include <errno.h>
+
+#include <CUnit/CUnit.h>
+
+#include "cunit_main.h"
+#include "errors.h"
+#include "win32_constants.h"
+
+static void test_errors_codes_map_to_filesystem_errnos(void)
+{
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_SUCCESS), 0);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_FILE_NOT_FOUND), ENOENT);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_PATH_NOT_FOUND), ENOENT);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_ACCESS_DENIED), EACCES);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_NOT_ENOUGH_MEMORY), ENOSPC);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_USER_MAPPED_FILE), EBUSY);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_ALREADY_EXISTS), EEXIST);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_INVALID_PARAMETER), EINVAL);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_FILENAME_EXCED_RANGE), ENAMETOOLONG);
+	CU_ASSERT_EQUAL(winerr_to_errno(ERROR_FILE_TOO_LARGE), EFBIG);
+	CU_ASSERT_EQUAL(winerr_to_errno(0xfffffffe), EIO);
+}
+
+static void test_errors_errnos_come_back_as_the_code_they_mean(void)
+{
+	const uint32_t round_trip[] = { ERROR_FILE_NOT_FOUND, ERROR_ACCESS_DENIED,
+					ERROR_NOT_ENOUGH_MEMORY, ERROR_ALREADY_EXISTS,
+					ERROR_USER_MAPPED_FILE, ERROR_INVALID_PARAMETER,
+					ERROR_FILENAME_EXCED_RANGE, ERROR_BAD_EXE_FORMAT };
+
+	for (size_t i = 0; i < sizeof(round_trip) / sizeof(round_trip[0]); i++)
+		CU_ASSERT_EQUAL(winerr_from_errno(winerr_to_errno(round_trip[i])), round_trip[i]);
+	CU_ASSERT_EQUAL(winerr_from_errno(-EACCES), ERROR_ACCESS_DENIED);   /* sign ignored */
+	CU_ASSERT_EQUAL(winerr_from_errno(EPERM), ERROR_ACCESS_DENIED);
+	CU_ASSERT_EQUAL(winerr_from_errno(ENOMEM), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(winerr_from_errno(EISDIR), ERROR_INVALID_HANDLE);   /* B13 via the mount */
+	CU_ASSERT_EQUAL(winerr_from_errno(ENOTDIR), ERROR_PATH_NOT_FOUND);
+	CU_ASSERT_EQUAL(winerr_from_errno(EHWPOISON), ERROR_GEN_FAILURE);
+}
+
+static void test_errors_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(winerr_name(ERROR_USER_MAPPED_FILE), "ERROR_USER_MAPPED_FILE");
+	CU_ASSERT_STRING_EQUAL(winerr_name(ERROR_SUCCESS), "ERROR_SUCCESS");
+	CU_ASSERT_STRING_EQUAL(winerr_name(4242), "ERROR_UNKNOWN");
+}
+
+const char *suite_name = "errors";
+const struct unit_test suite_tests[] = {
+	UNIT_TEST(test_errors_codes_map_to_filesystem_errnos),
+	UNIT_TEST(test_errors_errnos_come_back_as_the_code_they_mean),
+	UNIT_TEST(test_errors_names),
+	{ 0 },
+};
