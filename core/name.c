@@ -41,8 +41,7 @@ static bool component_is(const char *c, size_t n, const char *word)
 	return strlen(word) == n && !memcmp(c, word, n);
 }
 
-/* A session id as Windows names its directory: decimal, no sign, no leading zero. */
-static bool parse_session_id(const char *c, size_t n, uint32_t *id)
+bool name_parse_session_id(const char *c, size_t n, uint32_t *id)
 {
 	uint64_t v = 0;
 
@@ -78,7 +77,7 @@ static bool walk_step(struct walk *w, const char *c, size_t n)
 {
 	if (w->in_sessions_dir) {
 		uint32_t id;
-		if (!parse_session_id(c, n, &id))
+		if (!name_parse_session_id(c, n, &id))
 			return false;
 		walk_enter_session(w, id);
 		return true;
@@ -117,14 +116,17 @@ uint32_t name_parse(const char *name, struct name_path *out)
 				return ERROR_INVALID_HANDLE;   /* "Session\2" is a directory */
 			if (n > NAME_LEAF_MAX)
 				return ERROR_FILENAME_EXCED_RANGE;
-			memcpy(out->leaf, c, n);
-			out->leaf[n] = '\0';
-			uint32_t err = name_check_leaf(out->leaf);
+			/* checked in a copy: *out is written only on success */
+			char leaf[NAME_LEAF_MAX + 1];
+			memcpy(leaf, c, n);
+			leaf[n] = '\0';
+			uint32_t err = name_check_leaf(leaf);
 			if (err)
 				return err;
-			for (char *p = out->leaf; *p; p++)
+			for (char *p = leaf; *p; p++)
 				if (*p == '/')
 					*p = '\\';
+			memcpy(out->leaf, leaf, n + 1);
 			out->root = w.root;
 			out->session = w.session;
 			return ERROR_SUCCESS;

@@ -51,6 +51,10 @@ bool name_is_reserved(const char *leaf);
  * reserved link name. */
 uint32_t name_check_leaf(const char *leaf);
 
+/* A session id as Windows names its directory ("2", never "02" or "+2"): true and *id when the n
+ * bytes at text are one. */
+bool name_parse_session_id(const char *text, size_t n, uint32_t *id);
+
 /* The Win32 name of a leaf in a namespace ("Global\X", "Session\3\X"; session 0 is Global) into
  * buf, '\' in the file name becoming '/'.  Returns the length it needs without the NUL. */
 int name_format_win32(uint32_t session, const char *leaf, char *buf, size_t len);

@@ -301,6 +301,7 @@ LOCKED_GETTER(bool, section_is_file_backed, sec->file_backed)
 LOCKED_GETTER(bool, section_is_staged, sec->staged)
 LOCKED_GETTER(bool, section_is_destroyed, sec->destroyed)
 LOCKED_GETTER(struct section_owner, section_owner, sec->owner)
+LOCKED_GETTER(bool, section_has_name, sec->name != NULL)
 
 void section_holders(struct section *sec, unsigned *handles, unsigned *views)
 {

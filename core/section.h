@@ -78,6 +78,9 @@ struct store *section_store(const struct section *sec);
 /* The backing file's path ("" for the paging file) into buf; returns the length it needs. */
 int section_backing_path(struct section *sec, char *buf, size_t len);
 
+/* Does the section have a name now (in a namespace or in staging)? */
+bool section_has_name(struct section *sec);
+
 /* The section's namespace and file name (copied into leaf, NAME_LEAF_MAX + 1 bytes); false when
  * it has none. */
 bool section_name(struct section *sec, struct ns **ns, char *leaf);

@@ -1,0 +1,162 @@
+/* sectionfs: the daemon.  Parses options, sets up the store, mounts, serves, cleans up.
+ * main() is parse -> help -> validate -> session -> signals -> mount -> loop, unwinding through
+ * labels named after what they undo. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sectionfs.h"
+#include "namespace.h"
+#include "notify.h"
+#include "options.h"
+#include "store.h"
+
+const struct fuse_lowlevel_ops sectionfs_ops = {
+	.init         = sfs_init,
+	.lookup       = sfs_lookup,
+	.forget       = sfs_forget,
+	.forget_multi = sfs_forget_multi,
+	.getattr      = sfs_getattr,
+	.setattr      = sfs_setattr,
+	.readlink     = sfs_readlink,
+	.mknod        = sfs_mknod,
+	.mkdir        = sfs_mkdir,
+	.symlink      = sfs_symlink,
+	.link         = sfs_link,
+	.unlink       = sfs_unlink,
+	.rmdir        = sfs_rmdir,
+	.rename       = sfs_rename,
+	.opendir      = sfs_opendir,
+	.readdir      = sfs_readdir,
+	.readdirplus  = sfs_readdirplus,
+	.releasedir   = sfs_releasedir,
+	.create       = sfs_create,
+	.open         = sfs_open,
+	.read         = sfs_read,
+	.write        = sfs_write,
+	.flush        = sfs_flush,
+	.fsync        = sfs_fsync,
+	.release      = sfs_release,
+	.statfs       = sfs_statfs,
+	.fallocate    = sfs_fallocate,
+	.setxattr     = sfs_setxattr,
+	.getxattr     = sfs_getxattr,
+	.listxattr    = sfs_listxattr,
+	.removexattr  = sfs_removexattr,
+};
+
+/* The settings FUSE-NOTES measured: keep the page cache ours to invalidate, never the kernel's
+ * guess; no writeback cache (the kernel would own size and mtime); symlinks asked every time
+ * (Local differs per caller). */
+void sfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA)
+		conn->want |= FUSE_CAP_EXPLICIT_INVAL_DATA;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	conn->want &= ~(FUSE_CAP_AUTO_INVAL_DATA | FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_CACHE_SYMLINKS);
+	conn->time_gran = 1;
+}
+
+/* A temporary section's name went with its last handle (C20): the kernel must forget it too. */
+static void forget_name(void *ctx, struct ns *ns, const char *leaf, struct section *sec)
+{
+	struct sfs *fs = ctx;
+	struct node *dir = node_of_namespace(fs, ns);
+
+	(void)sec;
+	if (dir && fs->notifier)
+		notifier_forget_name(fs->notifier, node_id(fs, dir), leaf);
+}
+
+int main(int argc, char **argv)
+{
+	struct sfs_options opts;
+	struct fuse_args args;
+	struct fuse_loop_config *loop;
+	struct sfs fs = { 0 };
+	int ret = 1;
+
+	if (!options_parse(argc, argv, &opts, &args)) {
+		fuse_opt_free_args(&args);
+		return 1;
+	}
+	if (opts.show_help) {
+		options_usage(argv[0]);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		ret = 0;
+		goto err_args;
+	}
+	if (opts.show_version) {
+		printf("sectionfs %s (libfuse %s)\n", SECTIONFS_VERSION, fuse_pkgversion());
+		ret = 0;
+		goto err_args;
+	}
+
+	fs.sessions = opts.sessions;
+	fs.owner_uid = getuid();
+	fs.owner_gid = getgid();
+	clock_gettime(CLOCK_REALTIME, &fs.mounted);
+	fs.store = store_new(opts.cap_bytes);
+	if (!fs.store) {
+		perror("sectionfs: store");
+		goto err_args;
+	}
+	nodes_init(&fs);
+
+	fs.se = fuse_session_new(&args, &sectionfs_ops, sizeof(sectionfs_ops), &fs);
+	if (!fs.se)
+		goto err_store;
+	if (fuse_set_signal_handlers(fs.se) != 0)
+		goto err_session;
+	if (fuse_session_mount(fs.se, opts.mountpoint) != 0) {
+		fprintf(stderr, "sectionfs: cannot mount on %s\n", opts.mountpoint);
+		goto err_signals;
+	}
+	if (fuse_daemonize(opts.foreground) != 0)
+		goto err_mount;
+	fs.notifier = notifier_start(fs.se);
+	if (!fs.notifier) {
+		perror("sectionfs: notifier thread");
+		goto err_mount;
+	}
+	store_set_unname_hook(fs.store, forget_name, &fs);
+
+	loop = fuse_loop_cfg_create();
+	if (!loop)
+		goto err_notifier;
+	fuse_loop_cfg_set_clone_fd(loop, 1);
+	if (opts.max_threads > 0)
+		fuse_loop_cfg_set_max_threads(loop, (unsigned)opts.max_threads);
+	ret = fuse_session_loop_mt(fs.se, loop) != 0;
+	fuse_loop_cfg_destroy(loop);
+
+err_notifier:
+	store_set_unname_hook(fs.store, NULL, NULL);
+	notifier_stop(fs.notifier);
+	fs.notifier = NULL;
+err_mount:
+	fuse_session_unmount(fs.se);
+err_signals:
+	fuse_remove_signal_handlers(fs.se);
+err_session:
+	fuse_session_destroy(fs.se);
+err_store:
+	nodes_destroy(&fs);
+	/* Sections the kernel still held die with the process; the store is not freed with
+	 * them alive (store_free asserts that), so leave it to the exit. */
+err_args:
+	free(opts.mountpoint);
+	fuse_opt_free_args(&args);
+	return ret;
+}

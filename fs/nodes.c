@@ -1,0 +1,274 @@
+/* The inode table: which node a nodeid is, lookup counts, attributes and link targets.
+ *
+ * Lookup-count contract (as libfuse's passthrough_ll): a section node's nlookup grows by one for
+ * every fuse_reply_entry, fuse_reply_create and readdirplus entry naming it, and shrinks by what
+ * FORGET says.  At zero the node goes and drops its reference on the section.  Nodes of the fixed
+ * layout and of namespaces are never freed, so their counts are not kept. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sectionfs.h"
+#include "section.h"
+#include "namespace.h"
+#include "store.h"
+
+_Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t), "nodeids are node pointers");
+
+/* st_ino: small numbers for the fixed layout, namespaces above 2^62, sections above 16. */
+#define INO_GLOBAL    2
+#define INO_SESSIONS  3
+#define INO_LOCAL     4
+#define INO_STAGING   5
+#define INO_SESSION0  6
+#define INO_SECTIONS  16
+#define INO_NS_BASE   (UINT64_C(1) << 62)
+
+/* A namespace's directory is dir_ino; its links are numbered after its session. */
+static void init_ns_nodes(struct ns_nodes *n, struct ns *ns, uint64_t dir_ino)
+{
+	uint64_t base = INO_NS_BASE + ((uint64_t)ns_session(ns) << 2);
+
+	n->dir = (struct node){ .kind = NODE_NAMESPACE, .ino = dir_ino, .ns = ns };
+	for (int l = 0; l < NS_LINK_COUNT; l++)
+		n->links[l] = (struct node){ .kind = NODE_NS_LINK, .ino = base + 1 + (uint64_t)l,
+					     .ns = ns, .link = (enum ns_link)l };
+	ns_set_host(ns, n);
+}
+
+void nodes_init(struct sfs *fs)
+{
+	pthread_mutex_init(&fs->nodes_lock, NULL);
+	fs->root = (struct node){ .kind = NODE_ROOT, .ino = FUSE_ROOT_ID };
+	fs->sessions_dir = (struct node){ .kind = NODE_SESSIONS, .ino = INO_SESSIONS };
+	fs->local = (struct node){ .kind = NODE_LOCAL, .ino = INO_LOCAL };
+	fs->session0 = (struct node){ .kind = NODE_SESSION0, .ino = INO_SESSION0 };
+	init_ns_nodes(&fs->global, store_global(fs->store), INO_GLOBAL);
+	init_ns_nodes(&fs->staging, store_staging(fs->store), INO_STAGING);
+}
+
+static void free_session_nodes(struct sfs *fs, uint32_t id)
+{
+	struct ns *ns = store_session(fs->store, id, false);
+
+	if (ns && ns_host(ns)) {
+		free(ns_host(ns));
+		ns_set_host(ns, NULL);
+	}
+}
+
+void nodes_destroy(struct sfs *fs)
+{
+	size_t n = store_sessions(fs->store, NULL, 0);
+	uint32_t *ids = calloc(n ? n : 1, sizeof(*ids));
+
+	if (ids) {
+		n = store_sessions(fs->store, ids, n);
+		for (size_t i = 0; i < n; i++)
+			free_session_nodes(fs, ids[i]);
+		free(ids);
+	}
+	pthread_mutex_destroy(&fs->nodes_lock);
+}
+
+uint64_t node_section_ino(const struct section *sec)
+{
+	return INO_SECTIONS + section_id(sec);
+}
+
+struct node *node_of(struct sfs *fs, fuse_ino_t ino)
+{
+	if (ino == FUSE_ROOT_ID)
+		return &fs->root;
+	return (struct node *)(uintptr_t)ino;
+}
+
+fuse_ino_t node_id(struct sfs *fs, const struct node *node)
+{
+	if (node == &fs->root)
+		return FUSE_ROOT_ID;
+	return (fuse_ino_t)(uintptr_t)node;
+}
+
+struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
+{
+	struct ns_nodes *n;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	n = ns_host(ns);
+	if (!n) {
+		n = calloc(1, sizeof(*n));
+		if (n)
+			init_ns_nodes(n, ns, INO_NS_BASE + ((uint64_t)ns_session(ns) << 2));
+	}
+	pthread_mutex_unlock(&fs->nodes_lock);
+	return n ? &n->dir : NULL;
+}
+
+struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link)
+{
+	struct node *dir = node_of_namespace(fs, ns);
+
+	return dir ? &((struct ns_nodes *)ns_host(ns))->links[link] : NULL;
+}
+
+struct node *node_lookup_section(struct sfs *fs, struct section *sec)
+{
+	struct node *node;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	node = section_host(sec);
+	if (node) {
+		node->nlookup++;
+		pthread_mutex_unlock(&fs->nodes_lock);
+		section_put(sec);          /* the node holds its own reference already */
+		return node;
+	}
+	node = calloc(1, sizeof(*node));
+	if (node) {
+		*node = (struct node){ .kind = NODE_SECTION, .ino = node_section_ino(sec),
+				       .section = sec, .nlookup = 1 };
+		section_set_host(sec, node);
+	}
+	pthread_mutex_unlock(&fs->nodes_lock);
+	if (!node)
+		section_put(sec);
+	return node;
+}
+
+void node_forget(struct sfs *fs, struct node *node, uint64_t n)
+{
+	struct section *sec = NULL;
+
+	if (node->kind != NODE_SECTION)
+		return;
+	pthread_mutex_lock(&fs->nodes_lock);
+	assert(node->nlookup >= n && "the kernel forgot more than it looked up");
+	node->nlookup -= n;
+	if (node->nlookup == 0) {
+		sec = node->section;
+		section_set_host(sec, NULL);
+	}
+	pthread_mutex_unlock(&fs->nodes_lock);
+	if (sec) {
+		section_put(sec);
+		free(node);
+	}
+}
+
+static void dir_attr(struct sfs *fs, struct stat *st, mode_t mode, nlink_t nlink)
+{
+	st->st_mode = S_IFDIR | mode;
+	st->st_nlink = nlink;
+	st->st_uid = fs->owner_uid;
+	st->st_gid = fs->owner_gid;
+	st->st_size = 4096;
+	st->st_blocks = 8;
+}
+
+static void link_attr(struct sfs *fs, struct stat *st, size_t target_len)
+{
+	st->st_mode = S_IFLNK | 0777;
+	st->st_nlink = 1;
+	st->st_uid = fs->owner_uid;
+	st->st_gid = fs->owner_gid;
+	st->st_size = (off_t)target_len;
+}
+
+static void ns_to_timespec(int64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+}
+
+void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
+{
+	char target[64];
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = node->ino;
+	st->st_blksize = 4096;
+	st->st_atim = st->st_mtim = st->st_ctim = fs->mounted;
+	switch (node->kind) {
+	case NODE_ROOT:
+		dir_attr(fs, st, 0755, 5);
+		break;
+	case NODE_SESSIONS:
+		dir_attr(fs, st, 0755, 2 + (nlink_t)store_sessions(fs->store, NULL, 0));
+		break;
+	case NODE_NAMESPACE:
+		dir_attr(fs, st, 01777, 2);
+		break;
+	case NODE_LOCAL:
+	case NODE_SESSION0:
+	case NODE_NS_LINK:
+		link_attr(fs, st, strlen(node_link_target(fs, node, NULL, target, sizeof(target))));
+		break;
+	case NODE_SECTION: {
+		struct section_owner owner = section_owner(node->section);
+		int64_t a, m, c;
+		uint64_t size = section_size(node->section);
+		st->st_mode = S_IFREG | (owner.mode & 07777);
+		st->st_nlink = section_has_name(node->section) ? 1 : 0;
+		st->st_uid = owner.uid;
+		st->st_gid = owner.gid;
+		st->st_size = (off_t)size;
+		st->st_blocks = (blkcnt_t)((size + 511) / 512);
+		section_times(node->section, &a, &m, &c);
+		ns_to_timespec(a, &st->st_atim);
+		ns_to_timespec(m, &st->st_mtim);
+		ns_to_timespec(c, &st->st_ctim);
+		break;
+	}
+	}
+}
+
+void node_entry(struct sfs *fs, const struct node *node, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = node_id(fs, node);
+	node_attr(fs, node, &e->attr);
+	e->attr_timeout = node->kind == NODE_SECTION ? TIMEOUT_SECTION_ATTR : TIMEOUT_FOREVER;
+	/* A session's directory is asked for at every walk: who may enter depends on the caller. */
+	e->entry_timeout = node->kind == NODE_NAMESPACE && ns_session(node->ns) != 0 &&
+			   !ns_is_staging(node->ns) ? 0.0 : TIMEOUT_FOREVER;
+}
+
+const char *node_link_target(struct sfs *fs, const struct node *node, fuse_req_t req,
+			     char *buf, size_t len)
+{
+	bool in_global = node->kind == NODE_NS_LINK && ns_session(node->ns) == 0;
+
+	switch (node->kind) {
+	case NODE_LOCAL: {
+		/* Like /proc/self: built from the caller.  Without a caller (attributes), the
+		 * longest answer bounds st_size well enough: the kernel asks READLINK anyway. */
+		uint32_t session = req ? caller_session(fs, req) : 0;
+		if (session == 0)
+			snprintf(buf, len, "Global");
+		else
+			snprintf(buf, len, "Sessions/%u", session);
+		return buf;
+	}
+	case NODE_SESSION0:
+		return "../Global";
+	case NODE_NS_LINK:
+		switch (node->link) {
+		case NS_LINK_GLOBAL:
+			return in_global ? "." : "../../Global";
+		case NS_LINK_LOCAL:
+			return ".";
+		case NS_LINK_SESSION:
+			return in_global ? "../Sessions" : "..";
+		default:
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+	(void)fs;
+	return "";
+}

@@ -1,0 +1,126 @@
+/* The notifier thread: a queue of kernel notifications, sent one by one off the request path. */
+#include "notify.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum note_kind { NOTE_NAME, NOTE_CACHE };
+
+struct note {
+	struct note *next;
+	enum note_kind kind;
+	fuse_ino_t ino;          /* NAME: the parent; CACHE: the inode */
+	char name[];             /* NAME only */
+};
+
+struct notifier {
+	struct fuse_session *se;
+	pthread_t thread;
+	pthread_mutex_t lock;    /* head, tail, stopping */
+	pthread_cond_t wake;
+	struct note *head, *tail;
+	bool stopping;
+};
+
+static void send_note(struct notifier *n, struct note *note)
+{
+	/* ENOENT: the kernel holds nothing to drop; nothing else is worth more than a retry. */
+	if (note->kind == NOTE_NAME)
+		fuse_lowlevel_notify_inval_entry(n->se, note->ino, note->name, strlen(note->name));
+	else
+		fuse_lowlevel_notify_inval_inode(n->se, note->ino, 0, 0);
+}
+
+static void *notifier_main(void *arg)
+{
+	struct notifier *n = arg;
+
+	pthread_mutex_lock(&n->lock);
+	for (;;) {
+		while (!n->head && !n->stopping)
+			pthread_cond_wait(&n->wake, &n->lock);
+		struct note *note = n->head;
+		if (!note)
+			break;   /* stopping, and everything queued is sent */
+		n->head = note->next;
+		if (!n->head)
+			n->tail = NULL;
+		pthread_mutex_unlock(&n->lock);
+		send_note(n, note);
+		free(note);
+		pthread_mutex_lock(&n->lock);
+	}
+	pthread_mutex_unlock(&n->lock);
+	return NULL;
+}
+
+struct notifier *notifier_start(struct fuse_session *se)
+{
+	struct notifier *n = calloc(1, sizeof(*n));
+	int err;
+
+	if (!n)
+		return NULL;
+	n->se = se;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->wake, NULL);
+	err = pthread_create(&n->thread, NULL, notifier_main, n);
+	if (err) {
+		free(n);
+		errno = err;
+		return NULL;
+	}
+	return n;
+}
+
+void notifier_stop(struct notifier *n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->lock);
+	n->stopping = true;
+	pthread_cond_signal(&n->wake);
+	pthread_mutex_unlock(&n->lock);
+	pthread_join(n->thread, NULL);
+	pthread_cond_destroy(&n->wake);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
+
+static void enqueue(struct notifier *n, struct note *note)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->tail)
+		n->tail->next = note;
+	else
+		n->head = note;
+	n->tail = note;
+	pthread_cond_signal(&n->wake);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void notifier_forget_name(struct notifier *n, fuse_ino_t parent, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct note *note = calloc(1, sizeof(*note) + len);
+
+	if (!note)
+		return;   /* the entry then expires with its timeout */
+	note->kind = NOTE_NAME;
+	note->ino = parent;
+	memcpy(note->name, name, len);
+	enqueue(n, note);
+}
+
+void notifier_drop_cache(struct notifier *n, fuse_ino_t ino)
+{
+	struct note *note = calloc(1, sizeof(*note));
+
+	if (!note)
+		return;
+	note->kind = NOTE_CACHE;
+	note->ino = ino;
+	enqueue(n, note);
+}

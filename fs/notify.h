@@ -1,0 +1,23 @@
+/* The notifier: a thread that tells the kernel what changed behind its back.
+ *
+ * A notification must never be sent from a request handler or under a lock a handler needs
+ * (FUSE-NOTES: notify_inval_inode waits for pages in-flight reads hold), so handlers queue them
+ * here and return. */
+#ifndef SECTIONFS_NOTIFY_H
+#define SECTIONFS_NOTIFY_H
+
+#include "sectionfs.h"
+
+/* Starts the thread; NULL with errno set on failure. */
+struct notifier *notifier_start(struct fuse_session *se);
+
+/* Stops the thread after it has sent what is queued. */
+void notifier_stop(struct notifier *n);
+
+/* Queues "name in parent is gone" (its dentry is invalidated). */
+void notifier_forget_name(struct notifier *n, fuse_ino_t parent, const char *name);
+
+/* Queues "drop the cached pages and attributes of ino". */
+void notifier_drop_cache(struct notifier *n, fuse_ino_t ino);
+
+#endif

@@ -1,0 +1,325 @@
+/* Sections as files: create, open, read, write, truncate and the other attributes, release. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sectionfs.h"
+#include "handle.h"
+#include "name.h"
+#include "namespace.h"
+#include "section.h"
+#include "win32_constants.h"
+
+static struct handle *handle_of(struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+
+/* What an open file may do, in handle access bits. */
+static uint32_t access_of_flags(int flags)
+{
+	switch (flags & O_ACCMODE) {
+	case O_WRONLY:
+		return FILE_MAP_WRITE;
+	case O_RDWR:
+		return FILE_MAP_READ | FILE_MAP_WRITE;
+	default:
+		return FILE_MAP_READ;
+	}
+}
+
+static int mask_of_flags(int flags)
+{
+	switch (flags & O_ACCMODE) {
+	case O_WRONLY:
+		return W_OK;
+	case O_RDWR:
+		return R_OK | W_OK;
+	default:
+		return R_OK;
+	}
+}
+
+/* Settings of every open section file (FUSE-NOTES): the page cache is the shared memory of all
+ * maps and reads, so it is kept across opens; close sends no FLUSH.  A private (copy-on-write)
+ * handle goes around the page cache, so its writes stay its own. */
+static void set_open_flags(struct fuse_file_info *fi, struct handle *h)
+{
+	fi->fh = (uint64_t)(uintptr_t)h;
+	fi->noflush = 1;
+	if (handle_is_private(h)) {
+		fi->direct_io = 1;
+	} else {
+		fi->keep_cache = 1;
+	}
+}
+
+/* open(O_TRUNC) of an existing section: the cut obeys E36 like any other. */
+static uint32_t truncate_on_open(struct handle *h, int flags)
+{
+	if (!(flags & O_TRUNC) || !(flags & O_ACCMODE))
+		return ERROR_SUCCESS;
+	return section_resize(handle_section(h), 0, h);
+}
+
+void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		struct fuse_file_info *fi)
+{
+	struct sfs *fs = sfs_of(req);
+	struct node *dir = node_of(fs, parent), *node;
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct section_spec spec = section_spec_default(SECTION_PERMANENT);
+	struct section_owner owner = { ctx->uid, ctx->gid, mode & 07777 };
+	struct fuse_entry_param e;
+	struct handle *h;
+	bool existed;
+	uint32_t err;
+
+	if (dir->kind != NODE_NAMESPACE || !S_ISREG(mode)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	err = ns_create(dir->ns, name, &spec, &owner,
+			(fi->flags & O_EXCL) ? NS_CREATE_NEW : NS_OPEN_IF_EXISTS,
+			access_of_flags(fi->flags), &h, &existed);
+	if (err) {
+		reply_winerr(req, err);
+		return;
+	}
+	if (existed) {
+		/* Another creator won the race: the kernel checked only the directory, so check
+		 * the section as an open would have. */
+		struct section_owner o = section_owner(handle_section(h));
+		if (!caller_may_access(req, o.uid, o.gid, o.mode, mask_of_flags(fi->flags)))
+			err = ERROR_ACCESS_DENIED;
+		else
+			err = truncate_on_open(h, fi->flags);
+		if (err) {
+			handle_close(h);
+			reply_winerr(req, err);
+			return;
+		}
+	}
+	section_get(handle_section(h));
+	node = node_lookup_section(fs, handle_section(h));
+	if (!node) {
+		handle_close(h);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	node_entry(fs, node, &e);
+	set_open_flags(fi, h);
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		handle_close(h);
+		node_forget(fs, node, 1);
+	}
+}
+
+/* mknod of a regular file is a create without an open file; anything else has no place here. */
+void sfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	struct sfs *fs = sfs_of(req);
+	struct node *dir = node_of(fs, parent), *node;
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct section_spec spec = section_spec_default(SECTION_PERMANENT);
+	struct section_owner owner = { ctx->uid, ctx->gid, mode & 07777 };
+	struct fuse_entry_param e;
+	struct handle *h;
+	bool existed;
+	uint32_t err;
+
+	(void)rdev;
+	if (dir->kind != NODE_NAMESPACE || !S_ISREG(mode)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	err = ns_create(dir->ns, name, &spec, &owner, NS_CREATE_NEW, FILE_MAP_READ, &h, &existed);
+	if (err) {
+		reply_winerr(req, err);
+		return;
+	}
+	section_get(handle_section(h));
+	node = node_lookup_section(fs, handle_section(h));
+	handle_close(h);   /* a staged section made this way is gone again: nobody holds it */
+	if (!node) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	node_entry(fs, node, &e);
+	if (fuse_reply_entry(req, &e) != 0)
+		node_forget(fs, node, 1);
+}
+
+void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sfs *fs = sfs_of(req);
+	struct node *node = node_of(fs, ino);
+	struct handle *h;
+	uint32_t err;
+
+	if (node->kind != NODE_SECTION) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	err = handle_open(node->section, access_of_flags(fi->flags), &h);
+	if (!err) {
+		err = truncate_on_open(h, fi->flags);
+		if (err)
+			handle_close(h);
+	}
+	if (err) {
+		reply_winerr(req, err);
+		return;
+	}
+	set_open_flags(fi, h);
+	if (fuse_reply_open(req, fi) != 0)
+		handle_close(h);
+}
+
+void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	char *buf = malloc(size ? size : 1);
+	size_t done;
+	uint32_t err;
+
+	(void)ino;
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	err = handle_read(handle_of(fi), buf, size, (uint64_t)off, &done);
+	if (err && !done)
+		reply_winerr(req, err);
+	else
+		fuse_reply_buf(req, buf, done);
+	free(buf);
+}
+
+void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+	       struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	size_t done;
+	uint32_t err;
+
+	(void)ino;
+	/* Dirty pages of a shared map are the section's own pages, whichever open file the
+	 * kernel picks to write them back through (FUSE-NOTES: they carry no caller). */
+	if (fi->writepage)
+		err = section_write(handle_section(h), buf, size, (uint64_t)off, &done);
+	else
+		err = handle_write(h, buf, size, (uint64_t)off, &done);
+	if (err && !done)
+		reply_winerr(req, err);
+	else
+		fuse_reply_write(req, done);
+}
+
+void sfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino; (void)fi;
+	fuse_reply_err(req, 0);
+}
+
+void sfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	struct section *sec = handle_section(handle_of(fi));
+	int fd = section_fd(sec);
+
+	(void)ino;
+	/* The paging file has nowhere to go; a backing file goes to its disk. */
+	if (section_is_file_backed(sec) && fd >= 0 && (datasync ? fdatasync(fd) : fsync(fd)) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_err(req, 0);
+}
+
+void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	handle_close(handle_of(fi));
+	fuse_reply_err(req, 0);
+}
+
+static int64_t timespec_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		 struct fuse_file_info *fi)
+{
+	struct sfs *fs = sfs_of(req);
+	struct node *node = node_of(fs, ino);
+	struct section *sec;
+	struct stat st;
+	uint32_t err;
+
+	if (node->kind != NODE_SECTION) {
+		fuse_reply_err(req, EPERM);   /* the layout's directories and links are fixed */
+		return;
+	}
+	sec = node->section;
+	/* The size first: when it fails, nothing else has changed. */
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		err = section_resize(sec, (uint64_t)attr->st_size, fi ? handle_of(fi) : NULL);
+		if (err) {
+			reply_winerr(req, err);
+			return;
+		}
+	}
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		/* default_permissions: the kernel has checked who may chmod and chown */
+		struct section_owner o = section_owner(sec);
+		if (to_set & FUSE_SET_ATTR_MODE)
+			o.mode = attr->st_mode & 07777;
+		if (to_set & FUSE_SET_ATTR_UID)
+			o.uid = attr->st_uid;
+		if (to_set & FUSE_SET_ATTR_GID)
+			o.gid = attr->st_gid;
+		section_set_owner(sec, &o);
+	}
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
+		struct timespec now;
+		int64_t a, m;
+		clock_gettime(CLOCK_REALTIME, &now);
+		a = (to_set & FUSE_SET_ATTR_ATIME_NOW) ? timespec_ns(&now) : timespec_ns(&attr->st_atim);
+		m = (to_set & FUSE_SET_ATTR_MTIME_NOW) ? timespec_ns(&now) : timespec_ns(&attr->st_mtim);
+		section_set_times(sec, (to_set & FUSE_SET_ATTR_ATIME) ? &a : NULL,
+				  (to_set & FUSE_SET_ATTR_MTIME) ? &m : NULL);
+	}
+	node_attr(fs, node, &st);
+	fuse_reply_attr(req, &st, TIMEOUT_SECTION_ATTR);
+}
+
+void sfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+		   struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	struct section *sec = handle_section(h);
+	uint64_t end = (uint64_t)offset + (uint64_t)length;
+
+	(void)ino;
+	if (mode & ~FALLOC_FL_KEEP_SIZE) {
+		fuse_reply_err(req, EOPNOTSUPP);   /* no holes: mapped pages must stay */
+		return;
+	}
+	if (offset < 0 || length <= 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (!(handle_access(h) & FILE_MAP_WRITE)) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	/* Every byte of a section is reserved against the cap already; only growth is work. */
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > section_size(sec)) {
+		reply_winerr(req, section_resize(sec, end, h));
+		return;
+	}
+	fuse_reply_err(req, 0);
+}

@@ -1,0 +1,469 @@
+/* The tree: lookups, attributes, links, directory listings, unlink and rename, and the
+ * operations a namespace refuses (directories, devices, symlinks, hard links). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <linux/fs.h>
+
+#include "sectionfs.h"
+#include "errors.h"
+#include "name.h"
+#include "namespace.h"
+#include "section.h"
+#include "store.h"
+#include "win32_constants.h"
+
+void reply_winerr(fuse_req_t req, uint32_t winerr)
+{
+	fuse_reply_err(req, winerr_to_errno(winerr));
+}
+
+/* The namespace a directory node is, or NULL. */
+static struct ns *namespace_of(struct node *node)
+{
+	return node->kind == NODE_NAMESPACE ? node->ns : NULL;
+}
+
+static bool is_link_name(struct ns *ns, const char *name)
+{
+	return !ns_is_staging(ns) && name_is_reserved(name);
+}
+
+/* A Sessions/<id> name: its namespace, made when the caller's own session first looks. */
+static int find_session_dir(struct sfs *fs, fuse_req_t req, const char *name, struct node **out)
+{
+	uint32_t id;
+	struct ns *ns;
+
+	if (!strcmp(name, "0")) {
+		*out = &fs->session0;
+		return 0;
+	}
+	if (!name_parse_session_id(name, strlen(name), &id) || id == NS_STAGING_SESSION)
+		return ENOENT;
+	ns = store_session(fs->store, id, caller_session(fs, req) == id);
+	if (!ns)
+		return ENOENT;
+	if (!caller_may_enter_session(fs, req, id))
+		return EACCES;
+	*out = node_of_namespace(fs, ns);
+	return *out ? 0 : ENOMEM;
+}
+
+/* Resolves name in parent; a section's node comes with one more kernel lookup. */
+static int find_child(struct sfs *fs, fuse_req_t req, struct node *parent, const char *name,
+		      struct node **out)
+{
+	struct section *sec;
+	uint32_t err;
+
+	switch (parent->kind) {
+	case NODE_ROOT:
+		*out = !strcmp(name, "Global")   ? &fs->global.dir :
+		       !strcmp(name, "Sessions") ? &fs->sessions_dir :
+		       !strcmp(name, "Local")    ? &fs->local :
+		       !strcmp(name, "Staging")  ? &fs->staging.dir : NULL;
+		return *out ? 0 : ENOENT;
+	case NODE_SESSIONS:
+		return find_session_dir(fs, req, name, out);
+	case NODE_NAMESPACE:
+		if (is_link_name(parent->ns, name)) {
+			enum ns_link l = !strcmp(name, "Global") ? NS_LINK_GLOBAL :
+					 !strcmp(name, "Local")  ? NS_LINK_LOCAL : NS_LINK_SESSION;
+			*out = node_of_ns_link(fs, parent->ns, l);
+			return *out ? 0 : ENOMEM;
+		}
+		err = ns_lookup(parent->ns, name, &sec);
+		if (err)
+			return winerr_to_errno(err);
+		*out = node_lookup_section(fs, sec);
+		return *out ? 0 : ENOMEM;
+	default:
+		return ENOTDIR;
+	}
+}
+
+void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct sfs *fs = sfs_of(req);
+	struct fuse_entry_param e;
+	struct node *node = NULL;
+	int err = find_child(fs, req, node_of(fs, parent), name, &node);
+
+	if (err == ENOENT && node_of(fs, parent)->kind == NODE_NAMESPACE) {
+		/* Names appear only through this kernel, which forgets a negative entry when it
+		 * creates one, so the absence may be cached. */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = TIMEOUT_FOREVER;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	node_entry(fs, node, &e);
+	if (fuse_reply_entry(req, &e) != 0)
+		node_forget(fs, node, 1);   /* the kernel never got it */
+}
+
+void sfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct sfs *fs = sfs_of(req);
+
+	node_forget(fs, node_of(fs, ino), nlookup);
+	fuse_reply_none(req);
+}
+
+void sfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	struct sfs *fs = sfs_of(req);
+
+	for (size_t i = 0; i < count; i++)
+		node_forget(fs, node_of(fs, forgets[i].ino), forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+void sfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sfs *fs = sfs_of(req);
+	struct node *node = node_of(fs, ino);
+	struct stat st;
+
+	(void)fi;
+	node_attr(fs, node, &st);
+	fuse_reply_attr(req, &st, node->kind == NODE_SECTION ? TIMEOUT_SECTION_ATTR : TIMEOUT_FOREVER);
+}
+
+void sfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct sfs *fs = sfs_of(req);
+	struct node *node = node_of(fs, ino);
+	char buf[64];
+
+	if (node->kind == NODE_LOCAL)   /* the caller's session uses the filesystem: make its namespace */
+		store_session(fs->store, caller_session(fs, req), true);
+	if (node->kind != NODE_LOCAL && node->kind != NODE_SESSION0 && node->kind != NODE_NS_LINK) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	fuse_reply_readlink(req, node_link_target(fs, node, req, buf, sizeof(buf)));
+}
+
+/* A namespace holds sections only. */
+void sfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	(void)parent; (void)name; (void)mode;
+	fuse_reply_err(req, EPERM);
+}
+
+void sfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void)link; (void)parent; (void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+void sfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void)ino; (void)newparent; (void)newname;
+	fuse_reply_err(req, EPERM);   /* a section has one name, as a Windows object does */
+}
+
+void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent; (void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct sfs *fs = sfs_of(req);
+	struct ns *ns = namespace_of(node_of(fs, parent));
+
+	if (!ns) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (is_link_name(ns, name)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	reply_winerr(req, ns_unlink(ns, name));
+}
+
+void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		const char *newname, unsigned int flags)
+{
+	struct sfs *fs = sfs_of(req);
+	struct ns *from = namespace_of(node_of(fs, parent));
+	struct ns *to = namespace_of(node_of(fs, newparent));
+
+	if (flags & ~RENAME_NOREPLACE) {
+		fuse_reply_err(req, EINVAL);   /* no exchange, no whiteout */
+		return;
+	}
+	if (!from || !to || is_link_name(from, name)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	reply_winerr(req, ns_rename(from, name, to, newname));
+}
+
+void sfs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct sfs *fs = sfs_of(req);
+	uint64_t cap = store_cap(fs->store), used = store_used(fs->store);
+	struct statvfs sv;
+
+	(void)ino;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = WIN32_PAGE_SIZE;
+	sv.f_frsize = WIN32_PAGE_SIZE;
+	sv.f_blocks = cap / WIN32_PAGE_SIZE;
+	sv.f_bfree = used < cap ? (cap - used) / WIN32_PAGE_SIZE : 0;
+	sv.f_bavail = sv.f_bfree;
+	sv.f_files = store_live_sections(fs->store) + sv.f_bfree;
+	sv.f_ffree = sv.f_bfree;
+	sv.f_favail = sv.f_bfree;
+	sv.f_namemax = NAME_LEAF_MAX;
+	fuse_reply_statfs(req, &sv);
+}
+
+/* ---- directory listings ---- */
+
+/* A snapshot of one directory, taken at opendir and again at every rewind. */
+struct dir_entry {
+	char *name;
+	struct node *node;          /* fixed and namespace nodes */
+	struct section *section;    /* sections: referenced until the listing goes */
+};
+
+struct dir_listing {
+	size_t count, capacity;
+	struct dir_entry *entries;
+	bool fresh;                 /* taken by opendir and not read from offset 0 yet */
+};
+
+static void listing_clear(struct dir_listing *l)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		free(l->entries[i].name);
+		if (l->entries[i].section)
+			section_put(l->entries[i].section);
+	}
+	free(l->entries);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool listing_add(struct dir_listing *l, const char *name, struct node *node,
+			struct section *sec)
+{
+	if (l->count == l->capacity) {
+		size_t cap = l->capacity ? l->capacity * 2 : 16;
+		struct dir_entry *e = realloc(l->entries, cap * sizeof(*e));
+		if (!e)
+			return false;
+		l->entries = e;
+		l->capacity = cap;
+	}
+	l->entries[l->count].name = strdup(name);
+	if (!l->entries[l->count].name)
+		return false;
+	l->entries[l->count].node = node;
+	l->entries[l->count].section = sec;
+	l->count++;
+	return true;
+}
+
+static int list_sessions(struct sfs *fs, fuse_req_t req, struct dir_listing *l)
+{
+	size_t n;
+	uint32_t *ids;
+	char name[16];
+	bool ok = true;
+
+	store_session(fs->store, caller_session(fs, req), true);   /* first use makes it */
+	n = store_sessions(fs->store, NULL, 0);
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids)
+		return ENOMEM;
+	n = store_sessions(fs->store, ids, n);
+	ok = listing_add(l, "0", &fs->session0, NULL);
+	for (size_t i = 0; ok && i < n; i++) {
+		struct node *dir = node_of_namespace(fs, store_session(fs->store, ids[i], false));
+		snprintf(name, sizeof(name), "%u", ids[i]);
+		ok = dir && listing_add(l, name, dir, NULL);
+	}
+	free(ids);
+	return ok ? 0 : ENOMEM;
+}
+
+static int list_namespace(struct sfs *fs, struct ns *ns, struct dir_listing *l)
+{
+	static const char *const links[NS_LINK_COUNT] = { "Global", "Local", "Session" };
+	struct ns_listing names;
+	bool ok = true;
+
+	if (!ns_is_staging(ns))
+		for (int i = 0; ok && i < NS_LINK_COUNT; i++)
+			ok = listing_add(l, links[i], node_of_ns_link(fs, ns, (enum ns_link)i), NULL);
+	if (!ok || ns_list(ns, &names))
+		return ENOMEM;
+	for (size_t i = 0; ok && i < names.count; i++) {
+		ok = listing_add(l, names.entries[i].name, NULL, names.entries[i].section);
+		if (ok)
+			section_get(names.entries[i].section);   /* the listing's own reference */
+	}
+	ns_listing_free(&names);
+	return ok ? 0 : ENOMEM;
+}
+
+static int list_directory(struct sfs *fs, fuse_req_t req, struct node *dir, struct dir_listing *l)
+{
+	int err = 0;
+
+	struct node *parent = dir->kind == NODE_NAMESPACE && ns_session(dir->ns) != 0 &&
+			      !ns_is_staging(dir->ns) ? &fs->sessions_dir : &fs->root;
+
+	listing_clear(l);
+	if (!listing_add(l, ".", dir, NULL) || !listing_add(l, "..", parent, NULL))
+		return ENOMEM;
+	switch (dir->kind) {
+	case NODE_ROOT:
+		if (!listing_add(l, "Global", &fs->global.dir, NULL) ||
+		    !listing_add(l, "Local", &fs->local, NULL) ||
+		    !listing_add(l, "Sessions", &fs->sessions_dir, NULL) ||
+		    !listing_add(l, "Staging", &fs->staging.dir, NULL))
+			err = ENOMEM;
+		break;
+	case NODE_SESSIONS:
+		err = list_sessions(fs, req, l);
+		break;
+	case NODE_NAMESPACE:
+		err = list_namespace(fs, dir->ns, l);
+		break;
+	default:
+		err = ENOTDIR;
+	}
+	return err;
+}
+
+void sfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sfs *fs = sfs_of(req);
+	struct node *dir = node_of(fs, ino);
+	struct dir_listing *l;
+	int err;
+
+	if (dir->kind == NODE_NAMESPACE && !ns_is_staging(dir->ns) &&
+	    !caller_may_enter_session(fs, req, ns_session(dir->ns))) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	err = list_directory(fs, req, dir, l);
+	l->fresh = true;
+	if (err) {
+		listing_clear(l);
+		free(l);
+		fuse_reply_err(req, err);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)l;
+	fi->cache_readdir = 0;
+	if (fuse_reply_open(req, fi) != 0) {
+		listing_clear(l);
+		free(l);
+	}
+}
+
+static mode_t entry_type(struct sfs *fs, struct dir_entry *e)
+{
+	struct stat st;
+
+	if (e->section)
+		return S_IFREG;
+	node_attr(fs, e->node, &st);
+	return st.st_mode & S_IFMT;
+}
+
+static void read_directory(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi, bool plus)
+{
+	struct sfs *fs = sfs_of(req);
+	struct dir_listing *l = (struct dir_listing *)(uintptr_t)fi->fh;
+	char *buf;
+	size_t pos = 0;
+	int err;
+
+	if (off == 0 && !l->fresh && (err = list_directory(fs, req, node_of(fs, ino), l)) != 0) {
+		fuse_reply_err(req, err);   /* a rewind reads the directory again */
+		return;
+	}
+	l->fresh = false;
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (size_t i = (size_t)off; i < l->count; i++) {
+		struct dir_entry *d = &l->entries[i];
+		bool dot = i < 2;   /* "." and ".." carry no lookup */
+		struct fuse_entry_param e;
+		size_t need;
+
+		if (!plus) {
+			struct stat st = { .st_ino = d->node ? d->node->ino : node_section_ino(d->section),
+					   .st_mode = entry_type(fs, d) };
+			need = fuse_add_direntry(req, buf + pos, size - pos, d->name, &st, (off_t)i + 1);
+			if (need > size - pos)
+				break;
+			pos += need;
+			continue;
+		}
+		need = fuse_add_direntry_plus(req, NULL, 0, d->name, NULL, 0);
+		if (need > size - pos)
+			break;
+		struct node *node = d->node;
+		if (d->section && !dot) {
+			section_get(d->section);
+			node = node_lookup_section(fs, d->section);
+			if (!node)
+				break;
+		}
+		node_entry(fs, node, &e);
+		if (dot)
+			e.ino = 0;   /* the kernel counts no lookup for "." and ".." */
+		pos += fuse_add_direntry_plus(req, buf + pos, size - pos, d->name, &e, (off_t)i + 1);
+	}
+	fuse_reply_buf(req, buf, pos);
+	free(buf);
+}
+
+void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	read_directory(req, ino, size, off, fi, false);
+}
+
+void sfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	read_directory(req, ino, size, off, fi, true);
+}
+
+void sfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dir_listing *l = (struct dir_listing *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	listing_clear(l);
+	free(l);
+	fuse_reply_err(req, 0);
+}

@@ -1,0 +1,195 @@
+/* Extended attributes: what a section is (user.section.*), and how a staged section is set up
+ * before it is published.  `getfattr -d -m user.section FILE` shows them all. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sectionfs.h"
+#include "name.h"
+#include "namespace.h"
+#include "protect.h"
+#include "section.h"
+#include "win32_constants.h"
+
+#define XATTR_PREFIX "user.section."
+
+enum section_xattr {
+	XA_NAME,
+	XA_PROTECT,
+	XA_ATTRIBUTES,
+	XA_BACKING,
+	XA_HANDLES,
+	XA_VIEWS,
+	XA_LIFETIME,
+	XA_COUNT,
+};
+
+static const char *const xattr_names[XA_COUNT] = {
+	[XA_NAME] = XATTR_PREFIX "name",
+	[XA_PROTECT] = XATTR_PREFIX "protect",
+	[XA_ATTRIBUTES] = XATTR_PREFIX "attributes",
+	[XA_BACKING] = XATTR_PREFIX "backing",
+	[XA_HANDLES] = XATTR_PREFIX "handles",
+	[XA_VIEWS] = XATTR_PREFIX "views",
+	[XA_LIFETIME] = XATTR_PREFIX "lifetime",
+};
+
+static int xattr_index(const char *name)
+{
+	for (int i = 0; i < XA_COUNT; i++)
+		if (!strcmp(name, xattr_names[i]))
+			return i;
+	return -1;
+}
+
+static struct section *section_of(struct sfs *fs, fuse_ino_t ino)
+{
+	struct node *node = node_of(fs, ino);
+
+	return node->kind == NODE_SECTION ? node->section : NULL;
+}
+
+/* The value of one attribute into buf; -ENODATA when the section has none (a nameless one). */
+static int xattr_value(struct section *sec, int which, char *buf, size_t len)
+{
+	unsigned handles, views;
+	struct ns *ns;
+	char leaf[NAME_LEAF_MAX + 1];
+
+	switch (which) {
+	case XA_NAME:
+		if (!section_name(sec, &ns, leaf) || ns_is_staging(ns))
+			return -ENODATA;
+		return name_format_win32(ns_session(ns), leaf, buf, len);
+	case XA_PROTECT:
+		return snprintf(buf, len, "%s", protect_page_name(section_protect(sec)));
+	case XA_ATTRIBUTES:
+		return protect_format_attributes(section_attributes(sec), buf, len);
+	case XA_BACKING:
+		if (!section_is_file_backed(sec))
+			return snprintf(buf, len, "pagefile");
+		return section_backing_path(sec, buf, len);
+	case XA_HANDLES:
+	case XA_VIEWS:
+		section_holders(sec, &handles, &views);
+		return snprintf(buf, len, "%u", which == XA_HANDLES ? handles : views);
+	case XA_LIFETIME:
+		return snprintf(buf, len, "%s",
+				section_lifetime(sec) == SECTION_TEMPORARY ? "temporary" : "permanent");
+	default:
+		return -ENODATA;
+	}
+}
+
+void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct section *sec = section_of(sfs_of(req), ino);
+	int which = xattr_index(name);
+	char buf[4096 + 64];
+	int n;
+
+	if (!sec || which < 0) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	n = xattr_value(sec, which, buf, sizeof(buf));
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		fuse_reply_err(req, n < 0 ? -n : E2BIG);
+		return;
+	}
+	if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else if (size < (size_t)n)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);   /* no NUL, as getfattr expects of text */
+}
+
+void sfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct section *sec = section_of(sfs_of(req), ino);
+	char list[512], probe[8];
+	size_t len = 0;
+
+	if (sec)
+		for (int i = 0; i < XA_COUNT; i++) {
+			if (xattr_value(sec, i, probe, sizeof(probe)) < 0)
+				continue;
+			size_t n = strlen(xattr_names[i]) + 1;
+			memcpy(list + len, xattr_names[i], n);
+			len += n;
+		}
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (size < len)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, list, len);
+}
+
+/* A staged section's protection: "PAGE_READONLY", "PAGE_READWRITE|SEC_RESERVE", "0x08000004".
+ * Attributes not given keep their value; for user.section.attributes, the protection does. */
+static uint32_t set_protection(struct section *sec, int which, const char *text)
+{
+	uint32_t given, flprotect;
+
+	if (!protect_from_text(text, &given))
+		return ERROR_INVALID_PARAMETER;
+	if (which == XA_PROTECT)
+		flprotect = (given & ~0xFFu) ? given : given | section_attributes(sec);
+	else if (given & 0xFFu)
+		return ERROR_INVALID_PARAMETER;   /* a page protection is user.section.protect's */
+	else
+		flprotect = section_protect(sec) | given;
+	return section_set_protect(sec, flprotect);
+}
+
+static uint32_t set_lifetime(struct section *sec, const char *text)
+{
+	if (!strcmp(text, "temporary"))
+		return section_set_lifetime(sec, SECTION_TEMPORARY);
+	if (!strcmp(text, "permanent"))
+		return section_set_lifetime(sec, SECTION_PERMANENT);
+	return ERROR_INVALID_PARAMETER;
+}
+
+void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		  size_t size, int flags)
+{
+	struct section *sec = section_of(sfs_of(req), ino);
+	int which = xattr_index(name);
+	char text[256];
+	uint32_t err;
+
+	(void)flags;
+	if (!sec || which < 0) {
+		fuse_reply_err(req, ENOTSUP);   /* sections keep no other attributes */
+		return;
+	}
+	if (which != XA_PROTECT && which != XA_ATTRIBUTES && which != XA_LIFETIME) {
+		fuse_reply_err(req, EPERM);     /* read-only facts */
+		return;
+	}
+	if (!section_is_staged(sec)) {
+		fuse_reply_err(req, EPERM);     /* a published section is what it is */
+		return;
+	}
+	if (size >= sizeof(text)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	memcpy(text, value, size);
+	text[size] = '\0';
+	while (size && (text[size - 1] == '\n' || text[size - 1] == '\0'))
+		text[--size] = '\0';
+	err = which == XA_LIFETIME ? set_lifetime(sec, text) : set_protection(sec, which, text);
+	reply_winerr(req, err);
+}
+
+void sfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct section *sec = section_of(sfs_of(req), ino);
+
+	fuse_reply_err(req, sec && xattr_index(name) >= 0 ? EPERM : ENODATA);
+}

@@ -1,0 +1,157 @@
+/* The command line, parsed once: our options out, FUSE's options through. */
+#include "options.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct raw_options {
+	char *sessions;
+	char *size;
+	char *nonopt[3];
+	int n_nonopt;
+};
+
+#define RAW_OPT(t, p) { t, offsetof(struct raw_options, p), 0 }
+
+static const struct fuse_opt raw_option_spec[] = {
+	RAW_OPT("sessions=%s", sessions),
+	RAW_OPT("size=%s", size),
+	FUSE_OPT_END
+};
+
+/* Keeps SOURCE and MOUNTPOINT for ourselves ("mount -t fuse.sectionfs SOURCE DIR" passes both). */
+static int keep_nonopt(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct raw_options *raw = data;
+
+	(void)outargs;
+	if (key != FUSE_OPT_KEY_NONOPT)
+		return 1;
+	if (raw->n_nonopt == 2) {
+		fprintf(stderr, "sectionfs: too many arguments: '%s'\n", arg);
+		return -1;
+	}
+	raw->nonopt[raw->n_nonopt++] = strdup(arg);
+	return 0;
+}
+
+bool options_parse_size(const char *text, uint64_t *bytes)
+{
+	char *end;
+	unsigned long long n;
+	uint64_t unit = 1;
+
+	if (!text || !*text || *text == '-')
+		return false;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno || end == text)
+		return false;
+	if (!strcmp(end, "%")) {
+		long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+		if (n == 0 || n > 100 || pages <= 0 || page <= 0)
+			return false;
+		*bytes = (uint64_t)pages * (uint64_t)page / 100 * n;
+		return true;
+	}
+	if (!strcasecmp(end, "k"))
+		unit = 1ull << 10;
+	else if (!strcasecmp(end, "m"))
+		unit = 1ull << 20;
+	else if (!strcasecmp(end, "g"))
+		unit = 1ull << 30;
+	else if (!strcasecmp(end, "t"))
+		unit = 1ull << 40;
+	else if (*end)
+		return false;
+	if (n == 0 || n > UINT64_MAX / unit)
+		return false;
+	*bytes = n * unit;
+	return true;
+}
+
+void options_usage(const char *prog)
+{
+	printf("usage: %s [options] [SOURCE] MOUNTPOINT\n\n"
+	       "Shows Windows-style named shared memory sections as files:\n"
+	       "Global/, Local (each caller's session), Sessions/<id>/ and Staging/.\n\n"
+	       "sectionfs options:\n"
+	       "    -o sessions=login|posix|none  what a Windows session is (default: login,\n"
+	       "                                  the audit login session of the caller)\n"
+	       "    -o size=N[k|m|g|t|%%]          cap on the bytes of all sections\n"
+	       "                                  (default: 50%% of RAM)\n"
+	       "    -f                            stay in the foreground\n"
+	       "    -d                            debug: print every request (implies -f)\n\n",
+	       prog);
+}
+
+bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_args *args)
+{
+	struct raw_options raw = { 0 };
+	struct fuse_cmdline_opts cmd;
+	bool ok = false;
+
+	memset(opts, 0, sizeof(*opts));
+	*args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
+	if (fuse_opt_parse(args, &raw, raw_option_spec, keep_nonopt) != 0)
+		goto out;
+
+	opts->sessions = SESSIONS_LOGIN;
+	if (raw.sessions) {
+		if (!strcmp(raw.sessions, "login"))
+			opts->sessions = SESSIONS_LOGIN;
+		else if (!strcmp(raw.sessions, "posix"))
+			opts->sessions = SESSIONS_POSIX;
+		else if (!strcmp(raw.sessions, "none"))
+			opts->sessions = SESSIONS_NONE;
+		else {
+			fprintf(stderr, "sectionfs: sessions=%s: use login, posix or none\n", raw.sessions);
+			goto out;
+		}
+	}
+	if (raw.size) {
+		if (!options_parse_size(raw.size, &opts->cap_bytes)) {
+			fprintf(stderr, "sectionfs: size=%s: use a positive number of bytes with an "
+					"optional k, m, g, t or %% (of RAM)\n", raw.size);
+			goto out;
+		}
+	} else {
+		options_parse_size("50%", &opts->cap_bytes);
+	}
+
+	/* The mount point is the last argument; a SOURCE before it is mount(8)'s and unused. */
+	if (raw.n_nonopt > 0 && fuse_opt_add_arg(args, raw.nonopt[raw.n_nonopt - 1]) != 0)
+		goto out;
+	if (fuse_parse_cmdline(args, &cmd) != 0)
+		goto out;
+	opts->mountpoint = cmd.mountpoint;
+	opts->foreground = cmd.foreground;
+	opts->show_help = cmd.show_help;
+	opts->show_version = cmd.show_version;
+	opts->debug = cmd.debug;
+	opts->max_threads = (int)cmd.max_threads;
+	if (!opts->show_help && !opts->show_version && !opts->mountpoint) {
+		fprintf(stderr, "sectionfs: no mount point given (try --help)\n");
+		goto out;
+	}
+
+	/* Files are checked by the kernel against the modes we report; a root mount is for
+	 * every user, like tmpfs.  The mount shows up as "fuse.sectionfs".  auto_unmount has
+	 * fusermount3 watch the daemon, so even one killed outright leaves no dead mount. */
+	if (fuse_opt_add_arg(args, "-odefault_permissions,auto_unmount") != 0 ||
+	    fuse_opt_add_arg(args, "-osubtype=sectionfs,fsname=sectionfs") != 0 ||
+	    (geteuid() == 0 && fuse_opt_add_arg(args, "-oallow_other") != 0))
+		goto out;
+	ok = true;
+out:
+	free(raw.sessions);
+	free(raw.size);
+	for (int i = 0; i < raw.n_nonopt; i++)
+		free(raw.nonopt[i]);
+	return ok;
+}

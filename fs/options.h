@@ -1,0 +1,31 @@
+/* The command line: sectionfs [options] [SOURCE] MOUNTPOINT, with -o sessions= and size=. */
+#ifndef SECTIONFS_OPTIONS_H
+#define SECTIONFS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sectionfs.h"
+
+struct sfs_options {
+	enum session_mode sessions;
+	uint64_t cap_bytes;
+	char *mountpoint;
+	bool foreground;
+	bool show_help;
+	bool show_version;
+	bool debug;
+	int max_threads;
+};
+
+/* Parses argv into opts and into args, the arguments left for fuse_session_new (standard FUSE
+ * options, with allow_other and default_permissions added as the mount needs).  Prints what is
+ * wrong and returns false on bad input. */
+bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_args *args);
+
+/* "1g", "512m", "25%", "4096": bytes, or false. */
+bool options_parse_size(const char *text, uint64_t *bytes);
+
+void options_usage(const char *prog);
+
+#endif

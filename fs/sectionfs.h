@@ -1,0 +1,170 @@
+/* The daemon's shared state and the pieces its files share: the inode table, callers, replies.
+ *
+ * Layout of the mount:
+ *   /Global/          the global namespace (mode 1777)
+ *   /Local            a symlink that each caller reads as its own session's directory
+ *   /Sessions/<id>/   each session's namespace, open only to that session (and root)
+ *   /Sessions/0       a symlink to ../Global: session 0's namespace is the global one
+ *   /Staging/         sections under construction, published into a namespace by rename
+ * Inside every namespace: the links Global, Local and Session, as in Windows (SEMANTICS F). */
+#ifndef SECTIONFS_FS_H
+#define SECTIONFS_FS_H
+
+#define FUSE_USE_VERSION 314
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store;
+struct ns;
+struct section;
+struct notifier;
+
+enum session_mode {
+	SESSIONS_LOGIN,   /* the audit login session (/proc/PID/sessionid); none: session 0 */
+	SESSIONS_POSIX,   /* getsid() */
+	SESSIONS_NONE,    /* every process in session 0 */
+};
+
+enum node_kind {
+	NODE_ROOT,
+	NODE_SESSIONS,     /* /Sessions */
+	NODE_LOCAL,        /* /Local, per caller */
+	NODE_SESSION0,     /* /Sessions/0 -> ../Global */
+	NODE_NAMESPACE,    /* /Global, /Sessions/<id>, /Staging */
+	NODE_NS_LINK,      /* <namespace>/Global, Local, Session */
+	NODE_SECTION,
+};
+
+enum ns_link { NS_LINK_GLOBAL, NS_LINK_LOCAL, NS_LINK_SESSION, NS_LINK_COUNT };
+
+/* An inode the kernel knows.  Nodes of the fixed layout and of namespaces live as long as the
+ * daemon; a section's node lives while the kernel holds a lookup on it. */
+struct node {
+	enum node_kind kind;
+	uint64_t ino;               /* st_ino */
+	struct ns *ns;              /* NAMESPACE: itself; NS_LINK: the namespace holding it */
+	enum ns_link link;          /* NS_LINK */
+	struct section *section;    /* SECTION: referenced while the node lives */
+	uint64_t nlookup;           /* SECTION: sfs.nodes_lock; the kernel's lookup count */
+};
+
+/* The nodes of one namespace directory: itself and its three links. */
+struct ns_nodes {
+	struct node dir;
+	struct node links[NS_LINK_COUNT];
+};
+
+struct sfs {
+	struct store *store;
+	struct fuse_session *se;
+	struct notifier *notifier;
+	enum session_mode sessions;
+	uid_t owner_uid;            /* who owns the directories: the daemon's user */
+	gid_t owner_gid;
+	struct timespec mounted;    /* the directories' times */
+	pthread_mutex_t nodes_lock; /* section nodes: their nlookup and the sections' host slots */
+	struct node root, sessions_dir, local, session0;
+	struct ns_nodes global, staging;
+};
+
+static inline struct sfs *sfs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* ---- nodes.c: the inode table ---- */
+
+/* The node behind a nodeid, NULL if it is none of ours. */
+struct node *node_of(struct sfs *fs, fuse_ino_t ino);
+fuse_ino_t node_id(struct sfs *fs, const struct node *node);
+
+/* The directory node of a namespace (made the first time a namespace is seen). */
+struct node *node_of_namespace(struct sfs *fs, struct ns *ns);
+struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link);
+
+/* A section's node with one more kernel lookup; consumes the caller's reference on sec. */
+struct node *node_lookup_section(struct sfs *fs, struct section *sec);
+
+/* The st_ino of a section. */
+uint64_t node_section_ino(const struct section *sec);
+
+/* The kernel forgot n lookups of a node. */
+void node_forget(struct sfs *fs, struct node *node, uint64_t n);
+
+/* Attributes and directory entries. */
+void node_attr(struct sfs *fs, const struct node *node, struct stat *st);
+void node_entry(struct sfs *fs, const struct node *node, struct fuse_entry_param *e);
+const char *node_link_target(struct sfs *fs, const struct node *node, fuse_req_t req,
+			     char *buf, size_t len);
+void nodes_init(struct sfs *fs);
+void nodes_destroy(struct sfs *fs);
+
+/* ---- caller.c: who is asking ---- */
+
+/* The calling process's Windows session under the mount's session mode. */
+uint32_t caller_session(struct sfs *fs, fuse_req_t req);
+
+/* May the caller use a session's namespace?  Its own session's, and root may use any. */
+bool caller_may_enter_session(struct sfs *fs, fuse_req_t req, uint32_t session);
+
+/* Unix permission check of the caller on an object (mask of R_OK, W_OK, X_OK), as the kernel's
+ * default_permissions would do, for the rare paths where the kernel did not check. */
+bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int mask);
+
+/* ---- ops_*.c: the operations ---- */
+extern const struct fuse_lowlevel_ops sectionfs_ops;
+
+void sfs_init(void *userdata, struct fuse_conn_info *conn);
+void sfs_destroy(void *userdata);
+void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void sfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void sfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
+void sfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		 struct fuse_file_info *fi);
+void sfs_readlink(fuse_req_t req, fuse_ino_t ino);
+void sfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
+void sfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void sfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void sfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		const char *newname, unsigned int flags);
+void sfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		 struct fuse_file_info *fi);
+void sfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi);
+void sfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		struct fuse_file_info *fi);
+void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+	       struct fuse_file_info *fi);
+void sfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void sfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void sfs_statfs(fuse_req_t req, fuse_ino_t ino);
+void sfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+		   struct fuse_file_info *fi);
+void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		  size_t size, int flags);
+void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void sfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void sfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/* Replies with the errno for a Win32 error (0 for success). */
+void reply_winerr(fuse_req_t req, uint32_t winerr);
+
+/* How long the kernel may trust what we say.  Fixed nodes never change; sections change only
+ * through this kernel or with a notification; Sessions/<id> is asked every time, because who may
+ * enter depends on the caller. */
+#define TIMEOUT_FOREVER 86400.0
+#define TIMEOUT_SECTION_ATTR 1.0
+
+#endif
