@@ -179,8 +179,18 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		handle_close(h);
 }
 
+/* Does this READ fill the page cache rather than answer a read()?  The kernel names a lock
+ * owner on the reads of a direct_io file and on none of its page-cache fills, such as a fault in
+ * a MAP_PRIVATE map (checked on Linux 6.18: fuse_send_read sets FUSE_READ_LOCKOWNER,
+ * fuse_do_readpage does not). */
+static bool fills_page_cache(const struct fuse_file_info *fi)
+{
+	return fi->lock_owner == 0;
+}
+
 void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
+	struct handle *h = handle_of(fi);
 	char *buf = malloc(size ? size : 1);
 	size_t done;
 	uint32_t err;
@@ -190,7 +200,12 @@ void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	err = handle_read(handle_of(fi), buf, size, (uint64_t)off, &done);
+	/* The page cache is every process's view of the section: a private handle's own writes
+	 * must never land in it, so its page-cache fills get the section's pages. */
+	if (handle_is_private(h) && fills_page_cache(fi))
+		err = section_read(handle_section(h), buf, size, (uint64_t)off, &done);
+	else
+		err = handle_read(h, buf, size, (uint64_t)off, &done);
 	if (err && !done)
 		reply_winerr(req, err);
 	else
