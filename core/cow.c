@@ -94,7 +94,7 @@ uint32_t cow_read(struct cow_overlay *cow, void *buf, size_t len, uint64_t off, 
 	return err;
 }
 
-/* Copies page `index` out of the section into the overlay, charged against the cap. */
+/* Copies page `index` out of the section into the overlay; the caller charged it already. */
 static uint32_t copy_page(struct cow_overlay *cow, uint64_t index, struct cow_page **out)
 {
 	struct cow_page *page = calloc(1, sizeof(*page));
@@ -103,15 +103,9 @@ static uint32_t copy_page(struct cow_overlay *cow, uint64_t index, struct cow_pa
 
 	if (!page)
 		return ERROR_NOT_ENOUGH_MEMORY;
-	err = store_charge(cow->sec->store, WIN32_PAGE_SIZE);
-	if (err) {
-		free(page);
-		return err;
-	}
 	page->index = index;
 	err = section_read(cow->sec, page->data, WIN32_PAGE_SIZE, index * WIN32_PAGE_SIZE, &read);
 	if (err || !tsearch(page, &cow->pages, compare_page)) {
-		store_refund(cow->sec->store, WIN32_PAGE_SIZE);
 		free(page);
 		return err ? err : ERROR_NOT_ENOUGH_MEMORY;
 	}
@@ -131,11 +125,22 @@ uint32_t cow_write(struct cow_overlay *cow, const void *buf, size_t len, uint64_
 	if (off > size || len > size - off)
 		return ERROR_FILE_TOO_LARGE;
 	pthread_mutex_lock(&cow->lock);
-	/* Copy every page first, so that a full cap leaves the overlay's contents unchanged. */
-	for (uint64_t p = off / WIN32_PAGE_SIZE; len && p <= (off + len - 1) / WIN32_PAGE_SIZE; p++) {
+	/* Charge every missing page at once, so that a full cap copies and charges nothing; then
+	 * copy them all before writing, so that a failure leaves the overlay's contents unchanged. */
+	uint64_t missing = 0;
+	for (uint64_t p = off / WIN32_PAGE_SIZE; len && p <= (off + len - 1) / WIN32_PAGE_SIZE; p++)
+		if (!find_page(cow, p))
+			missing++;
+	err = store_charge(cow->sec->store, missing * WIN32_PAGE_SIZE);
+	for (uint64_t p = off / WIN32_PAGE_SIZE; !err && len && p <= (off + len - 1) / WIN32_PAGE_SIZE;
+	     p++) {
 		struct cow_page *page;
-		if (!find_page(cow, p) && (err = copy_page(cow, p, &page)))
-			break;
+		if (!find_page(cow, p)) {
+			if ((err = copy_page(cow, p, &page)))
+				store_refund(cow->sec->store, missing * WIN32_PAGE_SIZE);
+			else
+				missing--;
+		}
 	}
 	while (!err && put < len) {
 		uint64_t at = off + put;

@@ -555,10 +555,17 @@ uint32_t section_set_protect(struct section *sec, uint32_t flprotect)
 	uint32_t old_attributes = sec->attributes;
 	sec->attributes = attributes;
 	err = bitmap_fit(sec, atomic_load(&sec->size));
-	if (err)
+	if (err) {
 		sec->attributes = old_attributes;
-	else
+	} else {
 		sec->protect = page;
+		if (!(attributes & SEC_RESERVE)) {
+			/* no longer SEC_RESERVE: every page is committed (D33) */
+			free(sec->committed);
+			sec->committed = NULL;
+			sec->committed_pages = 0;
+		}
+	}
 	pthread_rwlock_unlock(&sec->size_lock);
 out:
 	pthread_mutex_unlock(&sec->store->lock);
