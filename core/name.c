@@ -27,7 +27,7 @@ uint32_t name_check_leaf(const char *leaf)
 {
 	size_t n = strlen(leaf);
 
-	if (n == 0 || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
+	if (n == 0 || !strcmp(leaf, ".") || !strcmp(leaf, "..") || strchr(leaf, '/'))
 		return ERROR_INVALID_NAME;
 	if (n > NAME_LEAF_MAX)
 		return ERROR_FILENAME_EXCED_RANGE;
@@ -52,8 +52,8 @@ bool name_parse_session_id(const char *c, size_t n, uint32_t *id)
 			return false;
 		v = v * 10 + (uint64_t)(c[i] - '0');
 	}
-	if (v > UINT32_MAX)
-		return false;
+	if (v >= UINT32_MAX)
+		return false;   /* 4294967295 is Linux's "no session", never a namespace */
 	*id = (uint32_t)v;
 	return true;
 }
@@ -116,16 +116,16 @@ uint32_t name_parse(const char *name, struct name_path *out)
 				return ERROR_INVALID_HANDLE;   /* "Session\2" is a directory */
 			if (n > NAME_LEAF_MAX)
 				return ERROR_FILENAME_EXCED_RANGE;
-			/* checked in a copy: *out is written only on success */
+			/* made and checked in a copy: *out is written only on success */
 			char leaf[NAME_LEAF_MAX + 1];
 			memcpy(leaf, c, n);
 			leaf[n] = '\0';
-			uint32_t err = name_check_leaf(leaf);
-			if (err)
-				return err;
 			for (char *p = leaf; *p; p++)
 				if (*p == '/')
 					*p = '\\';
+			uint32_t err = name_check_leaf(leaf);
+			if (err)
+				return err;
 			memcpy(out->leaf, leaf, n + 1);
 			out->root = w.root;
 			out->session = w.session;

@@ -31,9 +31,10 @@ struct name_path {
 };
 
 /* B13-B18: resolves a Win32 object name.  Errors: ERROR_INVALID_PARAMETER (NULL),
- * ERROR_BAD_PATHNAME (leading backslash), ERROR_INVALID_NAME (empty component, doubled or
- * trailing backslash, a leaf of "." or ".." that no file can carry), ERROR_PATH_NOT_FOUND (a
- * directory that does not exist: "foo\bar", "local\x", "Session\x\y"), ERROR_INVALID_HANDLE (the
+ * ERROR_BAD_PATHNAME (leading backslash), ERROR_INVALID_NAME (an empty component after existing
+ * directories: a doubled or trailing backslash, as in "Global\\x" or "Global\"; a leaf of "." or
+ * ".." that no file can carry), ERROR_PATH_NOT_FOUND (a directory that does not exist: "foo\bar",
+ * "foo\\bar", "local\x", "Session\x\y"), ERROR_INVALID_HANDLE (the
  * name is one of the links or directories, not a section), ERROR_FILENAME_EXCED_RANGE (a leaf
  * longer than NAME_LEAF_MAX bytes).  *out is written only on success. */
 uint32_t name_parse(const char *name, struct name_path *out);
@@ -47,8 +48,8 @@ uint32_t name_check_ansi_length(const char *name);
 bool name_is_reserved(const char *leaf);
 
 /* Checks a file name the kernel hands the daemon for a new section: ERROR_INVALID_NAME when it is
- * empty, "." or "..", ERROR_FILENAME_EXCED_RANGE when too long, ERROR_INVALID_HANDLE when it is a
- * reserved link name. */
+ * empty, "." or ".." or holds a '/', ERROR_FILENAME_EXCED_RANGE when too long,
+ * ERROR_INVALID_HANDLE when it is a reserved link name. */
 uint32_t name_check_leaf(const char *leaf);
 
 /* A session id as Windows names its directory ("2", never "02" or "+2"): true and *id when the n

@@ -588,7 +588,7 @@ uint32_t section_set_lifetime(struct section *sec, enum section_lifetime lifetim
 }
 
 uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_access,
-			     const char *file_path)
+			     const char *file_path, uint64_t size)
 {
 	struct section_spec spec;
 	char *path = NULL;
@@ -600,8 +600,8 @@ uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_acc
 		err = ERROR_ACCESS_DENIED;
 		goto out;
 	}
-	err = section_spec_win32(sec->protect | sec->attributes, atomic_load(&sec->size), file_fd,
-				 file_access, sec->lifetime, &spec);
+	err = section_spec_win32(sec->protect | sec->attributes, size, file_fd, file_access,
+				 sec->lifetime, &spec);
 	if (err)
 		goto out;
 	if (file_path && !(path = strdup(file_path))) {

@@ -121,10 +121,12 @@ int section_fd(struct section *sec);
  * they are.  Each fails with ERROR_ACCESS_DENIED on a section that is not staged. */
 uint32_t section_set_protect(struct section *sec, uint32_t flprotect);     /* A8, A9 */
 uint32_t section_set_lifetime(struct section *sec, enum section_lifetime lifetime);
-/* Moves a staged paging-file section onto a file (A3-A6, A10 with the section's protection; its
- * size, 0 meaning the file's).  The old contents are dropped. */
+/* Moves a staged paging-file section onto a file, `size` bytes of it, 0 meaning the file's own
+ * size (A3-A6 and A10 with the section's protection, as CreateFileMapping would).  The old
+ * contents are dropped and their charge refunded; a file-backed size is never charged.  The host
+ * must drop any cached copy of the old contents. */
 uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_access,
-			     const char *file_path);
+			     const char *file_path, uint64_t size);
 void section_mark_staged(struct section *sec, bool staged);
 
 /* SEC_RESERVE (D33): commits the pages of [off, off+len) for the whole section, or tells whether

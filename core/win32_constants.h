@@ -56,6 +56,7 @@
 #define ERROR_NOT_ENOUGH_MEMORY   8u
 #define ERROR_WRITE_PROTECT       19u
 #define ERROR_GEN_FAILURE         31u
+#define ERROR_BAD_LENGTH          24u
 #define ERROR_SHARING_VIOLATION   32u
 #define ERROR_HANDLE_EOF          38u
 #define ERROR_NOT_SUPPORTED       50u

@@ -42,7 +42,7 @@ static int find_session_dir(struct sfs *fs, fuse_req_t req, const char *name, st
 		*out = &fs->session0;
 		return 0;
 	}
-	if (!name_parse_session_id(name, strlen(name), &id) || id == NS_STAGING_SESSION)
+	if (!name_parse_session_id(name, strlen(name), &id))
 		return ENOENT;
 	ns = store_session(fs->store, id, caller_session(fs, req) == id);
 	if (!ns)

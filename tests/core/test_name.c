@@ -172,7 +172,8 @@ static void test_B17_bad_session_ids(void)
 {
 	const char *bad[] = { "Session\\x\\y", "Session\\-1\\y", "Session\\+1\\y", "Session\\01\\y",
 			      "Session\\00\\y", "Session\\1a\\y", "Session\\ 1\\y",
-			      "Session\\4294967296\\y", "Session\\99999999999\\y" };
+			      "Session\\4294967296\\y", "Session\\99999999999\\y",
+			      "Session\\4294967295\\y" /* Linux's "no session" */ };
 	struct name_path p;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -321,6 +322,7 @@ static void test_name_check_leaf(void)
 	CU_ASSERT_EQUAL(name_check_leaf(""), ERROR_INVALID_NAME);
 	CU_ASSERT_EQUAL(name_check_leaf("."), ERROR_INVALID_NAME);
 	CU_ASSERT_EQUAL(name_check_leaf(".."), ERROR_INVALID_NAME);
+	CU_ASSERT_EQUAL(name_check_leaf("a/b"), ERROR_INVALID_NAME);   /* no file name holds '/' */
 	fill(leaf, 'l', NAME_LEAF_MAX);
 	CU_ASSERT_EQUAL(name_check_leaf(leaf), ERROR_SUCCESS);
 	fill(leaf, 'l', NAME_LEAF_MAX + 1);

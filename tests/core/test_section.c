@@ -892,7 +892,7 @@ static void test_section_setters_need_a_staged_section(void)
 
 	CU_ASSERT_EQUAL(section_set_protect(sec, PAGE_READONLY), ERROR_ACCESS_DENIED);
 	CU_ASSERT_EQUAL(section_set_lifetime(sec, SECTION_PERMANENT), ERROR_ACCESS_DENIED);
-	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, "/x"), ERROR_ACCESS_DENIED);
+	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, "/x", section_size(sec)), ERROR_ACCESS_DENIED);
 	CU_ASSERT_EQUAL(section_protect(sec), PAGE_READWRITE);
 	CU_ASSERT_EQUAL(section_attributes(sec), SEC_COMMIT);
 	CU_ASSERT_EQUAL(section_lifetime(sec), SECTION_TEMPORARY);
@@ -941,7 +941,7 @@ static void test_section_staged_attach_file(void)
 	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
 	section_mark_staged(sec, true);
 	CU_ASSERT_EQUAL(section_resize(sec, 0, NULL), ERROR_SUCCESS);   /* 0: the file's size */
-	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, "/data/f"), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, "/data/f", section_size(sec)), ERROR_SUCCESS);
 	close(fd);
 	CU_ASSERT_TRUE(section_is_file_backed(sec));
 	CU_ASSERT_EQUAL(section_size(sec), 0x1234);
@@ -952,7 +952,7 @@ static void test_section_staged_attach_file(void)
 	CU_ASSERT_STRING_EQUAL(path, "/data/f");
 	/* once is enough */
 	fd = temp_file(PAGE, false);
-	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, "/data/g"), ERROR_ACCESS_DENIED);
+	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, "/data/g", section_size(sec)), ERROR_ACCESS_DENIED);
 	CU_ASSERT_EQUAL(section_size(sec), 0x1234);
 	CU_ASSERT_TRUE(reads_pattern(sec, 0, 0x1234));
 	close(fd);
@@ -965,11 +965,28 @@ static void test_section_staged_attach_file_keeps_its_size(void)
 	int fd = temp_file(PAGE, false);
 
 	section_mark_staged(sec, true);
-	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, NULL), ERROR_SUCCESS);   /* A5 */
+	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, NULL, section_size(sec)), ERROR_SUCCESS);   /* A5 */
 	CU_ASSERT_EQUAL(section_size(sec), 3 * PAGE);
 	CU_ASSERT_EQUAL(file_size(fd), 3 * PAGE);
 	CU_ASSERT_TRUE(reads_pattern(sec, 0, PAGE));
 	CU_ASSERT_TRUE(reads_as(sec, PAGE, 2 * PAGE, 0));
+	section_put(sec);
+	close(fd);
+}
+
+/* The size travels with the file: a file-backed section larger than the cap needs no charge. */
+static void test_section_staged_attach_file_takes_its_size_uncharged(void)
+{
+	struct section *sec = new_plain(0);
+	int fd = temp_file(PAGE, false);
+	uint64_t big = store_cap(st) + 4 * PAGE;
+
+	section_mark_staged(sec, true);
+	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, NULL, big), ERROR_SUCCESS);   /* A5 */
+	CU_ASSERT_EQUAL(section_size(sec), big);
+	CU_ASSERT_EQUAL(file_size(fd), big);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	CU_ASSERT_TRUE(reads_pattern(sec, 0, PAGE));
 	section_put(sec);
 	close(fd);
 }
@@ -982,14 +999,14 @@ static void test_section_staged_attach_file_errors_change_nothing(void)
 
 	section_mark_staged(sec, true);
 	/* size 0 takes the file's size, and an empty file backs nothing (A3) */
-	CU_ASSERT_EQUAL(section_attach_file(sec, empty, RW_ACCESS, "/e"), ERROR_FILE_INVALID);
+	CU_ASSERT_EQUAL(section_attach_file(sec, empty, RW_ACCESS, "/e", section_size(sec)), ERROR_FILE_INVALID);
 	/* a read-only file cannot back PAGE_READWRITE (A10) */
 	CU_ASSERT_EQUAL(section_resize(sec, PAGE, NULL), ERROR_SUCCESS);
 	write_all(sec, 0, PAGE, 's');
-	CU_ASSERT_EQUAL(section_attach_file(sec, ro, FILE_ACCESS_READ, "/r"), ERROR_ACCESS_DENIED);
+	CU_ASSERT_EQUAL(section_attach_file(sec, ro, FILE_ACCESS_READ, "/r", section_size(sec)), ERROR_ACCESS_DENIED);
 	/* a PAGE_READONLY section cannot grow a smaller file (A6) */
 	CU_ASSERT_EQUAL(section_set_protect(sec, PAGE_READONLY), ERROR_SUCCESS);
-	CU_ASSERT_EQUAL(section_attach_file(sec, small, RW_ACCESS, "/s"), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(section_attach_file(sec, small, RW_ACCESS, "/s", section_size(sec)), ERROR_NOT_ENOUGH_MEMORY);
 
 	CU_ASSERT_FALSE(section_is_file_backed(sec));
 	CU_ASSERT_EQUAL(section_size(sec), PAGE);
@@ -1139,6 +1156,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_section_staged_set_protect),
 	UNIT_TEST(test_section_staged_attach_file),
 	UNIT_TEST(test_section_staged_attach_file_keeps_its_size),
+	UNIT_TEST(test_section_staged_attach_file_takes_its_size_uncharged),
 	UNIT_TEST(test_section_staged_attach_file_errors_change_nothing),
 	UNIT_TEST(test_D33_reserve_commits_pages_for_the_whole_section),
 	UNIT_TEST(test_D33_commit_past_the_end_is_refused),
