@@ -63,7 +63,9 @@ uint32_t handle_open(struct section *sec, uint32_t access, struct handle **out)
 	return err;
 }
 
-void handle_close(struct handle *h)
+/* Moves h to `role`, keeping the counts and rules C20-C21 in step; with handles_only, only a
+ * handle may move (ERROR_INVALID_PARAMETER otherwise). */
+static uint32_t change_role(struct handle *h, enum handle_role role, bool handles_only)
 {
 	struct section *sec = h->sec;
 	struct ns *ns = NULL;
@@ -71,12 +73,34 @@ void handle_close(struct handle *h)
 	bool unnamed;
 
 	pthread_mutex_lock(&sec->store->lock);
+	if (handles_only && h->role != HANDLE_ROLE_HANDLE) {
+		pthread_mutex_unlock(&sec->store->lock);
+		return ERROR_INVALID_PARAMETER;
+	}
 	if (h->role == HANDLE_ROLE_HANDLE)
 		sec->handles--;
-	else
+	else if (h->role == HANDLE_ROLE_VIEW)
 		sec->views--;
+	h->role = role;
+	if (role == HANDLE_ROLE_HANDLE)
+		sec->handles++;
+	else if (role == HANDLE_ROLE_VIEW)
+		sec->views++;
 	unnamed = section_settle_locked(sec, &ns, &leaf);
 	section_unlock_settled(sec, unnamed, ns, leaf);
+	return ERROR_SUCCESS;
+}
+
+void handle_retire(struct handle *h)
+{
+	change_role(h, HANDLE_ROLE_RETIRED, false);
+}
+
+void handle_close(struct handle *h)
+{
+	struct section *sec = h->sec;
+
+	change_role(h, HANDLE_ROLE_RETIRED, false);
 	if (h->cow)
 		cow_free(h->cow);
 	section_put(sec);
@@ -85,22 +109,7 @@ void handle_close(struct handle *h)
 
 uint32_t handle_become_view(struct handle *h)
 {
-	struct section *sec = h->sec;
-	struct ns *ns = NULL;
-	char *leaf = NULL;
-	bool unnamed;
-
-	pthread_mutex_lock(&sec->store->lock);
-	if (h->role == HANDLE_ROLE_VIEW) {
-		pthread_mutex_unlock(&sec->store->lock);
-		return ERROR_INVALID_PARAMETER;
-	}
-	h->role = HANDLE_ROLE_VIEW;
-	sec->handles--;
-	sec->views++;
-	unnamed = section_settle_locked(sec, &ns, &leaf);
-	section_unlock_settled(sec, unnamed, ns, leaf);
-	return ERROR_SUCCESS;
+	return change_role(h, HANDLE_ROLE_VIEW, true);
 }
 
 struct section *handle_section(const struct handle *h) { return h->sec; }

@@ -17,6 +17,7 @@ struct handle;
 enum handle_role {
 	HANDLE_ROLE_HANDLE,
 	HANDLE_ROLE_VIEW,
+	HANDLE_ROLE_RETIRED,   /* let go of already, still to be closed: counts as neither */
 };
 
 /* Opens a handle with `access` (FILE_MAP_* / SECTION_* bits) on sec, taking a reference.
@@ -30,8 +31,14 @@ uint32_t handle_open(struct section *sec, uint32_t access, struct handle **out);
 void handle_close(struct handle *h);
 
 /* Turns an open handle into a view (the protocol winmap uses for MapViewOfFile).  A handle that
- * is a view already: ERROR_INVALID_PARAMETER. */
+ * is a view already, or was retired: ERROR_INVALID_PARAMETER. */
 uint32_t handle_become_view(struct handle *h);
+
+/* Lets go of a handle or view now, ahead of handle_close(): the counts drop and C20-C21 apply at
+ * once.  For hosts whose close arrives late (FUSE sends RELEASE after close() returns), so that
+ * CloseHandle and UnmapViewOfFile take effect before they return.  Retiring twice changes
+ * nothing. */
+void handle_retire(struct handle *h);
 
 struct section *handle_section(const struct handle *h);
 uint32_t handle_access(const struct handle *h);

@@ -42,6 +42,7 @@
 #define MEM_RESERVE            0x00002000u
 #define MEM_DECOMMIT           0x00004000u
 #define MEM_RELEASE            0x00008000u
+#define MEM_RESET              0x00080000u
 #define MEM_FREE               0x00010000u
 #define MEM_PRIVATE            0x00020000u
 #define MEM_MAPPED             0x00040000u

@@ -47,6 +47,7 @@ const struct fuse_lowlevel_ops sectionfs_ops = {
 	.getxattr     = sfs_getxattr,
 	.listxattr    = sfs_listxattr,
 	.removexattr  = sfs_removexattr,
+	.ioctl        = sfs_ioctl,
 };
 
 /* The settings FUSE-NOTES measured: keep the page cache ours to invalidate, never the kernel's
@@ -78,12 +79,32 @@ static void forget_name(void *ctx, struct ns *ns, const char *leaf, struct secti
 		notifier_forget_name(fs->notifier, node_id(fs, dir), leaf);
 }
 
+/* This mount's device numbers, from /proc/self/mountinfo.  `where` is the mount point's real
+ * path, resolved before mounting: resolving it after would stat our own root, asking ourselves
+ * before the loop runs. */
+static void find_mount_device(struct sfs *fs, const char *where)
+{
+	char line[4096], point[4096];
+	unsigned major, minor;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && where && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &major, &minor, point) == 3 &&
+		    !strcmp(point, where) && strstr(line, " - fuse.sectionfs ")) {
+			fs->mount_dev_major = major;
+			fs->mount_dev_minor = minor;
+		}
+	if (f)
+		fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	struct sfs_options opts;
 	struct fuse_args args;
 	struct fuse_loop_config *loop;
 	struct sfs fs = { 0 };
+	char *where = NULL;
 	int ret = 1;
 
 	if (!options_parse(argc, argv, &opts, &args)) {
@@ -119,10 +140,12 @@ int main(int argc, char **argv)
 		goto err_store;
 	if (fuse_set_signal_handlers(fs.se) != 0)
 		goto err_session;
+	where = realpath(opts.mountpoint, NULL);
 	if (fuse_session_mount(fs.se, opts.mountpoint) != 0) {
 		fprintf(stderr, "sectionfs: cannot mount on %s\n", opts.mountpoint);
 		goto err_signals;
 	}
+	find_mount_device(&fs, where);
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto err_mount;
 	fs.notifier = notifier_start(fs.se);
@@ -156,6 +179,7 @@ err_store:
 	/* Sections the kernel still held die with the process; the store is not freed with
 	 * them alive (store_free asserts that), so leave it to the exit. */
 err_args:
+	free(where);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return ret;

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum note_kind { NOTE_NAME, NOTE_CACHE };
 
@@ -18,10 +19,12 @@ struct note {
 struct notifier {
 	struct fuse_session *se;
 	pthread_t thread;
-	pthread_mutex_t lock;    /* head, tail, stopping */
-	pthread_cond_t wake;
+	pthread_mutex_t lock;    /* head, tail, stopping, queued, sent */
+	pthread_cond_t wake;     /* something to send */
+	pthread_cond_t sent_one; /* a note went out */
 	struct note *head, *tail;
 	bool stopping;
+	uint64_t queued, sent;   /* notes ever queued and ever sent */
 };
 
 static void send_note(struct notifier *n, struct note *note)
@@ -51,6 +54,8 @@ static void *notifier_main(void *arg)
 		send_note(n, note);
 		free(note);
 		pthread_mutex_lock(&n->lock);
+		n->sent++;
+		pthread_cond_broadcast(&n->sent_one);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
@@ -66,6 +71,7 @@ struct notifier *notifier_start(struct fuse_session *se)
 	n->se = se;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
+	pthread_cond_init(&n->sent_one, NULL);
 	err = pthread_create(&n->thread, NULL, notifier_main, n);
 	if (err) {
 		free(n);
@@ -85,6 +91,7 @@ void notifier_stop(struct notifier *n)
 	pthread_mutex_unlock(&n->lock);
 	pthread_join(n->thread, NULL);
 	pthread_cond_destroy(&n->wake);
+	pthread_cond_destroy(&n->sent_one);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
 }
@@ -97,6 +104,7 @@ static void enqueue(struct notifier *n, struct note *note)
 	else
 		n->head = note;
 	n->tail = note;
+	n->queued++;
 	pthread_cond_signal(&n->wake);
 	pthread_mutex_unlock(&n->lock);
 }
@@ -123,4 +131,23 @@ void notifier_drop_cache(struct notifier *n, fuse_ino_t ino)
 	note->kind = NOTE_CACHE;
 	note->ino = ino;
 	enqueue(n, note);
+}
+
+void notifier_drain(struct notifier *n, unsigned timeout_ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&n->lock);
+	uint64_t target = n->queued;
+	while (n->sent < target && !n->stopping)
+		if (pthread_cond_timedwait(&n->sent_one, &n->lock, &deadline) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&n->lock);
 }

@@ -20,4 +20,10 @@ void notifier_forget_name(struct notifier *n, fuse_ino_t parent, const char *nam
 /* Queues "drop the cached pages and attributes of ino". */
 void notifier_drop_cache(struct notifier *n, fuse_ino_t ino);
 
+/* Waits until what was queued before the call has been sent, or timeout_ms passed: a request
+ * that must not return before the kernel forgot a name waits here (off the notifier thread, so
+ * the kernel's notification never waits for us; the timeout rules out a wait on a thread that
+ * waits for us). */
+void notifier_drain(struct notifier *n, unsigned timeout_ms);
+
 #endif

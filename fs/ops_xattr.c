@@ -7,6 +7,7 @@
 
 #include "sectionfs.h"
 #include "name.h"
+#include "notify.h"
 #include "namespace.h"
 #include "protect.h"
 #include "section.h"
@@ -157,7 +158,8 @@ static uint32_t set_lifetime(struct section *sec, const char *text)
 void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		  size_t size, int flags)
 {
-	struct section *sec = section_of(sfs_of(req), ino);
+	struct sfs *fs = sfs_of(req);
+	struct section *sec = section_of(fs, ino);
 	int which = xattr_index(name);
 	char text[256];
 	uint32_t err;
@@ -167,7 +169,8 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 		fuse_reply_err(req, ENOTSUP);   /* sections keep no other attributes */
 		return;
 	}
-	if (which != XA_PROTECT && which != XA_ATTRIBUTES && which != XA_LIFETIME) {
+	if (which != XA_PROTECT && which != XA_ATTRIBUTES && which != XA_LIFETIME &&
+	    which != XA_BACKING) {
 		fuse_reply_err(req, EPERM);     /* read-only facts */
 		return;
 	}
@@ -183,6 +186,13 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	text[size] = '\0';
 	while (size && (text[size - 1] == '\n' || text[size - 1] == '\0'))
 		text[--size] = '\0';
+	if (which == XA_BACKING) {
+		int e = backing_attach(fs, req, sec, text);
+		if (!e)   /* the old pages were the memfd's: the kernel must not keep them */
+			notifier_drop_cache(fs->notifier, ino);
+		fuse_reply_err(req, e);
+		return;
+	}
 	err = which == XA_LIFETIME ? set_lifetime(sec, text) : set_protection(sec, which, text);
 	reply_winerr(req, err);
 }

@@ -65,6 +65,8 @@ struct sfs {
 	uid_t owner_uid;            /* who owns the directories: the daemon's user */
 	gid_t owner_gid;
 	struct timespec mounted;    /* the directories' times */
+	unsigned mount_dev_major;   /* this mount's device: no section may live on it */
+	unsigned mount_dev_minor;
 	pthread_mutex_t nodes_lock; /* section nodes: their nlookup and the sections' host slots */
 	struct node root, sessions_dir, local, session0;
 	struct ns_nodes global, staging;
@@ -114,6 +116,14 @@ bool caller_may_enter_session(struct sfs *fs, fuse_req_t req, uint32_t session);
  * default_permissions would do, for the rare paths where the kernel did not check. */
 bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int mask);
 
+/* ---- backing.c: file-backed sections ---- */
+
+/* Puts staged section sec over the caller's open file named by value ("fd:N" or "fd:N:SIZE",
+ * SIZE 0 meaning the file's own; without it the section's size).  Returns 0 or an
+ * errno: EINVAL (bad value, or the Win32 rules refuse the file), EBADF, EACCES, EXDEV (a file on
+ * this mount), ENOSPC. */
+int backing_attach(struct sfs *fs, fuse_req_t req, struct section *sec, const char *value);
+
 /* ---- ops_*.c: the operations ---- */
 extern const struct fuse_lowlevel_ops sectionfs_ops;
 
@@ -157,6 +167,9 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
 void sfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 void sfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
+	       struct fuse_file_info *fi, unsigned flags, const void *in_buf, size_t in_bufsz,
+	       size_t out_bufsz);
 
 /* Replies with the errno for a Win32 error (0 for success). */
 void reply_winerr(fuse_req_t req, uint32_t winerr);

@@ -1,0 +1,130 @@
+/* The winmap protocol's ioctls (protocol.h): section info, views, SEC_RESERVE commits. */
+#include <errno.h>
+#include <string.h>
+
+#include "sectionfs.h"
+#include "handle.h"
+#include "notify.h"
+#include "protocol.h"
+#include "section.h"
+#include "view.h"
+#include "win32_constants.h"
+
+/* The longest a CloseHandle waits for the kernel to forget a name (normally microseconds). */
+#define RETIRE_DRAIN_MS 2000
+
+_Static_assert(sizeof(struct sectionfs_committed) < (1 << _IOC_SIZEBITS), "fits an ioctl");
+
+static void ioctl_info(struct handle *h, struct sectionfs_info *out)
+{
+	struct section *sec = handle_section(h);
+	unsigned handles, views;
+
+	section_holders(sec, &handles, &views);
+	*out = (struct sectionfs_info){
+		.protect = section_protect(sec),
+		.attributes = section_attributes(sec),
+		.size = section_size(sec),
+		.handles = handles,
+		.views = views,
+		.flags = (section_is_file_backed(sec) ? SECTIONFS_INFO_FILE_BACKED : 0) |
+			 (section_is_staged(sec) ? SECTIONFS_INFO_STAGED : 0) |
+			 (section_lifetime(sec) == SECTION_TEMPORARY ? SECTIONFS_INFO_TEMPORARY : 0),
+	};
+}
+
+static void ioctl_become_view(struct handle *h, struct sectionfs_view *v)
+{
+	struct section *sec = handle_section(h);
+	uint32_t claimed = v->handle_access;
+	struct view_request rq;
+	struct view_plan plan;
+
+	/* The open file bounds the claim: one opened read-only cannot be a writable view. */
+	if (!(handle_access(h) & FILE_MAP_WRITE))
+		claimed &= ~(uint32_t)FILE_MAP_WRITE;
+	rq = (struct view_request){
+		.section_protect = section_protect(sec),
+		.section_size = section_size(sec),
+		.handle_access = claimed,
+		.desired_access = v->desired_access,
+		.offset = v->offset,
+		.size = v->size,
+	};
+	v->result = view_plan(&rq, &plan);
+	if (v->result == ERROR_SUCCESS)
+		v->result = handle_become_view(h);
+	v->length = v->result == ERROR_SUCCESS ? plan.length : 0;
+}
+
+static void ioctl_committed(struct handle *h, struct sectionfs_committed *c)
+{
+	struct section *sec = handle_section(h);
+	uint32_t pages = c->pages;
+
+	if (pages > SECTIONFS_COMMITTED_BYTES * 8 || c->offset % WIN32_PAGE_SIZE) {
+		c->result = ERROR_INVALID_PARAMETER;
+		return;
+	}
+	memset(c->bits, 0, sizeof(c->bits));
+	for (uint32_t i = 0; i < pages; i++)
+		if (section_is_committed(sec, c->offset + (uint64_t)i * WIN32_PAGE_SIZE, 1))
+			c->bits[i / 8] |= (uint8_t)(1u << (i % 8));
+	c->result = ERROR_SUCCESS;
+}
+
+void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
+	       struct fuse_file_info *fi, unsigned flags, const void *in_buf, size_t in_bufsz,
+	       size_t out_bufsz)
+{
+	struct node *node = node_of(sfs_of(req), ino);
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	union {
+		struct sectionfs_info info;
+		struct sectionfs_view view;
+		struct sectionfs_commit commit;
+		struct sectionfs_committed committed;
+	} u;
+	size_t size = _IOC_SIZE(cmd);
+
+	(void)arg;
+	if ((flags & FUSE_IOCTL_COMPAT) || node->kind != NODE_SECTION || size > sizeof(u)) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) && in_bufsz != size) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((_IOC_DIR(cmd) & _IOC_READ) && out_bufsz < size) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	memset(&u, 0, sizeof(u));
+	if (in_bufsz)
+		memcpy(&u, in_buf, in_bufsz);
+	switch (cmd) {
+	case SECTIONFS_IOC_INFO:
+		ioctl_info(h, &u.info);
+		break;
+	case SECTIONFS_IOC_BECOME_VIEW:
+		ioctl_become_view(h, &u.view);
+		break;
+	case SECTIONFS_IOC_COMMIT:
+		u.commit.result = section_commit(handle_section(h), u.commit.offset, u.commit.length);
+		break;
+	case SECTIONFS_IOC_COMMITTED:
+		ioctl_committed(h, &u.committed);
+		break;
+	case SECTIONFS_IOC_RETIRE:
+		handle_retire(h);
+		/* A name that went with this handle (C20) is gone for the kernel too before
+		 * CloseHandle returns: no open may reach the section through a stale entry. */
+		notifier_drain(sfs_of(req)->notifier, RETIRE_DRAIN_MS);
+		break;
+	default:
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	fuse_reply_ioctl(req, 0, &u, size);
+}

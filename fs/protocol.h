@@ -1,0 +1,79 @@
+/* What winmap asks the daemon beyond plain file operations: ioctls on an open section file.
+ *
+ * Handles and views.  Every open file of a section is a handle (C20: a temporary section keeps
+ * its name while one is open).  To map a view, winmap opens the section again and declares that
+ * open file a view with SECTIONFS_IOC_BECOME_VIEW; it keeps that file open for as long as the
+ * view is mapped and closes it at UnmapViewOfFile.  So the daemon counts handles and views
+ * exactly, and a process that dies (even by SIGKILL) closes both: nothing it made outlives it.
+ *
+ * File-backed sections.  A staged section is put over a file by setting the attribute
+ * SECTIONFS_BACKING_XATTR to "fd:N", N being a descriptor of the calling process: the daemon
+ * takes that very open file (pidfd_getfd), so no caller can attach a file with more access than
+ * it opened it with.
+ *
+ * Every ioctl answers the Win32 error in `result` (0 on success). */
+#ifndef SECTIONFS_PROTOCOL_H
+#define SECTIONFS_PROTOCOL_H
+
+#include <linux/ioctl.h>
+#include <stdint.h>
+
+#define SECTIONFS_IOC_MAGIC 0xB5
+
+#define SECTIONFS_INFO_FILE_BACKED 0x1u
+#define SECTIONFS_INFO_STAGED      0x2u
+#define SECTIONFS_INFO_TEMPORARY   0x4u
+
+/* What a section is, in one round trip. */
+struct sectionfs_info {
+	uint32_t result;
+	uint32_t protect;           /* PAGE_* */
+	uint32_t attributes;        /* SEC_* */
+	uint32_t flags;             /* SECTIONFS_INFO_* */
+	uint64_t size;
+	uint32_t handles;
+	uint32_t views;
+};
+#define SECTIONFS_IOC_INFO _IOR(SECTIONFS_IOC_MAGIC, 1, struct sectionfs_info)
+
+/* Declares this open file a view of [offset, offset+size) with desired_access (FILE_MAP_*),
+ * checked with the core's view rules (D22-D28) against the section and handle_access, which the
+ * daemon also bounds by what the open file may do.  On success the file counts as a view. */
+struct sectionfs_view {
+	uint32_t handle_access;
+	uint32_t desired_access;
+	uint64_t offset;
+	uint64_t size;
+	uint32_t result;
+	uint32_t reserved;
+	uint64_t length;            /* out: the bytes the view covers */
+};
+#define SECTIONFS_IOC_BECOME_VIEW _IOWR(SECTIONFS_IOC_MAGIC, 2, struct sectionfs_view)
+
+/* SEC_RESERVE (D33-D34): commits [offset, offset+length) for the whole section. */
+struct sectionfs_commit {
+	uint64_t offset;
+	uint64_t length;
+	uint32_t result;
+	uint32_t reserved;
+};
+#define SECTIONFS_IOC_COMMIT _IOWR(SECTIONFS_IOC_MAGIC, 3, struct sectionfs_commit)
+
+/* Which of `pages` pages from `offset` are committed, one bit a page (bit i of byte i/8). */
+#define SECTIONFS_COMMITTED_BYTES 8192
+struct sectionfs_committed {
+	uint64_t offset;
+	uint32_t pages;
+	uint32_t result;
+	uint8_t bits[SECTIONFS_COMMITTED_BYTES];
+};
+#define SECTIONFS_IOC_COMMITTED _IOWR(SECTIONFS_IOC_MAGIC, 4, struct sectionfs_committed)
+
+/* Lets go of this open file's handle or view now: CloseHandle and UnmapViewOfFile send it just
+ * before close(), because the kernel tells the daemon of a close only after close() returns and
+ * Windows drops a temporary section's name (C20) before CloseHandle returns. */
+#define SECTIONFS_IOC_RETIRE _IO(SECTIONFS_IOC_MAGIC, 5)
+
+#define SECTIONFS_BACKING_XATTR "user.section.backing"
+
+#endif

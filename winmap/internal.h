@@ -1,0 +1,94 @@
+/* winmap's pieces and what they share.
+ *
+ * A HANDLE names an object in a process-wide table: an open file, or a section.  A named section
+ * is an open file in the sectionfs mount (the daemon counts it as a handle); an unnamed one is a
+ * core section in a store private to this process (no daemon needed).  Views are kept in a
+ * table by address.  Every function sets the thread's last error on failure. */
+#ifndef WINMAP_INTERNAL_H
+#define WINMAP_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "winmap.h"
+
+struct handle;
+struct store;
+struct name_path;
+
+enum wm_kind {
+	WM_FILE,
+	WM_SECTION,
+};
+
+/* What a section handle refers to and may do. */
+struct wm_section {
+	int fd;                     /* named: its open file in the mount; -1 for unnamed */
+	struct handle *local;       /* unnamed: the core handle; NULL for named */
+	uint32_t access;            /* the handle's own access (D24) */
+	uint32_t protect;           /* the section's PAGE_* */
+	uint32_t attributes;        /* SEC_* */
+	bool file_backed;
+	dev_t backing_dev;          /* file-backed: the file, for E36 */
+	ino_t backing_ino;
+};
+
+struct wm_file {
+	int fd;
+	DWORD access;               /* GENERIC_* */
+	char *delete_on_close;      /* FILE_FLAG_DELETE_ON_CLOSE: the path to unlink */
+};
+
+struct wm_object {
+	enum wm_kind kind;
+	unsigned refs;              /* the table's, plus one per wm_object_get */
+	union {
+		struct wm_section section;
+		struct wm_file file;
+	};
+};
+
+/* ---- lasterror.c ---- */
+/* Sets the thread's last error and returns it (so `return wm_fail(...), NULL` reads well). */
+DWORD wm_fail(DWORD err);
+DWORD wm_fail_errno(int err);
+
+/* ---- handles.c ---- */
+/* Adds obj (refs 1, owned by the table) and returns its HANDLE; NULL when the table is full. */
+HANDLE wm_handle_add(struct wm_object *obj);
+/* The object behind h, of kind `kind`, with a reference; NULL (ERROR_INVALID_HANDLE) if none. */
+struct wm_object *wm_object_get(HANDLE h, enum wm_kind kind);
+void wm_object_put(struct wm_object *obj);
+
+/* ---- mount.c ---- */
+/* The sectionfs mount's path; NULL (ERROR_PATH_NOT_FOUND set) when none is mounted. */
+const char *wm_mount_root(void);
+/* The path in the mount of a Win32 name ("Global\X" -> MOUNT/Global/X); the B rules' errors. */
+DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struct name_path *np);
+/* ENOENT opening path: ERROR_PATH_NOT_FOUND when its directory is missing, else FILE_NOT_FOUND. */
+DWORD wm_not_found(const char *path);
+/* The process's private store for unnamed sections. */
+struct store *wm_local_store(void);
+
+/* ---- wide.c ---- */
+/* UTF-16 -> UTF-8, malloc'ed; NULL for NULL; sets ERROR_INVALID_NAME on bad UTF-16. */
+char *wm_utf16_to_utf8(const WCHAR *s, bool *bad);
+
+/* ---- views.c ---- */
+/* Views of this process of the file (dev, ino) reaching past `size`? (E36) */
+bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size);
+/* The view holding addr, for VirtualQuery: the run of pages from addr's page that share its
+ * state.  false when addr is in no view. */
+struct wm_view_query {
+	uintptr_t base;            /* the view's base (AllocationBase) */
+	uintptr_t page;            /* addr's page */
+	size_t region;             /* bytes from page with the same state */
+	uint32_t view_protect;     /* AllocationProtect */
+	uint32_t page_protect;     /* PAGE_* when committed, 0 when reserved */
+};
+bool wm_view_query(const void *addr, struct wm_view_query *q);
+/* VirtualAlloc(MEM_COMMIT) inside a view: D33 (commit for the whole section) and D34 (not in a
+ * file-backed section; a protection the view allows).  *start gets the first page. */
+DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **start);
+
+#endif

@@ -1,0 +1,150 @@
+/* Where named sections live: the sectionfs mount, and Win32 names as paths in it. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+#include "name.h"
+#include "store.h"
+
+static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *root;                 /* root_lock; once found it stays */
+static bool told;                  /* root_lock: the debug message went out */
+
+/* mountinfo escapes spaces and such as \ooo */
+static void unescape(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+			*out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+static bool is_sectionfs_mount(const char *path)
+{
+	char real[PATH_MAX], line[8192], point[4096];
+	bool found = false;
+	FILE *f;
+
+	if (!path || !*path || !realpath(path, real))
+		return false;
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", point) != 1)
+			continue;
+		unescape(point);
+		found = !strcmp(point, real) && strstr(line, " - fuse.sectionfs ");
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+const char *wm_mount_root(void)
+{
+	const char *env = getenv("SECTIONFS_ROOT"), *xdg = getenv("XDG_RUNTIME_DIR");
+	char candidate[PATH_MAX];
+	const char *found = NULL;
+
+	pthread_mutex_lock(&root_lock);
+	if (!root) {
+		if (env) {
+			if (is_sectionfs_mount(env))
+				found = env;
+		} else if (is_sectionfs_mount("/run/sectionfs")) {
+			found = "/run/sectionfs";
+		} else if (xdg) {
+			snprintf(candidate, sizeof(candidate), "%s/sectionfs", xdg);
+			if (is_sectionfs_mount(candidate))
+				found = candidate;
+		}
+		if (found)
+			root = strdup(found);
+	}
+	if (!root && !told && getenv("WINMAP_DEBUG")) {
+		told = true;
+		fprintf(stderr, "winmap: no sectionfs mount found (%s%s); named sections need one: "
+				"run scripts/mount, or set SECTIONFS_ROOT to a sectionfs mount point\n",
+			env ? "SECTIONFS_ROOT=" : "looked at /run/sectionfs and $XDG_RUNTIME_DIR/sectionfs",
+			env ? env : "");
+	}
+	found = root;
+	pthread_mutex_unlock(&root_lock);
+	if (!found)
+		wm_fail(ERROR_PATH_NOT_FOUND);
+	return found;
+}
+
+DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struct name_path *np)
+{
+	DWORD err = ERROR_SUCCESS;
+	const char *mount;
+	int n;
+
+	if (!name)
+		return wm_fail(ERROR_INVALID_PARAMETER);
+	if (ansi)
+		err = name_check_ansi_length(name);     /* B19 */
+	if (!err)
+		err = name_parse(name, np);              /* B13-B18 */
+	if (err)
+		return wm_fail(err);
+	mount = wm_mount_root();
+	if (!mount)
+		return ERROR_PATH_NOT_FOUND;
+	switch (np->root) {
+	case NAME_ROOT_GLOBAL:
+		n = snprintf(path, len, "%s/Global/%s", mount, np->leaf);
+		break;
+	case NAME_ROOT_SESSION:
+		n = snprintf(path, len, "%s/Sessions/%u/%s", mount, np->session, np->leaf);
+		break;
+	default:
+		n = snprintf(path, len, "%s/Local/%s", mount, np->leaf);   /* the caller's session */
+		break;
+	}
+	if (n < 0 || (size_t)n >= len)
+		return wm_fail(ERROR_FILENAME_EXCED_RANGE);
+	return ERROR_SUCCESS;
+}
+
+DWORD wm_not_found(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (stat(dir, &st) < 0)
+		return wm_fail(errno == EACCES ? ERROR_ACCESS_DENIED : ERROR_PATH_NOT_FOUND);
+	return wm_fail(ERROR_FILE_NOT_FOUND);
+}
+
+static struct store *local_store;
+static pthread_once_t local_once = PTHREAD_ONCE_INIT;
+
+static void make_local_store(void)
+{
+	/* Unnamed sections are this process's own memory: no cap beyond the system's. */
+	local_store = store_new(UINT64_MAX / 2);
+}
+
+struct store *wm_local_store(void)
+{
+	pthread_once(&local_once, make_local_store);
+	return local_store;
+}

@@ -1,0 +1,341 @@
+/* CreateFileMapping and OpenFileMapping: rules A1-A11 and B12-B19, named sections through the
+ * mount, unnamed ones in this process.
+ *
+ * Every rule is checked here first with the core (so the error is the exact Win32 one); the
+ * daemon then checks again what it is given.  A new named section is built in Staging/ and
+ * published with a rename that never replaces: exactly one of any number of racing creators
+ * publishes, the others open its object (ERROR_ALREADY_EXISTS), and no opener ever sees a
+ * section half made. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "handle.h"
+#include "name.h"
+#include "protect.h"
+#include "protocol.h"
+#include "section.h"
+
+/* How often a create may find the name come and go under it before giving up. */
+#define CREATE_ATTEMPTS 100
+
+/* A10 in Windows terms: what a file handle opened with GENERIC_* may back. */
+static unsigned file_access_of(DWORD generic)
+{
+	unsigned access = 0;
+
+	if (generic & (GENERIC_READ | GENERIC_ALL))
+		access |= FILE_ACCESS_READ;
+	if (generic & (GENERIC_WRITE | GENERIC_ALL))
+		access |= FILE_ACCESS_WRITE;
+	if (generic & (GENERIC_EXECUTE | GENERIC_ALL))
+		access |= FILE_ACCESS_EXECUTE;
+	return access;
+}
+
+static HANDLE add_section(struct wm_section *s)
+{
+	struct wm_object *obj = calloc(1, sizeof(*obj));
+	HANDLE h;
+
+	if (!obj) {
+		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
+		goto fail;
+	}
+	obj->kind = WM_SECTION;
+	obj->section = *s;
+	h = wm_handle_add(obj);
+	if (h)
+		return h;
+	free(obj);
+fail:
+	if (s->local)
+		handle_close(s->local);
+	else
+		close(s->fd);
+	return NULL;
+}
+
+/* Reads what a section in the mount is into s (protection, attributes, backing file). */
+static DWORD describe_named(int fd, struct wm_section *s)
+{
+	struct sectionfs_info info = { 0 };
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	if (ioctl(fd, SECTIONFS_IOC_INFO, &info) < 0)
+		return wm_fail_errno(errno);
+	if (info.result)
+		return wm_fail(info.result);
+	s->protect = info.protect;
+	s->attributes = info.attributes;
+	s->file_backed = info.flags & SECTIONFS_INFO_FILE_BACKED;
+	if (s->file_backed) {
+		n = fgetxattr(fd, SECTIONFS_BACKING_XATTR, path, sizeof(path) - 1);
+		path[n > 0 ? n : 0] = '\0';
+		if (n > 0 && stat(path, &st) == 0) {
+			s->backing_dev = st.st_dev;
+			s->backing_ino = st.st_ino;
+		}
+	}
+	return ERROR_SUCCESS;
+}
+
+/* Opens an existing named section; -1 with errno set when there is none. */
+static int open_named(const char *path)
+{
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static DWORD open_error(int err, const char *path)
+{
+	switch (err) {
+	case ENOENT:
+		return wm_not_found(path);
+	case EISDIR:
+		return wm_fail(ERROR_INVALID_HANDLE);        /* B13: a directory, not a section */
+	default:
+		return wm_fail_errno(err);
+	}
+}
+
+static int set_text_xattr(int fd, const char *name, const char *value)
+{
+	return fsetxattr(fd, name, value, strlen(value), 0);
+}
+
+/* Builds a staged section: temporary, with its protection, and its size or its file. */
+static int stage(const char *mount, const struct section_spec *spec, DWORD flprotect,
+		 int file_fd, char *stage_path, size_t len)
+{
+	static atomic_ulong counter;
+	char value[64];
+	int fd, err;
+
+	snprintf(stage_path, len, "%s/Staging/.winmap-%d-%lu", mount, (int)getpid(),
+		 atomic_fetch_add(&counter, 1));
+	fd = open(stage_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -1;
+	snprintf(value, sizeof(value), "0x%x", flprotect);
+	if (set_text_xattr(fd, "user.section.lifetime", "temporary") < 0 ||
+	    set_text_xattr(fd, "user.section.protect", value) < 0)
+		goto fail;
+	if (file_fd < 0) {
+		if (ftruncate(fd, (off_t)spec->size) < 0)
+			goto fail;
+	} else {
+		snprintf(value, sizeof(value), "fd:%d:%llu", file_fd, (unsigned long long)spec->size);
+		if (set_text_xattr(fd, SECTIONFS_BACKING_XATTR, value) < 0)
+			goto fail;
+	}
+	return fd;
+fail:
+	err = errno;
+	close(fd);   /* a staged section that is closed is gone */
+	errno = err;
+	return -1;
+}
+
+static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, const char *name,
+			   bool ansi, int file_fd, struct wm_section *s)
+{
+	char path[PATH_MAX], stage_path[PATH_MAX];
+	struct name_path np;
+	const char *mount;
+
+	if (wm_name_to_path(name, ansi, path, sizeof(path), &np))
+		return NULL;
+	mount = wm_mount_root();
+	for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+		/* B12: an existing object is returned as it is, with ERROR_ALREADY_EXISTS. */
+		s->fd = open_named(path);
+		if (s->fd >= 0) {
+			if (describe_named(s->fd, s)) {
+				close(s->fd);
+				return NULL;
+			}
+			HANDLE h = add_section(s);
+			if (h)
+				SetLastError(ERROR_ALREADY_EXISTS);
+			return h;
+		}
+		if (errno != ENOENT) {
+			open_error(errno, path);
+			return NULL;
+		}
+		s->fd = stage(mount, spec, flprotect, file_fd, stage_path, sizeof(stage_path));
+		if (s->fd < 0) {
+			/* ENOSPC, the cap, comes back as ERROR_NOT_ENOUGH_MEMORY (A7) */
+			wm_fail_errno(errno);
+			return NULL;
+		}
+		if (renameat2(AT_FDCWD, stage_path, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+			HANDLE h = add_section(s);
+			if (h)
+				SetLastError(ERROR_SUCCESS);                  /* A11 */
+			return h;
+		}
+		int err = errno;
+		close(s->fd);
+		if (err != EEXIST) {
+			open_error(err, path);
+			return NULL;
+		}
+		/* someone else published first: open theirs */
+	}
+	wm_fail(ERROR_SHARING_VIOLATION);
+	return NULL;
+}
+
+static HANDLE create_unnamed(const struct section_spec *spec, struct wm_section *s)
+{
+	struct section_owner owner = { getuid(), getgid(), 0600 };
+	struct section *sec;
+	DWORD err;
+
+	err = section_new(wm_local_store(), spec, &owner, &sec);
+	if (!err) {
+		err = handle_open(sec, s->access, &s->local);
+		section_put(sec);   /* the handle holds it now */
+	}
+	if (err) {
+		wm_fail(err);
+		return NULL;
+	}
+	s->fd = -1;
+	HANDLE h = add_section(s);
+	if (h)
+		SetLastError(ERROR_SUCCESS);                              /* A11 */
+	return h;
+}
+
+static HANDLE create_mapping(HANDLE file, DWORD flprotect, DWORD size_high, DWORD size_low,
+			     const char *name, bool ansi)
+{
+	uint64_t size = (uint64_t)size_high << 32 | size_low;
+	struct wm_object *f = NULL;
+	struct section_spec spec;
+	struct wm_section s = { .fd = -1, .access = SECTION_ALL_ACCESS | FILE_MAP_EXECUTE };
+	HANDLE h = NULL;
+	DWORD err;
+
+	if (file != INVALID_HANDLE_VALUE) {
+		f = wm_object_get(file, WM_FILE);
+		if (!f)
+			return NULL;
+	}
+	/* A1-A10, the size first of all (A1 even when the name exists). */
+	err = section_spec_win32(flprotect, size, f ? f->file.fd : -1,
+				 f ? file_access_of(f->file.access) : 0, SECTION_TEMPORARY, &spec);
+	if (err) {
+		wm_fail(err);
+		goto out;
+	}
+	s.protect = spec.protect;
+	s.attributes = spec.attributes;
+	s.file_backed = f != NULL;
+	if (f) {
+		struct stat st;
+		if (fstat(f->file.fd, &st) == 0) {
+			s.backing_dev = st.st_dev;
+			s.backing_ino = st.st_ino;
+		}
+	}
+	if (name && *name)
+		h = create_named(&spec, flprotect, name, ansi, f ? f->file.fd : -1, &s);
+	else
+		h = create_unnamed(&spec, &s);
+out:
+	if (f)
+		wm_object_put(f);
+	return h;
+}
+
+HANDLE WINAPI CreateFileMappingA(HANDLE file, LPSECURITY_ATTRIBUTES sa, DWORD flprotect,
+				 DWORD size_high, DWORD size_low, LPCSTR name)
+{
+	(void)sa;   /* Unix modes decide who may open a section: see the README */
+	return create_mapping(file, flprotect, size_high, size_low, name, true);
+}
+
+HANDLE WINAPI CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES sa, DWORD flprotect,
+				 DWORD size_high, DWORD size_low, LPCWSTR name)
+{
+	bool bad;
+	char *utf8 = wm_utf16_to_utf8(name, &bad);
+	HANDLE h;
+
+	(void)sa;
+	if (bad || (name && !utf8)) {
+		wm_fail(bad ? ERROR_INVALID_NAME : ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	h = create_mapping(file, flprotect, size_high, size_low, utf8, false);
+	free(utf8);
+	return h;
+}
+
+static HANDLE open_mapping(DWORD access, const char *name, bool ansi)
+{
+	struct wm_section s = { .fd = -1, .access = access };
+	char path[PATH_MAX];
+	struct name_path np;
+
+	if (!name) {
+		wm_fail(ERROR_INVALID_PARAMETER);                  /* B15 */
+		return NULL;
+	}
+	if (wm_name_to_path(name, ansi, path, sizeof(path), &np))
+		return NULL;
+	s.fd = open_named(path);
+	if (s.fd < 0) {
+		open_error(errno, path);
+		return NULL;
+	}
+	/* Windows checks the asked access when the handle is opened: write access needs a
+	 * section this caller may write. */
+	if ((access & FILE_MAP_WRITE) && faccessat(s.fd, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) < 0 &&
+	    errno == EACCES) {
+		close(s.fd);
+		wm_fail(ERROR_ACCESS_DENIED);
+		return NULL;
+	}
+	if (describe_named(s.fd, &s)) {
+		close(s.fd);
+		return NULL;
+	}
+	return add_section(&s);
+}
+
+HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
+{
+	(void)inherit;
+	return open_mapping(access, name, true);
+}
+
+HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+	bool bad;
+	char *utf8 = wm_utf16_to_utf8(name, &bad);
+	HANDLE h;
+
+	(void)inherit;
+	if (bad || (name && !utf8)) {
+		wm_fail(bad ? ERROR_INVALID_NAME : ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	h = open_mapping(access, utf8, false);
+	free(utf8);
+	return h;
+}

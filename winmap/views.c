@@ -1,0 +1,462 @@
+/* Views: MapViewOfFile(Ex), UnmapViewOfFile, FlushViewOfFile (D22-D31, D35), and the commit
+ * state of SEC_RESERVE views (D33).
+ *
+ * A view of a named section is an open file of its own, declared a view to the daemon and kept
+ * open while mapped; a view of an unnamed section is a core view handle.  Every view keeps one
+ * byte a page: the page's Windows protection, or 0 while it is only reserved. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "errors.h"
+#include "handle.h"
+#include "protect.h"
+#include "protocol.h"
+#include "section.h"
+#include "view.h"
+
+#define PAGE WIN32_PAGE_SIZE
+#define GRANULARITY WIN32_ALLOCATION_GRANULARITY
+
+struct wm_view {
+	struct wm_view *next;
+	uintptr_t base;
+	size_t length;              /* page-rounded */
+	uint64_t mapped_end;        /* offset + the view's exact length, for E36 */
+	uint64_t offset;            /* where in the section it starts */
+	int fd;                     /* named: the view's open file; -1 for unnamed */
+	struct handle *local;       /* unnamed: the core view handle */
+	int prot;                   /* PROT_* of the view */
+	uint32_t view_protect;      /* PAGE_* of the view (AllocationProtect) */
+	uint32_t attributes;        /* the section's SEC_* */
+	bool file_backed;
+	dev_t dev;                  /* which section: the view file's identity (named) */
+	ino_t ino;
+	const struct section *section;  /* which section (unnamed) */
+	dev_t backing_dev;          /* file-backed: the file (E36) */
+	ino_t backing_ino;
+	uint8_t *page_protect;      /* one a page: PAGE_* when committed, 0 when reserved */
+};
+
+static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wm_view *views;      /* views_lock */
+
+static int prot_of_page_protect(uint32_t protect)
+{
+	switch (protect & 0xFF) {
+	case PAGE_READONLY:          return PROT_READ;
+	case PAGE_READWRITE:
+	case PAGE_WRITECOPY:         return PROT_READ | PROT_WRITE;
+	case PAGE_EXECUTE:           return PROT_EXEC;
+	case PAGE_EXECUTE_READ:      return PROT_READ | PROT_EXEC;
+	case PAGE_EXECUTE_READWRITE:
+	case PAGE_EXECUTE_WRITECOPY: return PROT_READ | PROT_WRITE | PROT_EXEC;
+	default:                     return PROT_NONE;
+	}
+}
+
+static struct wm_view *find_locked(uintptr_t addr)
+{
+	for (struct wm_view *v = views; v; v = v->next)
+		if (addr >= v->base && addr < v->base + v->length)
+			return v;
+	return NULL;
+}
+
+static bool same_section(const struct wm_view *a, const struct wm_view *b)
+{
+	if (a->section || b->section)
+		return a->section == b->section;
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/* ---- commit state (D33) ---- */
+
+/* Is section page `page` (from the section's start) committed?  Asks the daemon for named ones. */
+static void section_commits(const struct wm_view *v, uint64_t first_page, size_t pages,
+			    uint8_t *out)
+{
+	if (!(v->attributes & SEC_RESERVE) || v->file_backed) {
+		memset(out, 1, pages);
+		return;
+	}
+	if (v->section) {
+		for (size_t i = 0; i < pages; i++)
+			out[i] = section_is_committed((struct section *)v->section,
+						      (first_page + i) * PAGE, 1);
+		return;
+	}
+	for (size_t done = 0; done < pages;) {
+		struct sectionfs_committed q = { .offset = (first_page + done) * PAGE };
+		size_t n = pages - done;
+		if (n > SECTIONFS_COMMITTED_BYTES * 8)
+			n = SECTIONFS_COMMITTED_BYTES * 8;
+		q.pages = (uint32_t)n;
+		if (ioctl(v->fd, SECTIONFS_IOC_COMMITTED, &q) < 0 || q.result)
+			memset(q.bits, 0, sizeof(q.bits));
+		for (size_t i = 0; i < n; i++)
+			out[done + i] = (q.bits[i / 8] >> (i % 8)) & 1;
+		done += n;
+	}
+}
+
+/* Makes pages of v that the section has committed since usable, with the view's protection. */
+static void refresh_commits_locked(struct wm_view *v)
+{
+	size_t pages = v->length / PAGE;
+	uint8_t *committed;
+
+	if (!(v->attributes & SEC_RESERVE) || v->file_backed)
+		return;
+	committed = malloc(pages);
+	if (!committed)
+		return;
+	section_commits(v, v->offset / PAGE, pages, committed);
+	for (size_t i = 0; i < pages; i++)
+		if (committed[i] && !v->page_protect[i]) {
+			v->page_protect[i] = (uint8_t)v->view_protect;
+			mprotect((void *)(v->base + i * PAGE), PAGE, v->prot);
+		}
+	free(committed);
+}
+
+/* ---- mapping ---- */
+
+/* Maps at base (which must be free) or at a 64 KiB-aligned address of the system's choice. */
+static void *map_aligned(void *base, size_t len, int prot, int flags, int fd, uint64_t off)
+{
+	void *p;
+
+	if (base) {
+		p = mmap(base, len, prot, flags | MAP_FIXED_NOREPLACE, fd, (off_t)off);
+		if (p == MAP_FAILED)
+			return NULL;
+		if (p != base) {                 /* a kernel that ignores NOREPLACE */
+			munmap(p, len);
+			errno = EEXIST;
+			return NULL;
+		}
+		return p;
+	}
+	/* Reserve room for the alignment, map over the aligned part, give the rest back. */
+	size_t span = len + GRANULARITY;
+	char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	char *aligned = (char *)(((uintptr_t)r + GRANULARITY - 1) & ~(uintptr_t)(GRANULARITY - 1));
+	p = mmap(aligned, len, prot, flags | MAP_FIXED, fd, (off_t)off);
+	if (p == MAP_FAILED) {
+		int err = errno;
+		munmap(r, span);
+		errno = err;
+		return NULL;
+	}
+	if (aligned > r)
+		munmap(r, (size_t)(aligned - r));
+	size_t tail = (size_t)(r + span - (aligned + len));
+	if (tail)
+		munmap(aligned + len, tail);
+	return p;
+}
+
+/* The open file for a view of a named section, declared a view to the daemon. */
+static int open_named_view(const struct wm_section *s, const struct view_request *rq,
+			   const struct view_plan *plan)
+{
+	struct sectionfs_view req = {
+		.handle_access = rq->handle_access,
+		.desired_access = rq->desired_access,
+		.offset = rq->offset,
+		.size = rq->size,
+	};
+	char path[64];
+	int writable = plan->shared && (plan->prot & PROT_WRITE);
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd);
+	fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0) {
+		wm_fail_errno(errno);
+		return -1;
+	}
+	if (ioctl(fd, SECTIONFS_IOC_BECOME_VIEW, &req) < 0 || req.result) {
+		wm_fail(req.result ? req.result : winerr_from_errno(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint64_t current_size(const struct wm_section *s)
+{
+	struct sectionfs_info info = { 0 };
+
+	if (s->local)
+		return section_size(handle_section(s->local));
+	if (ioctl(s->fd, SECTIONFS_IOC_INFO, &info) < 0 || info.result)
+		return 0;
+	return info.size;
+}
+
+LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD off_high, DWORD off_low, SIZE_T size,
+			      LPVOID base)
+{
+	struct wm_object *obj = wm_object_get(h, WM_SECTION);
+	struct wm_view *v = NULL;
+	struct view_plan plan;
+	struct view_request rq;
+	struct stat st;
+	void *p = NULL;
+	int map_fd;
+	DWORD err;
+
+	if (!obj)
+		return NULL;
+	const struct wm_section *s = &obj->section;
+	rq = (struct view_request){
+		.section_protect = s->protect,
+		.section_size = current_size(s),
+		.handle_access = s->access,
+		.desired_access = access,
+		.offset = (uint64_t)off_high << 32 | off_low,
+		.size = size,
+		.base = (uintptr_t)base,
+	};
+	err = view_plan(&rq, &plan);                                   /* D22-D28 */
+	if (err) {
+		wm_fail(err);
+		goto out;
+	}
+	v = calloc(1, sizeof(*v));
+	size_t pages = (plan.length + PAGE - 1) / PAGE;
+	if (!v || !(v->page_protect = calloc(pages, 1))) {
+		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
+		goto fail;
+	}
+	v->fd = -1;
+	if (s->local) {
+		err = handle_open(handle_section(s->local), s->access, &v->local);
+		if (!err)
+			err = handle_become_view(v->local);
+		if (err) {
+			wm_fail(err);
+			goto fail;
+		}
+		v->section = handle_section(v->local);
+		map_fd = section_fd(handle_section(v->local));
+	} else {
+		v->fd = open_named_view(s, &rq, &plan);
+		if (v->fd < 0)
+			goto fail;
+		if (fstat(v->fd, &st) == 0) {
+			v->dev = st.st_dev;
+			v->ino = st.st_ino;
+		}
+		map_fd = v->fd;
+	}
+	v->length = pages * PAGE;
+	v->offset = rq.offset;
+	v->mapped_end = rq.offset + plan.length;
+	v->prot = plan.prot;
+	v->view_protect = plan.page_protect;
+	v->attributes = s->attributes;
+	v->file_backed = s->file_backed;
+	v->backing_dev = s->backing_dev;
+	v->backing_ino = s->backing_ino;
+
+	/* SEC_RESERVE: the view starts reserved; pages the section has committed are usable. */
+	bool reserve = (s->attributes & SEC_RESERVE) && !s->file_backed;
+	p = map_aligned(base, plan.length, reserve ? PROT_NONE : plan.prot,
+			plan.shared ? MAP_SHARED : MAP_PRIVATE, map_fd, rq.offset);
+	if (!p) {
+		wm_fail(errno == EEXIST ? ERROR_INVALID_ADDRESS : winerr_from_errno(errno));  /* D28 */
+		goto fail;
+	}
+	v->base = (uintptr_t)p;
+	pthread_mutex_lock(&views_lock);
+	if (reserve)
+		refresh_commits_locked(v);
+	else
+		memset(v->page_protect, (int)v->view_protect, pages);
+	v->next = views;
+	views = v;
+	pthread_mutex_unlock(&views_lock);
+	goto out;
+fail:
+	if (v) {
+		if (v->local)
+			handle_close(v->local);
+		if (v->fd >= 0)
+			close(v->fd);
+		free(v->page_protect);
+		free(v);
+	}
+	p = NULL;
+out:
+	wm_object_put(obj);
+	return p;
+}
+
+LPVOID WINAPI MapViewOfFile(HANDLE h, DWORD access, DWORD off_high, DWORD off_low, SIZE_T size)
+{
+	return MapViewOfFileEx(h, access, off_high, off_low, size, NULL);
+}
+
+BOOL WINAPI UnmapViewOfFile(LPCVOID addr)
+{
+	struct wm_view *v = NULL, **link;
+
+	pthread_mutex_lock(&views_lock);
+	for (link = &views; *link; link = &(*link)->next)
+		if ((uintptr_t)addr >= (*link)->base && (uintptr_t)addr < (*link)->base + (*link)->length) {
+			v = *link;
+			*link = v->next;
+			break;
+		}
+	pthread_mutex_unlock(&views_lock);
+	if (!v) {
+		wm_fail(ERROR_INVALID_ADDRESS);                         /* D31 */
+		return FALSE;
+	}
+	munmap((void *)v->base, v->length);
+	if (v->local) {
+		handle_close(v->local);        /* C21 for unnamed sections */
+	} else {
+		ioctl(v->fd, SECTIONFS_IOC_RETIRE);   /* the daemon sees the view go now */
+		close(v->fd);
+	}
+	free(v->page_protect);
+	free(v);
+	return TRUE;
+}
+
+BOOL WINAPI FlushViewOfFile(LPCVOID addr, SIZE_T n)
+{
+	uintptr_t start, end;
+	int fd = -1;
+	bool file_backed;
+
+	pthread_mutex_lock(&views_lock);
+	struct wm_view *v = find_locked((uintptr_t)addr);
+	if (v) {
+		file_backed = v->file_backed;
+		start = (uintptr_t)addr & ~(uintptr_t)(PAGE - 1);
+		end = n ? (uintptr_t)addr + n : v->base + v->length;    /* D35: 0 is to the end */
+		if (end > v->base + v->length)
+			end = v->base + v->length;
+		if (v->fd >= 0)
+			fd = fcntl(v->fd, F_DUPFD_CLOEXEC, 0);   /* usable after the lock goes */
+	}
+	pthread_mutex_unlock(&views_lock);
+	if (!v) {
+		wm_fail(ERROR_INVALID_ADDRESS);
+		return FALSE;
+	}
+	if (!file_backed) {
+		if (fd >= 0)
+			close(fd);
+		return TRUE;               /* D35: the paging file has nowhere to go */
+	}
+	int err = msync((void *)start, end - start, MS_SYNC) < 0 ? errno : 0;
+	if (!err && fd >= 0 && fsync(fd) < 0)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		wm_fail_errno(err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* ---- what virtual.c and files.c ask of views ---- */
+
+bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size)
+{
+	bool covered = false;
+
+	pthread_mutex_lock(&views_lock);
+	for (struct wm_view *v = views; v && !covered; v = v->next)
+		covered = v->file_backed && v->backing_dev == dev && v->backing_ino == ino &&
+			  v->mapped_end > size;
+	pthread_mutex_unlock(&views_lock);
+	return covered;
+}
+
+bool wm_view_query(const void *addr, struct wm_view_query *q)
+{
+	pthread_mutex_lock(&views_lock);
+	struct wm_view *v = find_locked((uintptr_t)addr);
+	if (v) {
+		refresh_commits_locked(v);
+		size_t first = ((uintptr_t)addr - v->base) / PAGE, i = first;
+		uint8_t state = v->page_protect[first];
+		while (i < v->length / PAGE && v->page_protect[i] == state)
+			i++;
+		q->base = v->base;
+		q->page = v->base + first * PAGE;
+		q->region = (i - first) * PAGE;
+		q->view_protect = v->view_protect;
+		q->page_protect = state;
+	}
+	pthread_mutex_unlock(&views_lock);
+	return v != NULL;
+}
+
+/* Does `protect` fit a view whose pages are `view_prot`? */
+static bool fits(uint32_t protect, int view_prot)
+{
+	int want = prot_of_page_protect(protect);
+
+	return protect_page_name(protect & 0xFF) && (want & ~view_prot) == 0;
+}
+
+DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **start_out)
+{
+	DWORD err = ERROR_SUCCESS;
+
+	pthread_mutex_lock(&views_lock);
+	struct wm_view *v = find_locked((uintptr_t)addr);
+	uintptr_t start = (uintptr_t)addr & ~(uintptr_t)(PAGE - 1);
+	uintptr_t end = ((uintptr_t)addr + len + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+
+	if (!v || end > v->base + v->length || end <= start) {
+		err = ERROR_INVALID_ADDRESS;
+	} else if (v->file_backed) {
+		err = ERROR_ACCESS_DENIED;                               /* D34 */
+	} else if (!fits(protect, v->prot)) {
+		err = ERROR_ACCESS_DENIED;                               /* D34 */
+	} else {
+		uint64_t off = v->offset + (start - v->base);
+		if (v->attributes & SEC_RESERVE) {                       /* D33: for the section */
+			if (v->section) {
+				err = section_commit((struct section *)v->section, off, end - start);
+			} else {
+				struct sectionfs_commit c = { .offset = off, .length = end - start };
+				err = ioctl(v->fd, SECTIONFS_IOC_COMMIT, &c) < 0 ? winerr_from_errno(errno)
+										   : c.result;
+			}
+		}
+		if (!err) {
+			/* This view takes the protection asked; other views of the section in this
+			 * process see the range committed with their own. */
+			for (struct wm_view *o = views; o; o = o->next)
+				if (o != v && same_section(o, v))
+					refresh_commits_locked(o);
+			memset(v->page_protect + (start - v->base) / PAGE, (int)protect, (end - start) / PAGE);
+			if (mprotect((void *)start, end - start, prot_of_page_protect(protect)) < 0)
+				err = winerr_from_errno(errno);
+			*start_out = (void *)start;
+		}
+	}
+	pthread_mutex_unlock(&views_lock);
+	return err;
+}

@@ -1,0 +1,313 @@
+/* GetSystemInfo, VirtualQuery, VirtualAlloc, VirtualFree: what views need of them (D32-D34),
+ * plus plain private allocations, which programs use beside their views. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "errors.h"
+
+#define PAGE WIN32_PAGE_SIZE
+#define GRANULARITY WIN32_ALLOCATION_GRANULARITY
+#define MIN_ADDRESS ((uintptr_t)0x10000)
+#define MAX_ADDRESS ((uintptr_t)0x7FFFFFFEFFFF)
+
+void WINAPI GetSystemInfo(LPSYSTEM_INFO si)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(si, 0, sizeof(*si));
+#if defined(__aarch64__)
+	si->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_ARM64;
+#else
+	si->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_AMD64;
+	si->dwProcessorType = PROCESSOR_AMD_X8664;
+#endif
+	si->dwPageSize = PAGE;
+	si->dwAllocationGranularity = GRANULARITY;
+	si->lpMinimumApplicationAddress = (LPVOID)MIN_ADDRESS;
+	si->lpMaximumApplicationAddress = (LPVOID)MAX_ADDRESS;
+	si->dwNumberOfProcessors = cpus > 0 ? (DWORD)cpus : 1;
+	si->dwActiveProcessorMask = si->dwNumberOfProcessors >= 64
+					    ? ~(DWORD_PTR)0 : ((DWORD_PTR)1 << si->dwNumberOfProcessors) - 1;
+	si->wProcessorLevel = 6;
+}
+
+/* ---- private allocations (VirtualAlloc outside views) ---- */
+
+struct region {
+	struct region *next;
+	uintptr_t base;
+	size_t size;
+	uint32_t alloc_protect;
+	uint8_t *page_protect;     /* PAGE_* when committed, 0 when reserved */
+};
+
+static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct region *regions;     /* regions_lock */
+
+static struct region *region_at_locked(uintptr_t addr)
+{
+	for (struct region *r = regions; r; r = r->next)
+		if (addr >= r->base && addr < r->base + r->size)
+			return r;
+	return NULL;
+}
+
+static int prot_of(uint32_t protect, bool *valid)
+{
+	*valid = true;
+	switch (protect) {
+	case PAGE_NOACCESS:          return PROT_NONE;
+	case PAGE_READONLY:          return PROT_READ;
+	case PAGE_READWRITE:         return PROT_READ | PROT_WRITE;
+	case PAGE_EXECUTE:           return PROT_EXEC;
+	case PAGE_EXECUTE_READ:      return PROT_READ | PROT_EXEC;
+	case PAGE_EXECUTE_READWRITE: return PROT_READ | PROT_WRITE | PROT_EXEC;
+	default:
+		*valid = false;          /* WRITECOPY has no meaning for private memory */
+		return PROT_NONE;
+	}
+}
+
+static LPVOID reserve_private(uintptr_t addr, size_t size, DWORD type, uint32_t protect, int prot)
+{
+	struct region *r = calloc(1, sizeof(*r));
+	size_t pages = size / PAGE;
+	void *p;
+
+	if (!r || !(r->page_protect = calloc(pages, 1))) {
+		free(r);
+		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	int initial = (type & MEM_COMMIT) ? prot : PROT_NONE;
+	if (addr) {
+		p = mmap((void *)addr, size, initial, flags | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p != MAP_FAILED && p != (void *)addr) {
+			munmap(p, size);
+			p = MAP_FAILED;
+			errno = EEXIST;
+		}
+	} else {
+		/* 64 KiB-aligned, as Windows places allocations */
+		char *span = mmap(NULL, size + GRANULARITY, PROT_NONE, flags, -1, 0);
+		p = span;
+		if (span != MAP_FAILED) {
+			char *aligned = (char *)(((uintptr_t)span + GRANULARITY - 1) & ~(uintptr_t)(GRANULARITY - 1));
+			if (aligned > span)
+				munmap(span, (size_t)(aligned - span));
+			munmap(aligned + size, (size_t)(span + size + GRANULARITY - (aligned + size)));
+			p = mprotect(aligned, size, initial) == 0 ? aligned : MAP_FAILED;
+		}
+	}
+	if (p == MAP_FAILED) {
+		wm_fail(errno == EEXIST ? ERROR_INVALID_ADDRESS : ERROR_NOT_ENOUGH_MEMORY);
+		free(r->page_protect);
+		free(r);
+		return NULL;
+	}
+	r->base = (uintptr_t)p;
+	r->size = size;
+	r->alloc_protect = protect;
+	if (type & MEM_COMMIT)
+		memset(r->page_protect, (int)protect, pages);
+	pthread_mutex_lock(&regions_lock);
+	r->next = regions;
+	regions = r;
+	pthread_mutex_unlock(&regions_lock);
+	return p;
+}
+
+LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protect)
+{
+	uintptr_t addr = (uintptr_t)address;
+	struct wm_view_query q;
+	bool valid;
+	int prot;
+
+	if (size == 0 || (type & ~(MEM_COMMIT | MEM_RESERVE | MEM_RESET)) || !type) {
+		wm_fail(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	if (address && wm_view_query(address, &q)) {
+		void *start;
+		if (type & MEM_RESERVE) {
+			wm_fail(ERROR_INVALID_ADDRESS);   /* a view is reserved already */
+			return NULL;
+		}
+		if (type & MEM_RESET)
+			return (LPVOID)(addr & ~(uintptr_t)(PAGE - 1));
+		DWORD err = wm_view_commit(address, size, protect, &start);   /* D33, D34 */
+		if (err) {
+			wm_fail(err);
+			return NULL;
+		}
+		return start;
+	}
+	prot = prot_of(protect, &valid);
+	if (!valid) {
+		wm_fail(ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	if (type & MEM_RESET)
+		return address;
+	size_t rounded = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
+	if ((type & MEM_RESERVE) || !address)
+		return reserve_private(addr & ~(uintptr_t)(GRANULARITY - 1), rounded, type | MEM_RESERVE,
+				       protect, prot);
+
+	/* MEM_COMMIT inside a reserved private region */
+	pthread_mutex_lock(&regions_lock);
+	struct region *r = region_at_locked(addr);
+	uintptr_t start = addr & ~(uintptr_t)(PAGE - 1);
+	uintptr_t end = (addr + size + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+	if (!r || end > r->base + r->size) {
+		pthread_mutex_unlock(&regions_lock);
+		wm_fail(ERROR_INVALID_ADDRESS);
+		return NULL;
+	}
+	mprotect((void *)start, end - start, prot);
+	memset(r->page_protect + (start - r->base) / PAGE, (int)protect, (end - start) / PAGE);
+	pthread_mutex_unlock(&regions_lock);
+	return (LPVOID)start;
+}
+
+BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
+{
+	uintptr_t addr = (uintptr_t)address;
+	struct wm_view_query q;
+
+	if (address && wm_view_query(address, &q)) {
+		wm_fail(ERROR_INVALID_PARAMETER);   /* D32, D33: views are neither decommitted nor freed */
+		return FALSE;
+	}
+	if (type != MEM_DECOMMIT && type != MEM_RELEASE) {
+		wm_fail(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	pthread_mutex_lock(&regions_lock);
+	struct region **link = &regions, *r;
+	while (*link && !(addr >= (*link)->base && addr < (*link)->base + (*link)->size))
+		link = &(*link)->next;
+	r = *link;
+	if (!r) {
+		pthread_mutex_unlock(&regions_lock);
+		wm_fail(ERROR_INVALID_ADDRESS);
+		return FALSE;
+	}
+	if (type == MEM_RELEASE) {
+		if (size != 0 || addr != r->base) {
+			pthread_mutex_unlock(&regions_lock);
+			wm_fail(ERROR_INVALID_PARAMETER);
+			return FALSE;
+		}
+		*link = r->next;
+		pthread_mutex_unlock(&regions_lock);
+		munmap((void *)r->base, r->size);
+		free(r->page_protect);
+		free(r);
+		return TRUE;
+	}
+	uintptr_t start = addr & ~(uintptr_t)(PAGE - 1);
+	uintptr_t end = size ? (addr + size + PAGE - 1) & ~(uintptr_t)(PAGE - 1) : r->base + r->size;
+	if (end > r->base + r->size)
+		end = r->base + r->size;
+	mprotect((void *)start, end - start, PROT_NONE);
+	madvise((void *)start, end - start, MADV_DONTNEED);
+	memset(r->page_protect + (start - r->base) / PAGE, 0, (end - start) / PAGE);
+	pthread_mutex_unlock(&regions_lock);
+	return TRUE;
+}
+
+/* ---- VirtualQuery ---- */
+
+/* What /proc/self/maps says of addr: the mapping holding it, or the free gap up to the next. */
+static bool query_maps(uintptr_t addr, PMEMORY_BASIC_INFORMATION mbi)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, hi, inode;
+	char perms[8], line[512];
+	uintptr_t next = MAX_ADDRESS + 1;
+	bool found = false;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &inode) != 4)
+			continue;
+		if (addr >= lo && addr < hi) {
+			int p = (perms[0] == 'r') | (perms[1] == 'w') << 1 | (perms[2] == 'x') << 2;
+			static const uint32_t protect_of[8] = {
+				PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_READWRITE,
+				PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_READWRITE };
+			mbi->AllocationBase = (PVOID)lo;
+			mbi->AllocationProtect = protect_of[p];
+			mbi->RegionSize = hi - (addr & ~(uintptr_t)(PAGE - 1));
+			mbi->State = MEM_COMMIT;
+			mbi->Protect = protect_of[p];
+			mbi->Type = inode ? MEM_MAPPED : MEM_PRIVATE;
+			found = true;
+			break;
+		}
+		if (lo > addr && lo < next)
+			next = lo;
+	}
+	if (f)
+		fclose(f);
+	if (!found) {
+		mbi->AllocationBase = NULL;
+		mbi->AllocationProtect = 0;
+		mbi->RegionSize = next - (addr & ~(uintptr_t)(PAGE - 1));
+		mbi->State = MEM_FREE;
+		mbi->Protect = PAGE_NOACCESS;
+		mbi->Type = 0;
+	}
+	return true;
+}
+
+SIZE_T WINAPI VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len)
+{
+	uintptr_t addr = (uintptr_t)address;
+	struct wm_view_query q;
+
+	if (len < sizeof(*mbi)) {
+		wm_fail(ERROR_BAD_LENGTH);
+		return 0;
+	}
+	if (addr > MAX_ADDRESS) {
+		wm_fail(ERROR_INVALID_PARAMETER);
+		return 0;
+	}
+	memset(mbi, 0, sizeof(*mbi));
+	mbi->BaseAddress = (PVOID)(addr & ~(uintptr_t)(PAGE - 1));
+	if (wm_view_query(address, &q)) {
+		mbi->AllocationBase = (PVOID)q.base;
+		mbi->AllocationProtect = q.view_protect;
+		mbi->RegionSize = q.region;
+		mbi->State = q.page_protect ? MEM_COMMIT : MEM_RESERVE;
+		mbi->Protect = q.page_protect;
+		mbi->Type = MEM_MAPPED;
+		return sizeof(*mbi);
+	}
+	pthread_mutex_lock(&regions_lock);
+	struct region *r = region_at_locked(addr);
+	if (r) {
+		size_t first = (addr - r->base) / PAGE, i = first;
+		while (i < r->size / PAGE && r->page_protect[i] == r->page_protect[first])
+			i++;
+		mbi->AllocationBase = (PVOID)r->base;
+		mbi->AllocationProtect = r->alloc_protect;
+		mbi->RegionSize = (i - first) * PAGE;
+		mbi->State = r->page_protect[first] ? MEM_COMMIT : MEM_RESERVE;
+		mbi->Protect = r->page_protect[first];
+		mbi->Type = MEM_PRIVATE;
+	}
+	pthread_mutex_unlock(&regions_lock);
+	if (!r)
+		query_maps(addr, mbi);
+	return sizeof(*mbi);
+}
