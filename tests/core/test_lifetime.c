@@ -280,6 +280,36 @@ static void test_C20_published_temporary_section_keeps_the_rule(void)
 	handle_close(v);
 }
 
+/* A retired handle lets go at once, before the host's late close (CloseHandle over FUSE). */
+static void test_C20_retiring_the_last_handle_drops_the_name_at_once(void)
+{
+	struct ns *g = store_global(st);
+	struct handle *h = create_new(g, "R", SECTION_TEMPORARY, PAGE), *v;
+	uint64_t id = section_id(handle_section(h));
+	unsigned handles, views;
+
+	CU_ASSERT_EQUAL_FATAL(ns_open(g, "R", FILE_MAP_ALL_ACCESS, &v), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(handle_become_view(v), ERROR_SUCCESS);
+	put_text(v, 0, "kept");
+	handle_retire(h);
+	CU_ASSERT_FALSE(named(g, "R"));                      /* before handle_close */
+	assert_hook_saw(g, "R", id);
+	section_holders(handle_section(v), &handles, &views);
+	CU_ASSERT_EQUAL(handles, 0);
+	CU_ASSERT_EQUAL(views, 1);
+	handle_retire(h);                                    /* twice changes nothing */
+	section_holders(handle_section(v), &handles, &views);
+	CU_ASSERT_EQUAL(views, 1);
+	CU_ASSERT_EQUAL(handle_become_view(h), ERROR_INVALID_PARAMETER);
+	CU_ASSERT_TRUE(has_text(v, 0, "kept"));              /* the view keeps the memory */
+	handle_close(h);
+	CU_ASSERT_EQUAL(seen.calls, 1);
+	handle_retire(v);                                    /* the last view lets go: C21 */
+	CU_ASSERT_TRUE(section_is_destroyed(handle_section(v)));
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	handle_close(v);
+}
+
 /* ---- C21 ---- */
 
 static void test_C21_destroyed_with_no_handles_and_no_views(void)
@@ -380,6 +410,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_C20_renamed_temporary_section_loses_its_new_name),
 	UNIT_TEST(test_C20_staged_section_loses_its_staging_name),
 	UNIT_TEST(test_C20_published_temporary_section_keeps_the_rule),
+	UNIT_TEST(test_C20_retiring_the_last_handle_drops_the_name_at_once),
 	UNIT_TEST(test_C21_destroyed_with_no_handles_and_no_views),
 	UNIT_TEST(test_C21_data_goes_before_the_last_reference),
 	UNIT_TEST(test_C21_permanent_section_lives_until_unlinked_and_unheld),
