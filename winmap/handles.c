@@ -28,9 +28,14 @@ static HANDLE handle_of_index(size_t i)
 	return (HANDLE)(uintptr_t)((i + 1) * 4);
 }
 
+HANDLE wm_handle_normalize(HANDLE h)
+{
+	return (HANDLE)(intptr_t)(int32_t)(uint32_t)(uintptr_t)h;
+}
+
 static bool index_of_handle(HANDLE h, size_t *i)
 {
-	uintptr_t v = (uintptr_t)h;
+	uintptr_t v = (uintptr_t)wm_handle_normalize(h);
 
 	if (v == 0 || v % 4 || v / 4 - 1 >= table_size)
 		return false;
@@ -112,7 +117,7 @@ BOOL WINAPI CloseHandle(HANDLE h)
 	struct wm_object *obj = NULL;
 	size_t i;
 
-	if (h == PSEUDO_PROCESS)
+	if (wm_handle_normalize(h) == PSEUDO_PROCESS)
 		return TRUE;
 	pthread_mutex_lock(&table_lock);
 	if (index_of_handle(h, &i) && table[i]) {
@@ -185,7 +190,8 @@ BOOL WINAPI DuplicateHandle(HANDLE source_process, HANDLE source, HANDLE target_
 	size_t i;
 
 	(void)inherit;   /* no CreateProcess here: nothing inherits */
-	if (source_process != PSEUDO_PROCESS || target_process != PSEUDO_PROCESS) {
+	if (wm_handle_normalize(source_process) != PSEUDO_PROCESS ||
+	    wm_handle_normalize(target_process) != PSEUDO_PROCESS) {
 		wm_fail(ERROR_NOT_SUPPORTED);   /* handles of this process only */
 		return FALSE;
 	}

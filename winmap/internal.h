@@ -54,6 +54,9 @@ DWORD wm_fail(DWORD err);
 DWORD wm_fail_errno(int err);
 
 /* ---- handles.c ---- */
+/* Win64 keeps handles to 32 bits and sign-extends them, so (HANDLE)0xFFFFFFFF, as 32-bit era
+ * code writes INVALID_HANDLE_VALUE, is INVALID_HANDLE_VALUE. */
+HANDLE wm_handle_normalize(HANDLE h);
 /* Adds obj (refs 1, owned by the table) and returns its HANDLE; NULL when the table is full. */
 HANDLE wm_handle_add(struct wm_object *obj);
 /* The object behind h, of kind `kind`, with a reference; NULL (ERROR_INVALID_HANDLE) if none. */

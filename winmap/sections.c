@@ -230,7 +230,7 @@ static HANDLE create_mapping(HANDLE file, DWORD flprotect, DWORD size_high, DWOR
 	HANDLE h = NULL;
 	DWORD err;
 
-	if (file != INVALID_HANDLE_VALUE) {
+	if (wm_handle_normalize(file) != INVALID_HANDLE_VALUE) {
 		f = wm_object_get(file, WM_FILE);
 		if (!f)
 			return NULL;

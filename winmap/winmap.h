@@ -26,6 +26,11 @@ extern "C" {
 #define CONST const
 #define VOID void
 
+/* MSVC's built-in 64-bit integer, as MinGW spells it for other compilers */
+#ifndef __int64
+#define __int64 long long
+#endif
+
 typedef int BOOL;
 typedef unsigned char BYTE;
 typedef uint16_t WORD;

@@ -1,7 +1,7 @@
 # Shared by scripts/test, scripts/mount and scripts/bench: install what a fresh Debian 12 machine
 # lacks, then configure and build.  Source it; it defines functions only.
 
-SECTIONFS_PACKAGES=(meson ninja-build pkg-config gcc libc6-dev libfuse3-dev fuse3 libcunit1-dev
+SECTIONFS_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libfuse3-dev fuse3 libcunit1-dev
                     python3 attr util-linux procps)
 
 say() { printf '%s\n' "$*" >&2; }

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Runs a winapi test program against a real sectionfs mount.
+
+run_with_mount.py PROGRAM [ARGS...]: mounts sectionfs on a temporary directory (sfstest.Mount,
+always unmounted), runs PROGRAM with SECTIONFS_ROOT pointing at the mount, and exits with the
+program's status.  After the program, the mount must hold no section and no byte: every test
+cleans up, and a leak of a temporary section (rule C21) fails the run.
+"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fs"))
+import sfstest  # noqa: E402
+
+
+def leftovers(mount):
+    names = []
+    for ns in ("Global", "Staging"):
+        for name in os.listdir(mount.path(ns)):
+            if name not in ("Global", "Local", "Session"):
+                names.append(ns + "/" + name)
+    return names
+
+
+def main():
+    with sfstest.Mount("size=256m") as mount:
+        env = dict(os.environ, SECTIONFS_ROOT=mount.dir)
+        status = subprocess.run(sys.argv[1:], env=env).returncode
+        left = leftovers(mount)
+        used = os.statvfs(mount.dir)
+        used_bytes = (used.f_blocks - used.f_bfree) * used.f_frsize
+        if status == 0 and (left or used_bytes):
+            print("the test left sections behind: %s, %d bytes" % (left, used_bytes))
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
