@@ -464,6 +464,27 @@ static uint32_t set_size_locked(struct section *sec, uint64_t size)
 	return ERROR_SUCCESS;
 }
 
+uint64_t section_sync_size(struct section *sec)
+{
+	struct stat st;
+
+	pthread_rwlock_wrlock(&sec->size_lock);
+	if (sec->fd >= 0 && !sec->file_backed && fstat(sec->fd, &st) == 0 &&
+	    (uint64_t)st.st_size != atomic_load(&sec->size)) {
+		uint64_t size = (uint64_t)st.st_size, charge = round_to_page(size);
+		if (charge > sec->charged)
+			store_charge_anyway(sec->store, charge - sec->charged);
+		else
+			store_refund(sec->store, sec->charged - charge);
+		sec->charged = charge;
+		if (bitmap_fit(sec, size) == ERROR_SUCCESS)
+			atomic_store(&sec->size, size);
+		touch_data(sec);
+	}
+	pthread_rwlock_unlock(&sec->size_lock);
+	return atomic_load(&sec->size);
+}
+
 uint32_t section_write(struct section *sec, const void *buf, size_t len, uint64_t off,
 		       size_t *done)
 {

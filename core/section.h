@@ -113,6 +113,12 @@ uint32_t section_write(struct section *sec, const void *buf, size_t len, uint64_
  * section grows its file as needed and never cuts it. */
 uint32_t section_resize(struct section *sec, uint64_t size, const struct handle *by);
 
+/* Takes the size from the memfd: for hosts that let the kernel write it directly (FUSE
+ * passthrough), where a write past the end grows the data behind the core's back.  Growth found
+ * this way is charged even past the cap (it happened already; the next growth asked for is then
+ * refused).  Returns the size. */
+uint64_t section_sync_size(struct section *sec);
+
 /* The descriptor holding the data (memfd or file), for mapping it directly; -1 once destroyed.
  * Borrowed: valid while the caller holds a handle or a view. */
 int section_fd(struct section *sec);

@@ -119,6 +119,11 @@ uint32_t store_charge(struct store *st, uint64_t bytes)
 	return ERROR_SUCCESS;
 }
 
+void store_charge_anyway(struct store *st, uint64_t bytes)
+{
+	atomic_fetch_add(&st->used, bytes);
+}
+
 void store_refund(struct store *st, uint64_t bytes)
 {
 	uint64_t before = atomic_fetch_sub(&st->used, bytes);

@@ -41,6 +41,9 @@ uint64_t store_live_sections(const struct store *st);
 uint32_t store_charge(struct store *st, uint64_t bytes);
 void store_refund(struct store *st, uint64_t bytes);
 
+/* Charges bytes already used, even past the cap (growth that happened without asking). */
+void store_charge_anyway(struct store *st, uint64_t bytes);
+
 /* The global namespace. */
 struct ns *store_global(struct store *st);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "namespace.h"
 #include "notify.h"
 #include "options.h"
+#include "passthrough.h"
 #include "store.h"
 
 const struct fuse_lowlevel_ops sectionfs_ops = {
@@ -55,7 +57,7 @@ const struct fuse_lowlevel_ops sectionfs_ops = {
  * (Local differs per caller). */
 void sfs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	passthrough_init_done(userdata);
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA)
@@ -125,6 +127,21 @@ int main(int argc, char **argv)
 	}
 
 	fs.sessions = opts.sessions;
+	fs.foreground = opts.foreground;
+	fs.pt.mode = opts.passthrough;
+	if (fs.pt.mode != PASSTHROUGH_OFF) {
+		char why[160];
+		if (!passthrough_possible(why, sizeof(why))) {
+			if (fs.pt.mode == PASSTHROUGH_ON) {
+				fprintf(stderr, "sectionfs: passthrough=on: %s\n", why);
+				goto err_args;
+			}
+			fs.pt.mode = PASSTHROUGH_OFF;
+			if (opts.foreground)
+				fprintf(stderr, "sectionfs: cached mode: %s\n", why);
+		}
+	}
+	openlog("sectionfs", LOG_PID, LOG_DAEMON);
 	fs.owner_uid = getuid();
 	fs.owner_gid = getgid();
 	clock_gettime(CLOCK_REALTIME, &fs.mounted);
@@ -146,6 +163,11 @@ int main(int argc, char **argv)
 		goto err_signals;
 	}
 	find_mount_device(&fs, where);
+	bdi_tune(&fs);
+	if (passthrough_setup(&fs) != 0) {
+		fprintf(stderr, "sectionfs: cannot set up passthrough\n");
+		goto err_mount;
+	}
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto err_mount;
 	fs.notifier = notifier_start(fs.se);
@@ -161,7 +183,7 @@ int main(int argc, char **argv)
 	fuse_loop_cfg_set_clone_fd(loop, 1);
 	if (opts.max_threads > 0)
 		fuse_loop_cfg_set_max_threads(loop, (unsigned)opts.max_threads);
-	ret = fuse_session_loop_mt(fs.se, loop) != 0;
+	ret = fuse_session_loop_mt(fs.se, loop) != 0 || fs.exit_status != 0;
 	fuse_loop_cfg_destroy(loop);
 
 err_notifier:

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "sectionfs.h"
+#include "passthrough.h"
 #include "section.h"
 #include "namespace.h"
 #include "store.h"
@@ -150,6 +151,7 @@ void node_forget(struct sfs *fs, struct node *node, uint64_t n)
 	if (node->nlookup == 0) {
 		sec = node->section;
 		section_set_host(sec, NULL);
+		passthrough_forget(fs, node);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	if (sec) {
@@ -209,7 +211,9 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 	case NODE_SECTION: {
 		struct section_owner owner = section_owner(node->section);
 		int64_t a, m, c;
-		uint64_t size = section_size(node->section);
+		/* In passthrough, writes reach the memfd without us: its size is the size. */
+		uint64_t size = node->backing_id > 0 ? section_sync_size(node->section)
+						     : section_size(node->section);
 		st->st_mode = S_IFREG | (owner.mode & 07777);
 		st->st_nlink = section_has_name(node->section) ? 1 : 0;
 		st->st_uid = owner.uid;

@@ -10,6 +10,8 @@
 #include "handle.h"
 #include "name.h"
 #include "namespace.h"
+#include "passthrough.h"
+#include "protect.h"
 #include "section.h"
 #include "win32_constants.h"
 
@@ -43,18 +45,53 @@ static int mask_of_flags(int flags)
 	}
 }
 
-/* Settings of every open section file (FUSE-NOTES): the page cache is the shared memory of all
- * maps and reads, so it is kept across opens; close sends no FLUSH.  A private (copy-on-write)
- * handle goes around the page cache, so its writes stay its own. */
-static void set_open_flags(struct fuse_file_info *fi, struct handle *h)
+/* How an open file's data moves. */
+enum open_mode {
+	OPEN_CACHED,        /* through the kernel's page cache of the file, kept across opens */
+	OPEN_DIRECT,        /* every read and write to the daemon */
+	OPEN_PASSTHROUGH,   /* the kernel straight to the memfd (passthrough.h) */
+};
+
+static enum open_mode open_mode_of(struct sfs *fs, struct handle *h)
 {
+	struct section *sec = handle_section(h);
+
+	/* A private (copy-on-write) handle goes around the page cache: its writes stay its own. */
+	if (handle_is_private(h))
+		return OPEN_DIRECT;
+	if (!fs->pt.active)
+		return OPEN_CACHED;
+	/* A staged section may still get another backing: no passthrough open may pin the memfd
+	 * yet, and direct opens do not stop passthrough ones later. */
+	if (section_is_staged(sec))
+		return OPEN_DIRECT;
+	if (section_is_file_backed(sec) || protect_is_copy_on_write(section_protect(sec)))
+		return OPEN_CACHED;
+	return OPEN_PASSTHROUGH;
+}
+
+/* Settings of every open section file (FUSE-NOTES): the page cache is the shared memory of all
+ * maps and reads, so it is kept across opens; close sends no FLUSH.  Returns the backing id for
+ * a passthrough open, 0 otherwise. */
+static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_info *fi,
+			  struct handle *h)
+{
+	enum open_mode mode = open_mode_of(fs, h);
+	int backing_id = 0;
+
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->noflush = 1;
-	if (handle_is_private(h)) {
-		fi->direct_io = 1;
-	} else {
-		fi->keep_cache = 1;
+	if (mode == OPEN_PASSTHROUGH) {
+		backing_id = passthrough_backing_id(fs, node);
+		if (backing_id > 0)
+			return backing_id;
+		mode = OPEN_CACHED;      /* the kernel refused: passthrough is off from now on */
 	}
+	if (mode == OPEN_DIRECT)
+		fi->direct_io = 1;
+	else
+		fi->keep_cache = 1;
+	return 0;
 }
 
 /* open(O_TRUNC) of an existing section: the cut obeys E36 like any other. */
@@ -111,8 +148,9 @@ void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 		return;
 	}
 	node_entry(fs, node, &e);
-	set_open_flags(fi, h);
-	if (fuse_reply_create(req, &e, fi) != 0) {
+	int backing_id = set_open_flags(fs, node, fi, h);
+	if ((backing_id > 0 ? passthrough_reply_create(req, &e, fi, backing_id)
+			    : fuse_reply_create(req, &e, fi)) != 0) {
 		handle_close(h);
 		node_forget(fs, node, 1);
 	}
@@ -174,8 +212,9 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		reply_winerr(req, err);
 		return;
 	}
-	set_open_flags(fi, h);
-	if (fuse_reply_open(req, fi) != 0)
+	int backing_id = set_open_flags(fs, node, fi, h);
+	if ((backing_id > 0 ? passthrough_reply_open(req, fi, backing_id)
+			    : fuse_reply_open(req, fi)) != 0)
 		handle_close(h);
 }
 
@@ -255,8 +294,13 @@ void sfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_in
 
 void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct sfs *fs = sfs_of(req);
+	struct handle *h = handle_of(fi);
+
 	(void)ino;
-	handle_close(handle_of(fi));
+	if (fs->pt.active)   /* writes through passthrough may have grown the memfd */
+		section_sync_size(handle_section(h));
+	handle_close(h);
 	fuse_reply_err(req, 0);
 }
 
@@ -281,6 +325,13 @@ void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	sec = node->section;
 	/* The size first: when it fails, nothing else has changed. */
 	if (to_set & FUSE_SET_ATTR_SIZE) {
+		/* E36 for maps the daemon cannot count: a passthrough map holds the memfd, not
+		 * the file, once its file is closed. */
+		if (node->backing_id > 0 && (uint64_t)attr->st_size < section_sync_size(sec) &&
+		    passthrough_memfd_mapped(sec)) {
+			fuse_reply_err(req, EBUSY);
+			return;
+		}
 		err = section_resize(sec, (uint64_t)attr->st_size, fi ? handle_of(fi) : NULL);
 		if (err) {
 			reply_winerr(req, err);

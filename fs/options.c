@@ -1,5 +1,6 @@
 /* The command line, parsed once: our options out, FUSE's options through. */
 #include "options.h"
+#include "passthrough.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 struct raw_options {
 	char *sessions;
 	char *size;
+	char *passthrough;
 	char *nonopt[3];
 	int n_nonopt;
 };
@@ -21,6 +23,7 @@ struct raw_options {
 static const struct fuse_opt raw_option_spec[] = {
 	RAW_OPT("sessions=%s", sessions),
 	RAW_OPT("size=%s", size),
+	RAW_OPT("passthrough=%s", passthrough),
 	FUSE_OPT_END
 };
 
@@ -85,6 +88,9 @@ void options_usage(const char *prog)
 	       "                                  the audit login session of the caller)\n"
 	       "    -o size=N[k|m|g|t|%%]          cap on the bytes of all sections\n"
 	       "                                  (default: 50%% of RAM)\n"
+	       "    -o passthrough=auto|on|off    serve sections straight from their memfds\n"
+	       "                                  (FUSE passthrough: Linux 6.9+, root; default\n"
+	       "                                  auto: when possible, else cached mode)\n"
 	       "    -f                            stay in the foreground\n"
 	       "    -d                            debug: print every request (implies -f)\n\n",
 	       prog);
@@ -111,6 +117,19 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 			opts->sessions = SESSIONS_NONE;
 		else {
 			fprintf(stderr, "sectionfs: sessions=%s: use login, posix or none\n", raw.sessions);
+			goto out;
+		}
+	}
+	opts->passthrough = PASSTHROUGH_AUTO;
+	if (raw.passthrough) {
+		if (!strcmp(raw.passthrough, "auto"))
+			opts->passthrough = PASSTHROUGH_AUTO;
+		else if (!strcmp(raw.passthrough, "on"))
+			opts->passthrough = PASSTHROUGH_ON;
+		else if (!strcmp(raw.passthrough, "off"))
+			opts->passthrough = PASSTHROUGH_OFF;
+		else {
+			fprintf(stderr, "sectionfs: passthrough=%s: use auto, on or off\n", raw.passthrough);
 			goto out;
 		}
 	}
@@ -151,6 +170,7 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 out:
 	free(raw.sessions);
 	free(raw.size);
+	free(raw.passthrough);
 	for (int i = 0; i < raw.n_nonopt; i++)
 		free(raw.nonopt[i]);
 	return ok;

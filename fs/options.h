@@ -1,4 +1,5 @@
-/* The command line: sectionfs [options] [SOURCE] MOUNTPOINT, with -o sessions= and size=. */
+/* The command line: sectionfs [options] [SOURCE] MOUNTPOINT, with -o sessions=, size= and
+ * passthrough=. */
 #ifndef SECTIONFS_OPTIONS_H
 #define SECTIONFS_OPTIONS_H
 
@@ -9,6 +10,7 @@
 
 struct sfs_options {
 	enum session_mode sessions;
+	int passthrough;            /* enum passthrough_mode */
 	uint64_t cap_bytes;
 	char *mountpoint;
 	bool foreground;

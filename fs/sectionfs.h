@@ -45,6 +45,7 @@ enum ns_link { NS_LINK_GLOBAL, NS_LINK_LOCAL, NS_LINK_SESSION, NS_LINK_COUNT };
 struct node {
 	enum node_kind kind;
 	uint64_t ino;               /* st_ino */
+	int backing_id;             /* SECTION: sfs.nodes_lock; the kernel's id of its memfd, or 0 */
 	struct ns *ns;              /* NAMESPACE: itself; NS_LINK: the namespace holding it */
 	enum ns_link link;          /* NS_LINK */
 	struct section *section;    /* SECTION: referenced while the node lives */
@@ -57,8 +58,21 @@ struct ns_nodes {
 	struct node links[NS_LINK_COUNT];
 };
 
+/* Passthrough state (passthrough.c). */
+struct sfs_passthrough {
+	int mode;                   /* enum passthrough_mode, fixed */
+	int dev_fd;                 /* the session's /dev/fuse descriptor */
+	uint64_t init_unique;       /* the INIT request, while it is answered */
+	bool kernel_offers;         /* the kernel's INIT offered FUSE_PASSTHROUGH */
+	bool negotiated;            /* our INIT reply took it */
+	bool active;                /* in use; turned off for good if the kernel refuses */
+};
+
 struct sfs {
 	struct store *store;
+	struct sfs_passthrough pt;
+	bool foreground;            /* messages also go to stderr */
+	int exit_status;            /* set when the daemon must fail after mounting */
 	struct fuse_session *se;
 	struct notifier *notifier;
 	enum session_mode sessions;
@@ -115,6 +129,9 @@ bool caller_may_enter_session(struct sfs *fs, fuse_req_t req, uint32_t session);
 /* Unix permission check of the caller on an object (mask of R_OK, W_OK, X_OK), as the kernel's
  * default_permissions would do, for the rare paths where the kernel did not check. */
 bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int mask);
+
+/* ---- bdi.c: the mount's read-ahead and dirty-page limits (root only) ---- */
+void bdi_tune(struct sfs *fs);
 
 /* ---- backing.c: file-backed sections ---- */
 

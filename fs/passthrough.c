@@ -1,0 +1,281 @@
+/* FUSE passthrough on libfuse 3.14 through the kernel protocol (see passthrough.h). */
+#include "passthrough.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/fuse.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "handle.h"
+#include "section.h"
+
+/* Kernel protocol 7.40 names that Debian 12's <linux/fuse.h> (7.38) predates. */
+#ifndef FUSE_PASSTHROUGH
+#define FUSE_PASSTHROUGH (1ULL << 37)
+#endif
+#ifndef FOPEN_PASSTHROUGH
+#define FOPEN_PASSTHROUGH (1 << 7)
+#endif
+#ifndef FUSE_DEV_IOC_BACKING_OPEN
+struct fuse_backing_map {
+	int32_t fd;
+	uint32_t flags;
+	uint64_t padding;
+};
+#define FUSE_DEV_IOC_BACKING_OPEN _IOW(229, 1, struct fuse_backing_map)
+#define FUSE_DEV_IOC_BACKING_CLOSE _IOW(229, 2, uint32_t)
+#endif
+
+/* fuse_init_out as of 7.40: max_stack_depth took the first unused word. */
+struct init_out_740 {
+	uint32_t major, minor, max_readahead, flags;
+	uint16_t max_background, congestion_threshold;
+	uint32_t max_write, time_gran;
+	uint16_t max_pages, map_alignment;
+	uint32_t flags2, max_stack_depth;
+	uint32_t unused[6];
+};
+_Static_assert(sizeof(struct init_out_740) == sizeof(struct fuse_init_out), "7.40 INIT reply");
+
+/* fuse_open_out as of 7.40: the padding became the backing id. */
+struct open_out_740 {
+	uint64_t fh;
+	uint32_t open_flags;
+	int32_t backing_id;
+};
+_Static_assert(sizeof(struct open_out_740) == sizeof(struct fuse_open_out), "7.40 OPEN reply");
+
+static void say(struct sfs *fs, int priority, const char *fmt, const char *why)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), fmt, why);
+	syslog(priority, "%s", line);
+	if (fs->foreground)
+		fprintf(stderr, "sectionfs: %s\n", line);
+}
+
+bool passthrough_possible(char *why, size_t len)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[2] = { 0 };
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (syscall(SYS_capget, &hdr, caps) < 0 ||
+	    !(caps[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32)))) {
+		snprintf(why, len, "passthrough needs CAP_SYS_ADMIN (run the daemon as root)");
+		return false;
+	}
+	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 6 || (major == 6 && minor < 9))) {
+		snprintf(why, len, "passthrough needs Linux 6.9 or later (this is %s)", u.release);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the custom I/O layer: passthrough flags into the INIT reply ---- */
+
+static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
+{
+	struct sfs *fs = userdata;
+	ssize_t n = read(fd, buf, len);
+
+	if (n >= (ssize_t)(sizeof(struct fuse_in_header) + sizeof(struct fuse_init_in))) {
+		const struct fuse_in_header *in = buf;
+		if (in->opcode == FUSE_INIT) {
+			const struct fuse_init_in *init = (const void *)(in + 1);
+			uint64_t flags = init->flags;
+			if (flags & FUSE_INIT_EXT)
+				flags |= (uint64_t)init->flags2 << 32;
+			fs->pt.kernel_offers = (flags & FUSE_PASSTHROUGH) != 0;
+			fs->pt.init_unique = in->unique;
+		}
+	}
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	struct sfs *fs = userdata;
+	const struct fuse_out_header *out = iov[0].iov_base;
+	struct init_out_740 patched;
+	struct iovec copy[8];
+	ssize_t n;
+
+	if (count == 2 && count <= 8 && out->unique == fs->pt.init_unique && out->error == 0 &&
+	    fs->pt.active && !fs->pt.negotiated &&
+	    iov[1].iov_len == sizeof(patched)) {
+		memcpy(&patched, iov[1].iov_base, sizeof(patched));
+		patched.flags |= FUSE_INIT_EXT;
+		patched.flags2 |= (uint32_t)(FUSE_PASSTHROUGH >> 32);
+		patched.max_stack_depth = 1;    /* a memfd stacks on nothing */
+		copy[0] = iov[0];
+		copy[1] = (struct iovec){ &patched, sizeof(patched) };
+		fs->pt.negotiated = true;
+		iov = copy;
+	}
+	n = writev(fd, iov, count);
+	return n < 0 ? -errno : n;
+}
+
+int passthrough_setup(struct sfs *fs)
+{
+	static const struct fuse_custom_io io = { .read = pt_read, .writev = pt_writev };
+
+	if (fs->pt.mode == PASSTHROUGH_OFF)
+		return 0;
+	fs->pt.dev_fd = fuse_session_fd(fs->se);
+	/* Same descriptor: only the way requests are read and replies written changes. */
+	return fuse_session_custom_io(fs->se, &io, fs->pt.dev_fd);
+}
+
+void passthrough_init_done(struct sfs *fs)
+{
+	/* libfuse calls init() before it writes the INIT reply, which pt_writev then patches: the
+	 * request's offer decides.  Should the patch not take, the first backing open fails and
+	 * everything falls back to cached mode. */
+	fs->pt.active = fs->pt.mode != PASSTHROUGH_OFF && fs->pt.kernel_offers;
+	if (fs->pt.mode == PASSTHROUGH_OFF) {
+		say(fs, LOG_INFO, "%s", "cached mode (passthrough=off)");
+	} else if (fs->pt.active) {
+		say(fs, LOG_INFO, "%s", "passthrough mode: sections are served from their memfds");
+	} else if (fs->pt.mode == PASSTHROUGH_ON) {
+		say(fs, LOG_ERR, "%s", "passthrough=on, but this kernel offers no FUSE passthrough");
+		fuse_session_exit(fs->se);
+		fs->exit_status = 1;
+	} else {
+		say(fs, LOG_INFO, "%s", "cached mode: this kernel offers no FUSE passthrough");
+	}
+}
+
+int passthrough_backing_id(struct sfs *fs, struct node *node)
+{
+	struct fuse_backing_map map = { 0 };
+	int id;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	id = node->backing_id;
+	if (id <= 0 && fs->pt.active) {
+		map.fd = section_fd(node->section);
+		id = map.fd >= 0 ? ioctl(fs->pt.dev_fd, FUSE_DEV_IOC_BACKING_OPEN, &map) : -1;
+		if (id > 0) {
+			node->backing_id = id;
+		} else {
+			/* No more passthrough for anyone: mixing modes per inode is the kernel's
+			 * business, refusing them all is ours. */
+			fs->pt.active = false;
+			pthread_mutex_unlock(&fs->nodes_lock);
+			say(fs, LOG_WARNING, "the kernel refused a backing file (%s): cached mode from now on",
+			    strerror(errno));
+			return -1;
+		}
+	}
+	pthread_mutex_unlock(&fs->nodes_lock);
+	return id > 0 ? id : -1;
+}
+
+void passthrough_forget(struct sfs *fs, struct node *node)
+{
+	uint32_t id = (uint32_t)node->backing_id;
+
+	if (node->backing_id > 0)
+		ioctl(fs->pt.dev_fd, FUSE_DEV_IOC_BACKING_CLOSE, &id);
+	node->backing_id = 0;
+}
+
+static struct open_out_740 open_out(const struct fuse_file_info *fi, int backing_id)
+{
+	return (struct open_out_740){
+		.fh = fi->fh,
+		.open_flags = FOPEN_PASSTHROUGH | (fi->noflush ? FOPEN_NOFLUSH : 0),
+		.backing_id = backing_id,
+	};
+}
+
+int passthrough_reply_open(fuse_req_t req, struct fuse_file_info *fi, int backing_id)
+{
+	struct open_out_740 arg = open_out(fi, backing_id);
+	struct iovec iov = { &arg, sizeof(arg) };
+
+	return fuse_reply_iov(req, &iov, 1);
+}
+
+static uint64_t whole(double t) { return (uint64_t)t; }
+static uint32_t fraction(double t) { return (uint32_t)((t - (double)(uint64_t)t) * 1e9); }
+
+int passthrough_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
+			     struct fuse_file_info *fi, int backing_id)
+{
+	const struct stat *st = &e->attr;
+	struct fuse_entry_out entry = {
+		.nodeid = e->ino,
+		.generation = e->generation,
+		.entry_valid = whole(e->entry_timeout),
+		.entry_valid_nsec = fraction(e->entry_timeout),
+		.attr_valid = whole(e->attr_timeout),
+		.attr_valid_nsec = fraction(e->attr_timeout),
+		.attr = {
+			.ino = st->st_ino,
+			.size = (uint64_t)st->st_size,
+			.blocks = (uint64_t)st->st_blocks,
+			.atime = (uint64_t)st->st_atim.tv_sec,
+			.mtime = (uint64_t)st->st_mtim.tv_sec,
+			.ctime = (uint64_t)st->st_ctim.tv_sec,
+			.atimensec = (uint32_t)st->st_atim.tv_nsec,
+			.mtimensec = (uint32_t)st->st_mtim.tv_nsec,
+			.ctimensec = (uint32_t)st->st_ctim.tv_nsec,
+			.mode = st->st_mode,
+			.nlink = (uint32_t)st->st_nlink,
+			.uid = st->st_uid,
+			.gid = st->st_gid,
+			.rdev = (uint32_t)st->st_rdev,
+			.blksize = (uint32_t)st->st_blksize,
+		},
+	};
+	struct open_out_740 arg = open_out(fi, backing_id);
+	struct iovec iov[2] = { { &entry, sizeof(entry) }, { &arg, sizeof(arg) } };
+
+	return fuse_reply_iov(req, iov, 2);
+}
+
+bool passthrough_memfd_mapped(struct section *sec)
+{
+	int fd = section_fd(sec);
+	struct stat st;
+	char want[64], line[1024], path[300];
+	bool mapped = false;
+	DIR *proc;
+	struct dirent *d;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return false;
+	/* a maps line: "start-end perms offset MAJOR:MINOR inode path", device in hex */
+	snprintf(want, sizeof(want), " %02x:%02x %lu ", major(st.st_dev), minor(st.st_dev),
+		 (unsigned long)st.st_ino);
+	proc = opendir("/proc");
+	while (proc && !mapped && (d = readdir(proc))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/maps", d->d_name);
+		FILE *f = fopen(path, "re");
+		while (f && !mapped && fgets(line, sizeof(line), f))
+			mapped = strstr(line, want) != NULL;
+		if (f)
+			fclose(f);
+	}
+	if (proc)
+		closedir(proc);
+	return mapped;
+}

@@ -1,0 +1,47 @@
+/* FUSE passthrough: the kernel serves read, write and mmap of a section straight from its memfd,
+ * so the data path costs what tmpfs costs and the data is held once.
+ *
+ * Which sections: published paging-file sections that are not copy-on-write.  The kernel wants
+ * every open of an inode in one mode once a passthrough open exists, so the choice is per
+ * section and fixed once published; staged sections open direct-I/O (allowed beside later
+ * passthrough opens), copy-on-write and file-backed ones stay in cached mode with every rule of
+ * the daemon.
+ *
+ * How: with libfuse >= 3.17 through its API; with older libfuse (Debian 12 has 3.14) through the
+ * kernel protocol, a stable ABI: a custom I/O layer adds the passthrough flags to the INIT reply
+ * and OPEN/CREATE replies are built by hand with the backing id (FUSE-NOTES). */
+#ifndef SECTIONFS_PASSTHROUGH_H
+#define SECTIONFS_PASSTHROUGH_H
+
+#include "sectionfs.h"
+
+enum passthrough_mode { PASSTHROUGH_AUTO, PASSTHROUGH_ON, PASSTHROUGH_OFF };
+
+/* Before mounting: can this process have passthrough (CAP_SYS_ADMIN, Linux >= 6.9)?  When not,
+ * why, in a sentence, into why. */
+bool passthrough_possible(char *why, size_t len);
+
+/* After mounting, before the loop: asks the kernel for passthrough on this session. */
+int passthrough_setup(struct sfs *fs);
+
+/* In init(): whether the kernel agreed.  Logs the outcome once. */
+void passthrough_init_done(struct sfs *fs);
+
+/* The backing id of sec's memfd, registered on first use; <0 (and passthrough off from now on,
+ * logged once) when the kernel refuses. */
+int passthrough_backing_id(struct sfs *fs, struct node *node);
+
+/* Drops a node's backing id (the section's data is going). */
+void passthrough_forget(struct sfs *fs, struct node *node);
+
+/* Does any process map sec's memfd?  A passthrough map holds the memfd itself, so after its
+ * file is closed the daemon holds no trace of it; E36 asks here before cutting (a walk of
+ * /proc/PID/maps: shrinking is rare). */
+bool passthrough_memfd_mapped(struct section *sec);
+
+/* Open and create replies for a passthrough open. */
+int passthrough_reply_open(fuse_req_t req, struct fuse_file_info *fi, int backing_id);
+int passthrough_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
+			     struct fuse_file_info *fi, int backing_id);
+
+#endif
