@@ -221,6 +221,48 @@ static void bench_listing(void)
 	}
 }
 
+/* kB of file data held in memory ("Cached": every page cache page, shared memory included,
+ * which is where tmpfs files, memfds and a FUSE mount's cached pages all live) */
+static long memory_in_use_kb(void)
+{
+	char line[128];
+	long cached = 0, v;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Cached: %ld kB", &v) == 1)
+			cached = v;
+	if (f)
+		fclose(f);
+	return cached;
+}
+
+/* How many bytes of memory one byte of section data costs while it lives (the daemon's store and
+ * any page cache of the mount both count). */
+static void bench_resident(void)
+{
+	const size_t chunk = 1u << 20;
+	char path[4096], *buf = malloc(chunk);
+	long before, after;
+	int fd;
+
+	path_of(path, sizeof(path), "resident");
+	memset(buf, 0x77, chunk);
+	sync();
+	before = memory_in_use_kb();
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die("resident");
+	for (size_t done = 0; done < big; done += chunk)
+		if (write(fd, buf, chunk) != (ssize_t)chunk)
+			die("write");
+	close(fd);
+	after = memory_in_use_kb();
+	report("resident_per_byte", (double)(after - before) * 1024.0 / (double)big, "bytes/byte");
+	unlink(path);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -236,5 +278,6 @@ int main(int argc, char **argv)
 	bench_map();
 	bench_pingpong();
 	bench_listing();
+	bench_resident();
 	return 0;
 }
