@@ -183,7 +183,9 @@ int main(int argc, char **argv)
 	fuse_loop_cfg_set_clone_fd(loop, 1);
 	if (opts.max_threads > 0)
 		fuse_loop_cfg_set_max_threads(loop, (unsigned)opts.max_threads);
-	ret = fuse_session_loop_mt(fs.se, loop) != 0 || fs.exit_status != 0;
+	/* The loop answers a negative errno for a failure and, since libfuse 3.12, the number of
+	 * the signal that stopped it: SIGTERM and SIGINT are a clean unmount. */
+	ret = fuse_session_loop_mt(fs.se, loop) < 0 || fs.exit_status != 0;
 	fuse_loop_cfg_destroy(loop);
 
 err_notifier:

@@ -1,6 +1,7 @@
 /* Sections as files: create, open, read, write, truncate and the other attributes, release. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,11 +15,6 @@
 #include "protect.h"
 #include "section.h"
 #include "win32_constants.h"
-
-static struct handle *handle_of(struct fuse_file_info *fi)
-{
-	return (struct handle *)(uintptr_t)fi->fh;
-}
 
 /* What an open file may do, in handle access bits. */
 static uint32_t access_of_flags(int flags)
@@ -52,7 +48,11 @@ enum open_mode {
 	OPEN_PASSTHROUGH,   /* the kernel straight to the memfd (passthrough.h) */
 };
 
-static enum open_mode open_mode_of(struct sfs *fs, struct handle *h)
+/* The kernel keeps all open files of an inode in one mode while a passthrough one is open
+ * (mixing gets EIO), so the mode follows from the section alone; the only change that could
+ * mix modes, a staged section turned copy-on-write or file-backed under a passthrough open, is
+ * refused where it is asked (ops_xattr.c). */
+static enum open_mode open_mode_of(struct sfs *fs, struct handle *h, int flags)
 {
 	struct section *sec = handle_section(h);
 
@@ -61,30 +61,40 @@ static enum open_mode open_mode_of(struct sfs *fs, struct handle *h)
 		return OPEN_DIRECT;
 	if (!fs->pt.active)
 		return OPEN_CACHED;
-	/* A staged section may still get another backing: no passthrough open may pin the memfd
-	 * yet, and direct opens do not stop passthrough ones later. */
-	if (section_is_staged(sec))
+	/* O_DIRECT on a staged section: it may yet be put over a file or made copy-on-write, so no
+	 * passthrough open may pin its memfd; direct opens do not stop passthrough ones later. */
+	if (section_is_staged(sec) && (flags & O_DIRECT))
 		return OPEN_DIRECT;
 	if (section_is_file_backed(sec) || protect_is_copy_on_write(section_protect(sec)))
 		return OPEN_CACHED;
 	return OPEN_PASSTHROUGH;
 }
 
-/* Settings of every open section file (FUSE-NOTES): the page cache is the shared memory of all
- * maps and reads, so it is kept across opens; close sends no FLUSH.  Returns the backing id for
- * a passthrough open, 0 otherwise. */
+/* Makes the open file record (fi->fh) with the settings of FUSE-NOTES: the page cache is the
+ * shared memory of all maps and reads, so it is kept across opens; close sends no FLUSH.  Returns
+ * the backing id for a passthrough open, 0 for another, -ENOMEM. */
 static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_info *fi,
 			  struct handle *h)
 {
-	enum open_mode mode = open_mode_of(fs, h);
+	enum open_mode mode = open_mode_of(fs, h, fi->flags);
+	struct open_file *of;
 	int backing_id = 0;
 
-	fi->fh = (uint64_t)(uintptr_t)h;
+	of = calloc(1, sizeof(*of));
+	if (!of)
+		return -ENOMEM;
+	*of = (struct open_file){ .handle = h, .node = node };
+	fi->fh = (uint64_t)(uintptr_t)of;
 	fi->noflush = 1;
 	if (mode == OPEN_PASSTHROUGH) {
 		backing_id = passthrough_backing_id(fs, node);
-		if (backing_id > 0)
+		if (backing_id > 0) {
+			of->passthrough = true;
+			pthread_mutex_lock(&fs->nodes_lock);
+			node->passthrough_opens++;
+			pthread_mutex_unlock(&fs->nodes_lock);
 			return backing_id;
+		}
 		mode = OPEN_CACHED;      /* the kernel refused: passthrough is off from now on */
 	}
 	if (mode == OPEN_DIRECT)
@@ -92,6 +102,22 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 	else
 		fi->keep_cache = 1;
 	return 0;
+}
+
+/* Undoes set_open_flags() and closes the handle: for a release, or a reply that failed. */
+static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
+{
+	struct open_file *of = open_file_of(fi);
+
+	if (of->passthrough) {
+		pthread_mutex_lock(&fs->nodes_lock);
+		of->node->passthrough_opens--;
+		pthread_mutex_unlock(&fs->nodes_lock);
+		/* writes through passthrough may have grown the memfd */
+		section_sync_size(handle_section(of->handle));
+	}
+	handle_close(of->handle);
+	free(of);
 }
 
 /* open(O_TRUNC) of an existing section: the cut obeys E36 like any other. */
@@ -149,9 +175,15 @@ void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 	}
 	node_entry(fs, node, &e);
 	int backing_id = set_open_flags(fs, node, fi, h);
+	if (backing_id < 0) {
+		handle_close(h);
+		node_forget(fs, node, 1);
+		fuse_reply_err(req, -backing_id);
+		return;
+	}
 	if ((backing_id > 0 ? passthrough_reply_create(req, &e, fi, backing_id)
 			    : fuse_reply_create(req, &e, fi)) != 0) {
-		handle_close(h);
+		close_open_file(fs, fi);
 		node_forget(fs, node, 1);
 	}
 }
@@ -213,9 +245,14 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	int backing_id = set_open_flags(fs, node, fi, h);
+	if (backing_id < 0) {
+		handle_close(h);
+		fuse_reply_err(req, -backing_id);
+		return;
+	}
 	if ((backing_id > 0 ? passthrough_reply_open(req, fi, backing_id)
 			    : fuse_reply_open(req, fi)) != 0)
-		handle_close(h);
+		close_open_file(fs, fi);
 }
 
 /* Does this READ fill the page cache rather than answer a read()?  The kernel names a lock
@@ -294,13 +331,8 @@ void sfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_in
 
 void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct sfs *fs = sfs_of(req);
-	struct handle *h = handle_of(fi);
-
 	(void)ino;
-	if (fs->pt.active)   /* writes through passthrough may have grown the memfd */
-		section_sync_size(handle_section(h));
-	handle_close(h);
+	close_open_file(sfs_of(req), fi);
 	fuse_reply_err(req, 0);
 }
 

@@ -78,7 +78,7 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	       size_t out_bufsz)
 {
 	struct node *node = node_of(sfs_of(req), ino);
-	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	struct handle *h = handle_of(fi);
 	union {
 		struct sectionfs_info info;
 		struct sectionfs_view view;

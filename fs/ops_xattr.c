@@ -129,21 +129,23 @@ void sfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		fuse_reply_buf(req, list, len);
 }
 
-/* A staged section's protection: "PAGE_READONLY", "PAGE_READWRITE|SEC_RESERVE", "0x08000004".
+/* A staged section's new flProtect from the text of user.section.protect ("PAGE_READONLY",
+ * "PAGE_READWRITE|SEC_RESERVE", "0x08000004") or user.section.attributes ("SEC_RESERVE").
  * Attributes not given keep their value; for user.section.attributes, the protection does. */
-static uint32_t set_protection(struct section *sec, int which, const char *text)
+static uint32_t protection_from_text(struct section *sec, int which, const char *text,
+				     uint32_t *flprotect)
 {
-	uint32_t given, flprotect;
+	uint32_t given;
 
 	if (!protect_from_text(text, &given))
 		return ERROR_INVALID_PARAMETER;
 	if (which == XA_PROTECT)
-		flprotect = (given & ~0xFFu) ? given : given | section_attributes(sec);
+		*flprotect = (given & ~0xFFu) ? given : given | section_attributes(sec);
 	else if (given & 0xFFu)
 		return ERROR_INVALID_PARAMETER;   /* a page protection is user.section.protect's */
 	else
-		flprotect = section_protect(sec) | given;
-	return section_set_protect(sec, flprotect);
+		*flprotect = section_protect(sec) | given;
+	return ERROR_SUCCESS;
 }
 
 static uint32_t set_lifetime(struct section *sec, const char *text)
@@ -153,6 +155,21 @@ static uint32_t set_lifetime(struct section *sec, const char *text)
 	if (!strcmp(text, "permanent"))
 		return section_set_lifetime(sec, SECTION_PERMANENT);
 	return ERROR_INVALID_PARAMETER;
+}
+
+/* Does a passthrough open pin this staged section's memfd as the kernel's backing file?  Then it
+ * may not move onto a file nor become copy-on-write: open it with O_DIRECT for that (winmap
+ * does).  The count comes from RELEASE, which lags close() a little, so right after the last
+ * such file closes this may still say yes. */
+static bool pinned_by_passthrough(struct sfs *fs, fuse_ino_t ino)
+{
+	struct node *node = node_of(fs, ino);
+	bool pinned;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	pinned = node->passthrough_opens > 0;
+	pthread_mutex_unlock(&fs->nodes_lock);
+	return pinned;
 }
 
 void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
@@ -187,13 +204,26 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	while (size && (text[size - 1] == '\n' || text[size - 1] == '\0'))
 		text[--size] = '\0';
 	if (which == XA_BACKING) {
-		int e = backing_attach(fs, req, sec, text);
+		int e = pinned_by_passthrough(fs, ino) ? EBUSY : backing_attach(fs, req, sec, text);
 		if (!e)   /* the old pages were the memfd's: the kernel must not keep them */
 			notifier_drop_cache(fs->notifier, ino);
 		fuse_reply_err(req, e);
 		return;
 	}
-	err = which == XA_LIFETIME ? set_lifetime(sec, text) : set_protection(sec, which, text);
+	if (which == XA_LIFETIME) {
+		err = set_lifetime(sec, text);
+	} else {
+		uint32_t flprotect;
+		err = protection_from_text(sec, which, text, &flprotect);
+		/* Copy-on-write sections are served around the memfd: not while it is pinned. */
+		if (!err && protect_is_copy_on_write(flprotect & 0xFFu) &&
+		    !protect_is_copy_on_write(section_protect(sec)) && pinned_by_passthrough(fs, ino)) {
+			fuse_reply_err(req, EBUSY);
+			return;
+		}
+		if (!err)
+			err = section_set_protect(sec, flprotect);
+	}
 	reply_winerr(req, err);
 }
 

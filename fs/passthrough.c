@@ -103,7 +103,7 @@ static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 			fs->pt.init_unique = in->unique;
 		}
 	}
-	return n < 0 ? -errno : n;
+	return n;   /* as read(2): libfuse reads errno on -1 (ENODEV: unmounted) */
 }
 
 static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
@@ -127,7 +127,7 @@ static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 		iov = copy;
 	}
 	n = writev(fd, iov, count);
-	return n < 0 ? -errno : n;
+	return n;   /* as writev(2): -1 with errno */
 }
 
 int passthrough_setup(struct sfs *fs)

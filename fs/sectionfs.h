@@ -46,6 +46,7 @@ struct node {
 	enum node_kind kind;
 	uint64_t ino;               /* st_ino */
 	int backing_id;             /* SECTION: sfs.nodes_lock; the kernel's id of its memfd, or 0 */
+	unsigned passthrough_opens; /* SECTION: sfs.nodes_lock; open files in passthrough now */
 	struct ns *ns;              /* NAMESPACE: itself; NS_LINK: the namespace holding it */
 	enum ns_link link;          /* NS_LINK */
 	struct section *section;    /* SECTION: referenced while the node lives */
@@ -89,6 +90,23 @@ struct sfs {
 static inline struct sfs *sfs_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
+}
+
+/* One open file of a section (fi->fh): its core handle and how the kernel serves it. */
+struct open_file {
+	struct handle *handle;
+	struct node *node;          /* held by the kernel while the file is open */
+	bool passthrough;
+};
+
+static inline struct open_file *open_file_of(const struct fuse_file_info *fi)
+{
+	return (struct open_file *)(uintptr_t)fi->fh;
+}
+
+static inline struct handle *handle_of(const struct fuse_file_info *fi)
+{
+	return open_file_of(fi)->handle;
 }
 
 /* ---- nodes.c: the inode table ---- */

@@ -124,7 +124,9 @@ static int stage(const char *mount, const struct section_spec *spec, DWORD flpro
 
 	snprintf(stage_path, len, "%s/Staging/.winmap-%d-%lu", mount, (int)getpid(),
 		 atomic_fetch_add(&counter, 1));
-	fd = open(stage_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	/* O_DIRECT: this handle is never mapped, and in passthrough mode a staged section opened
+	 * this way may still be put over a file or made copy-on-write (README). */
+	fd = open(stage_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0666);
 	if (fd < 0)
 		return -1;
 	snprintf(value, sizeof(value), "0x%x", flprotect);
