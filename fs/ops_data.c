@@ -128,30 +128,60 @@ static uint32_t truncate_on_open(struct handle *h, int flags)
 	return section_resize(handle_section(h), 0, h);
 }
 
+/* The section create and mknod make: a permanent paging-file section owned by the caller, with
+ * a handle of `access` on it.  Replies with the error and returns NULL when it cannot. */
+static struct handle *create_section(fuse_req_t req, struct node *dir, const char *name,
+				     mode_t mode, enum ns_create_mode how, uint32_t access,
+				     bool *existed)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct section_spec spec = section_spec_default(SECTION_PERMANENT);
+	struct section_owner owner = { ctx->uid, ctx->gid, mode & 07777 };
+	struct handle *h;
+	uint32_t err;
+
+	if (dir->kind != NODE_NAMESPACE || !S_ISREG(mode)) {
+		fuse_reply_err(req, EPERM);   /* no directories, devices or links in a namespace */
+		return NULL;
+	}
+	err = ns_create(dir->ns, name, &spec, &owner, how, access, &h, existed);
+	if (err) {
+		reply_winerr(req, err);
+		return NULL;
+	}
+	return h;
+}
+
+/* The node of h's section, with one more kernel lookup; NULL (replied ENOMEM, h closed) when
+ * there is no memory for it. */
+static struct node *node_for_reply(fuse_req_t req, struct handle *h)
+{
+	struct node *node;
+
+	section_get(handle_section(h));
+	node = node_lookup_section(sfs_of(req), handle_section(h));
+	if (!node) {
+		handle_close(h);
+		fuse_reply_err(req, ENOMEM);
+	}
+	return node;
+}
+
 void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		struct fuse_file_info *fi)
 {
 	struct sfs *fs = sfs_of(req);
-	struct node *dir = node_of(fs, parent), *node;
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct section_spec spec = section_spec_default(SECTION_PERMANENT);
-	struct section_owner owner = { ctx->uid, ctx->gid, mode & 07777 };
 	struct fuse_entry_param e;
+	struct node *node;
 	struct handle *h;
 	bool existed;
-	uint32_t err;
+	uint32_t err = ERROR_SUCCESS;
 
-	if (dir->kind != NODE_NAMESPACE || !S_ISREG(mode)) {
-		fuse_reply_err(req, EPERM);
+	h = create_section(req, node_of(fs, parent), name, mode,
+			   (fi->flags & O_EXCL) ? NS_CREATE_NEW : NS_OPEN_IF_EXISTS,
+			   access_of_flags(fi->flags), &existed);
+	if (!h)
 		return;
-	}
-	err = ns_create(dir->ns, name, &spec, &owner,
-			(fi->flags & O_EXCL) ? NS_CREATE_NEW : NS_OPEN_IF_EXISTS,
-			access_of_flags(fi->flags), &h, &existed);
-	if (err) {
-		reply_winerr(req, err);
-		return;
-	}
 	if (existed) {
 		/* Another creator won the race: the kernel checked only the directory, so check
 		 * the section as an open would have. */
@@ -166,13 +196,9 @@ void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 			return;
 		}
 	}
-	section_get(handle_section(h));
-	node = node_lookup_section(fs, handle_section(h));
-	if (!node) {
-		handle_close(h);
-		fuse_reply_err(req, ENOMEM);
+	node = node_for_reply(req, h);
+	if (!node)
 		return;
-	}
 	node_entry(fs, node, &e);
 	int backing_id = set_open_flags(fs, node, fi, h);
 	if (backing_id < 0) {
@@ -192,32 +218,20 @@ void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 void sfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
 	struct sfs *fs = sfs_of(req);
-	struct node *dir = node_of(fs, parent), *node;
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct section_spec spec = section_spec_default(SECTION_PERMANENT);
-	struct section_owner owner = { ctx->uid, ctx->gid, mode & 07777 };
 	struct fuse_entry_param e;
+	struct node *node;
 	struct handle *h;
 	bool existed;
-	uint32_t err;
 
 	(void)rdev;
-	if (dir->kind != NODE_NAMESPACE || !S_ISREG(mode)) {
-		fuse_reply_err(req, EPERM);
+	h = create_section(req, node_of(fs, parent), name, mode, NS_CREATE_NEW, FILE_MAP_READ,
+			   &existed);
+	if (!h)
 		return;
-	}
-	err = ns_create(dir->ns, name, &spec, &owner, NS_CREATE_NEW, FILE_MAP_READ, &h, &existed);
-	if (err) {
-		reply_winerr(req, err);
+	node = node_for_reply(req, h);
+	if (!node)
 		return;
-	}
-	section_get(handle_section(h));
-	node = node_lookup_section(fs, handle_section(h));
 	handle_close(h);   /* a staged section made this way is gone again: nobody holds it */
-	if (!node) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
 	node_entry(fs, node, &e);
 	if (fuse_reply_entry(req, &e) != 0)
 		node_forget(fs, node, 1);
