@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "section.h"
 #include "store.h"
@@ -55,6 +56,8 @@ struct section {
 	_Atomic uint64_t size;             /* bytes; readable without the lock */
 	int fd;                            /* memfd or the backing file; -1 once destroyed */
 	bool file_backed;
+	dev_t file_dev;                    /* file-backed: the file's identity, for E36 questions */
+	ino_t file_ino;
 	char *backing_path;                /* the backing file's path when it was attached */
 	uint64_t charged;                  /* bytes charged to the store for the data */
 	uint8_t *committed;                /* SEC_RESERVE: one bit a page, NULL otherwise */

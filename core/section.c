@@ -121,6 +121,19 @@ static uint32_t bitmap_fit(struct section *sec, uint64_t size)
 
 /* ---- creation and references ---- */
 
+/* The file identity a backing descriptor has (0, 0 for a memfd: no file to ask about). */
+static void file_identity(int fd, bool file_backed, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+
+	*dev = 0;
+	*ino = 0;
+	if (file_backed && fstat(fd, &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+}
+
 static uint32_t open_backing(const struct section_spec *spec, int *fd_out)
 {
 	int fd;
@@ -189,6 +202,7 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	atomic_init(&sec->size, spec->size);
 	sec->fd = fd;
 	sec->file_backed = spec->file_fd >= 0;
+	file_identity(fd, sec->file_backed, &sec->file_dev, &sec->file_ino);
 	sec->charged = charge;
 	int64_t now = section_now_ns();
 	atomic_init(&sec->mtime_ns, now);
@@ -644,6 +658,7 @@ uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_acc
 	sec->committed_pages = 0;
 	sec->fd = fd;
 	sec->file_backed = true;
+	file_identity(fd, true, &sec->file_dev, &sec->file_ino);
 	sec->attributes = spec.attributes;
 	free(sec->backing_path);
 	sec->backing_path = path;

@@ -214,3 +214,41 @@ void store_section_gone(struct store *st)
 {
 	atomic_fetch_sub(&st->live_sections, 1);
 }
+
+struct mapped_walk {
+	dev_t dev;
+	ino_t ino;
+	uint64_t end;
+};
+
+static void mapped_section(const void *node, VISIT which, void *ctx)
+{
+	const struct section *sec = *(const struct section *const *)node;
+	struct mapped_walk *w = ctx;
+
+	if ((which == postorder || which == leaf) && sec->file_backed && sec->views &&
+	    sec->file_dev == w->dev && sec->file_ino == w->ino &&
+	    atomic_load(&((struct section *)sec)->size) > w->end)
+		w->end = atomic_load(&((struct section *)sec)->size);
+}
+
+static void mapped_namespace(const void *node, VISIT which, void *ctx)
+{
+	const struct ns *ns = *(const struct ns *const *)node;
+
+	if (which == postorder || which == leaf)
+		twalk_r(ns->names, mapped_section, ctx);
+}
+
+uint64_t store_mapped_end_of_file(struct store *st, dev_t dev, ino_t ino)
+{
+	struct mapped_walk w = { dev, ino, 0 };
+
+	/* Named sections only: a section that lost its name with views still mapped is rare and
+	 * short-lived (a temporary one whose handles all closed). */
+	pthread_mutex_lock(&st->lock);
+	twalk_r(st->global->names, mapped_section, &w);
+	twalk_r(st->sessions, mapped_namespace, &w);
+	pthread_mutex_unlock(&st->lock);
+	return w.end;
+}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct store;
 struct ns;
@@ -56,6 +57,10 @@ struct ns *store_session(struct store *st, uint32_t id, bool create);
  * ns_rename().  A staged section loses its staging name with its last handle, whatever its
  * lifetime will be, so a creator that dies leaves nothing half made behind. */
 struct ns *store_staging(struct store *st);
+
+/* E36 for a file: the size of the largest section over file (dev, ino) that a view holds, 0 when
+ * none does; the file may not be cut below it. */
+uint64_t store_mapped_end_of_file(struct store *st, dev_t dev, ino_t ino);
 
 /* Writes up to max session ids (those with a namespace, 0 excluded), ascending; returns how many
  * exist in all. */

@@ -10,7 +10,9 @@
 #include "notify.h"
 #include "namespace.h"
 #include "protect.h"
+#include "protocol.h"
 #include "section.h"
+#include "store.h"
 #include "win32_constants.h"
 
 #define XATTR_PREFIX "user.section."
@@ -83,18 +85,32 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	}
 }
 
+/* The root's one attribute: how far views reach into a file backing sections (protocol.h). */
+static int mapped_end_value(struct sfs *fs, const char *name, char *buf, size_t len)
+{
+	unsigned long long dev, ino;
+	char tail;
+
+	if (sscanf(name, SECTIONFS_MAPPED_END_XATTR ".%llu.%llu%c", &dev, &ino, &tail) != 2)
+		return -ENODATA;
+	return snprintf(buf, len, "%llu", (unsigned long long)store_mapped_end_of_file(
+				fs->store, (dev_t)dev, (ino_t)ino));
+}
+
 void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
-	struct section *sec = section_of(sfs_of(req), ino);
+	struct sfs *fs = sfs_of(req);
+	struct section *sec = section_of(fs, ino);
 	int which = xattr_index(name);
 	char buf[4096 + 64];
 	int n;
 
-	if (!sec || which < 0) {
-		fuse_reply_err(req, ENODATA);
-		return;
-	}
-	n = xattr_value(sec, which, buf, sizeof(buf));
+	if (node_of(fs, ino)->kind == NODE_ROOT)
+		n = mapped_end_value(fs, name, buf, sizeof(buf));
+	else if (!sec || which < 0)
+		n = -ENODATA;
+	else
+		n = xattr_value(sec, which, buf, sizeof(buf));
 	if (n < 0 || (size_t)n >= sizeof(buf)) {
 		fuse_reply_err(req, n < 0 ? -n : E2BIG);
 		return;

@@ -76,4 +76,10 @@ struct sectionfs_committed {
 
 #define SECTIONFS_BACKING_XATTR "user.section.backing"
 
+/* E36 for files backing sections: getxattr on the mount's root of
+ * "user.sectionfs.mapped_end.DEV.INO" (st_dev and st_ino in decimal) answers, in decimal, how
+ * far views of sections over that file reach (0: none); winmap refuses to cut the file below
+ * it (ERROR_USER_MAPPED_FILE). */
+#define SECTIONFS_MAPPED_END_XATTR "user.sectionfs.mapped_end"
+
 #endif

@@ -31,13 +31,18 @@ static int open_flags(DWORD access, DWORD disposition, bool *ok)
 	}
 }
 
-/* E36: a truncating open may not cut what a view of this process maps. */
+/* E36: would cutting file (dev, ino) to `size` cut what a view maps, here or in any process? */
+static bool cut_reaches_a_view(dev_t dev, ino_t ino, uint64_t size)
+{
+	return wm_views_cover_file(dev, ino, size) || wm_mount_mapped_end(dev, ino) > size;
+}
+
+/* E36: a truncating open may not cut what a view maps. */
 static bool cut_under_a_view(const char *path, int flags)
 {
 	struct stat st;
 
-	return (flags & O_TRUNC) && stat(path, &st) == 0 &&
-	       wm_views_cover_file(st.st_dev, st.st_ino, 0);
+	return (flags & O_TRUNC) && stat(path, &st) == 0 && cut_reaches_a_view(st.st_dev, st.st_ino, 0);
 }
 
 static HANDLE create_file(const char *path, DWORD access, DWORD disposition, DWORD attributes)
@@ -186,8 +191,12 @@ BOOL WINAPI SetFilePointerEx(HANDLE h, LARGE_INTEGER distance, PLARGE_INTEGER ne
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return FALSE;
 	}
-	/* A position before the start is an error of its own on Windows. */
-	cur = whence == SEEK_SET ? 0 : lseek(f->file.fd, 0, whence);
+	/* A position before the start is an error of its own on Windows, and the pointer then
+	 * stays where it was: find the base without moving it. */
+	struct stat st;
+	cur = whence == SEEK_SET ? 0 :
+	      whence == SEEK_CUR ? lseek(f->file.fd, 0, SEEK_CUR) :
+	      fstat(f->file.fd, &st) == 0 ? st.st_size : -1;
 	if (cur >= 0 && distance.QuadPart < 0 && -distance.QuadPart > cur) {
 		wm_object_put(f);
 		wm_fail(ERROR_NEGATIVE_SEEK);
@@ -233,7 +242,7 @@ BOOL WINAPI SetEndOfFile(HANDLE h)
 	if (pos < 0 || fstat(f->file.fd, &st) < 0) {
 		err = errno;
 	} else if ((uint64_t)pos < (uint64_t)st.st_size &&
-		   wm_views_cover_file(st.st_dev, st.st_ino, (uint64_t)pos)) {
+		   cut_reaches_a_view(st.st_dev, st.st_ino, (uint64_t)pos)) {
 		wm_object_put(f);
 		wm_fail(ERROR_USER_MAPPED_FILE);                         /* E36 */
 		return FALSE;

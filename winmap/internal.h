@@ -48,6 +48,11 @@ struct wm_object {
 	};
 };
 
+/* The access a core handle of an unnamed section asks for: a Windows handle may hold write
+ * access to a section that can never be written (views are then refused by D23), the core's
+ * handles take only what the protection allows. */
+uint32_t wm_core_access(uint32_t protect, uint32_t access);
+
 /* ---- lasterror.c ---- */
 /* Sets the thread's last error and returns it (so `return wm_fail(...), NULL` reads well). */
 DWORD wm_fail(DWORD err);
@@ -68,6 +73,9 @@ void wm_object_put(struct wm_object *obj);
 const char *wm_mount_root(void);
 /* The path in the mount of a Win32 name ("Global\X" -> MOUNT/Global/X); the B rules' errors. */
 DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struct name_path *np);
+/* E36 across processes: how far views of named sections over file (dev, ino) reach, as the
+ * daemon knows it; 0 when none do or no sectionfs is mounted (the last error is left alone). */
+uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino);
 /* ENOENT opening path: ERROR_PATH_NOT_FOUND when its directory is missing, else FILE_NOT_FOUND. */
 DWORD wm_not_found(const char *path);
 /* The process's private store for unnamed sections. */

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/xattr.h>
 
 #include "internal.h"
 #include "name.h"
+#include "protocol.h"
 #include "store.h"
 
 static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -119,6 +122,25 @@ DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struc
 	return ERROR_SUCCESS;
 }
 
+uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino)
+{
+	DWORD saved = GetLastError();
+	const char *mount = wm_mount_root();
+	char name[128], value[32];
+	ssize_t n;
+
+	SetLastError(saved);
+	if (!mount)
+		return 0;
+	snprintf(name, sizeof(name), SECTIONFS_MAPPED_END_XATTR ".%llu.%llu",
+		 (unsigned long long)dev, (unsigned long long)ino);
+	n = getxattr(mount, name, value, sizeof(value) - 1);
+	if (n <= 0)
+		return 0;
+	value[n] = '\0';
+	return strtoull(value, NULL, 10);
+}
+
 DWORD wm_not_found(const char *path)
 {
 	char dir[PATH_MAX];
@@ -139,8 +161,14 @@ static pthread_once_t local_once = PTHREAD_ONCE_INIT;
 
 static void make_local_store(void)
 {
-	/* Unnamed sections are this process's own memory: no cap beyond the system's. */
-	local_store = store_new(UINT64_MAX / 2);
+	struct sysinfo si;
+	uint64_t limit = UINT64_MAX / 2;
+
+	/* Unnamed sections are this process's own memory: they may hold what the system can back,
+	 * RAM and swap, and no more (A7), as the commit limit bounds them on Windows. */
+	if (sysinfo(&si) == 0)
+		limit = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit;
+	local_store = store_new(limit);
 }
 
 struct store *wm_local_store(void)

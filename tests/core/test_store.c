@@ -5,6 +5,7 @@
 #include <CUnit/CUnit.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -366,8 +367,40 @@ static void test_store_staged_sections_lose_their_staging_name_with_the_last_han
 	CU_ASSERT_EQUAL(store_used(st), 0);
 }
 
+/* E36 across processes: the store says how far views of sections over a file reach. */
+static void test_E36_mapped_end_of_a_file(void)
+{
+	char path[] = "/tmp/sectionfs-store-XXXXXX";
+	int fd = mkstemp(path);
+	struct section_spec spec;
+	struct section_owner o = { getuid(), getgid(), 0600 };
+	struct handle *h, *v;
+	struct stat fst;
+	bool existed;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	unlink(path);
+	CU_ASSERT_EQUAL(ftruncate(fd, 3 * WIN32_PAGE_SIZE), 0);
+	CU_ASSERT_EQUAL(fstat(fd, &fst), 0);
+	CU_ASSERT_EQUAL(section_spec_win32(PAGE_READWRITE, 0, fd,
+					   FILE_ACCESS_READ | FILE_ACCESS_WRITE, SECTION_TEMPORARY,
+					   &spec), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(ns_create(store_global(st), "F", &spec, &o, NS_CREATE_NEW,
+					FILE_MAP_ALL_ACCESS, &h, &existed), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_mapped_end_of_file(st, fst.st_dev, fst.st_ino), 0);   /* no view yet */
+	CU_ASSERT_EQUAL_FATAL(ns_open(store_global(st), "F", FILE_MAP_ALL_ACCESS, &v), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(handle_become_view(v), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_mapped_end_of_file(st, fst.st_dev, fst.st_ino), 3 * WIN32_PAGE_SIZE);
+	CU_ASSERT_EQUAL(store_mapped_end_of_file(st, fst.st_dev, fst.st_ino + 1), 0);
+	handle_close(v);
+	CU_ASSERT_EQUAL(store_mapped_end_of_file(st, fst.st_dev, fst.st_ino), 0);
+	handle_close(h);
+	close(fd);
+}
+
 const char *suite_name = "store";
 const struct unit_test suite_tests[] = {
+	UNIT_TEST(test_E36_mapped_end_of_a_file),
 	UNIT_TEST(test_store_new_is_empty),
 	UNIT_TEST(test_store_charge_and_refund),
 	UNIT_TEST(test_store_used_counts_whole_pages),

@@ -16,7 +16,9 @@ import sfstest  # noqa: E402
 
 def leftovers(mount):
     names = []
-    for ns in ("Global", "Staging"):
+    namespaces = ["Global", "Staging"] + [os.path.join("Sessions", s)
+                                          for s in os.listdir(mount.path("Sessions")) if s != "0"]
+    for ns in namespaces:
         for name in os.listdir(mount.path(ns)):
             if name not in ("Global", "Local", "Session"):
                 names.append(ns + "/" + name)

@@ -1,0 +1,873 @@
+/* Rules D22-D35: views, their protections and addresses, coherence in one process and across
+ * processes, copy-on-write, unmapping, commit state (SEC_COMMIT, SEC_RESERVE), flushing. */
+#include <CUnit/CUnit.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cunit_main.h"
+#include "winapi_util.h"
+
+void suite_teardown(void)
+{
+	ASSERT_EQ(wu_count_sections(), 0);
+}
+
+/* The perms column of /proc/self/maps for addr ("rw-s"), or "" when unmapped. */
+static const char *maps_perms(const void *addr)
+{
+	static char perms[8];
+	unsigned long lo, hi;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	perms[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi)
+			break;
+		else
+			perms[0] = '\0';
+	if (f)
+		fclose(f);
+	return perms;
+}
+
+/* A child that touches addr: returns 0 when it may, dies by SIGSEGV when it may not. */
+struct touch {
+	volatile char *addr;
+	bool write;
+};
+
+static int touch_child(void *varg)
+{
+	struct touch *t = varg;
+
+	if (t->write)
+		t->addr[0] = 'T';
+	else
+		(void)t->addr[0];
+	return 0;
+}
+
+static int touch(void *addr, bool write)
+{
+	struct touch t = { addr, write };
+
+	return wu_run(touch_child, &t);
+}
+
+static void check_query(const void *p, const void *base, DWORD alloc_protect, DWORD state,
+			DWORD protect, SIZE_T region)
+{
+	MEMORY_BASIC_INFORMATION mbi;
+
+	CU_ASSERT_TRUE(wu_query(p, &mbi));
+	ASSERT_EQ((uintptr_t)mbi.BaseAddress, (uintptr_t)p & ~(uintptr_t)0xFFF);
+	ASSERT_EQ((uintptr_t)mbi.AllocationBase, (uintptr_t)base);
+	ASSERT_EQ(mbi.AllocationProtect, alloc_protect);
+	ASSERT_EQ(mbi.State, state);
+	ASSERT_EQ(mbi.Protect, protect);
+	ASSERT_EQ(mbi.Type, MEM_MAPPED);
+	ASSERT_EQ(mbi.RegionSize, region);
+}
+
+#define ASSERT_MAP_FAILS(err, h, access, high, low, size)                                     \
+	do {                                                                                  \
+		SetLastError(0xdeadbeef);                                                     \
+		void *p_ = MapViewOfFile(h, access, high, low, size);                         \
+		CU_ASSERT_PTR_NULL(p_);                                                       \
+		ASSERT_ERR(err);                                                              \
+		if (p_)                                                                       \
+			UnmapViewOfFile(p_);                                                  \
+	} while (0)
+
+static HANDLE create_named(DWORD flprotect, DWORD size, const char **leaf_out)
+{
+	const char *leaf = wu_uniq("view");
+
+	if (leaf_out)
+		*leaf_out = leaf;
+	return CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, flprotect, 0, size, wu_cat("Global\\", leaf));
+}
+
+/* ---- D22 ---- */
+
+static void test_D22_access_gives_the_view_protection(void)
+{
+	static const struct { DWORD access, protect; const char *perms; } cases[] = {
+		{ FILE_MAP_READ, PAGE_READONLY, "r--s" },
+		{ FILE_MAP_WRITE, PAGE_READWRITE, "rw-s" },
+		{ FILE_MAP_READ | FILE_MAP_WRITE, PAGE_READWRITE, "rw-s" },
+		{ FILE_MAP_ALL_ACCESS, PAGE_READWRITE, "rw-s" },
+		{ FILE_MAP_COPY, PAGE_WRITECOPY, "rw-p" },
+		{ FILE_MAP_READ | FILE_MAP_COPY, PAGE_READONLY, "r--s" },
+		{ FILE_MAP_READ | FILE_MAP_EXECUTE, PAGE_EXECUTE_READ, "r-xs" },
+		{ FILE_MAP_WRITE | FILE_MAP_EXECUTE, PAGE_EXECUTE_READWRITE, "rwxs" },
+		{ FILE_MAP_ALL_ACCESS | FILE_MAP_EXECUTE, PAGE_EXECUTE_READWRITE, "rwxs" },
+		{ FILE_MAP_COPY | FILE_MAP_EXECUTE, PAGE_EXECUTE_WRITECOPY, "rwxp" },
+	};
+	HANDLE h = create_named(PAGE_EXECUTE_READWRITE, 0x20000, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = MapViewOfFile(h, cases[i].access, 0, 0, 0);
+		if (!p)
+			fprintf(stderr, "\n    access 0x%x: error %u", cases[i].access, GetLastError());
+		CU_ASSERT_PTR_NOT_NULL(p);
+		if (!p)
+			continue;
+		ASSERT_EQ((uintptr_t)p % 0x10000, 0);
+		check_query(p, p, cases[i].protect, MEM_COMMIT, cases[i].protect, 0x20000);
+		check_query(p + 0x1fff0, p, cases[i].protect, MEM_COMMIT, cases[i].protect, 0x1000);
+		ASSERT_STR(maps_perms(p), cases[i].perms);
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	}
+
+	/* the protection is enforced: a read-only view cannot be written */
+	char *r = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	ASSERT_EQ(touch(r, false), 0);
+	ASSERT_EQ(touch(r, true), 128 + SIGSEGV);
+	CU_ASSERT_TRUE(UnmapViewOfFile(r));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* ---- D23 ---- */
+
+static void test_D23_views_the_section_cannot_give(void)
+{
+	static const struct { DWORD protect, access, error; } cases[] = {
+		{ PAGE_READONLY, FILE_MAP_WRITE, ERROR_ACCESS_DENIED },
+		{ PAGE_READONLY, FILE_MAP_ALL_ACCESS, ERROR_ACCESS_DENIED },
+		{ PAGE_READONLY, FILE_MAP_READ | FILE_MAP_EXECUTE, ERROR_ACCESS_DENIED },
+		{ PAGE_READONLY, FILE_MAP_READ, 0 },
+		{ PAGE_READONLY, FILE_MAP_COPY, 0 },
+		{ PAGE_WRITECOPY, FILE_MAP_WRITE, ERROR_ACCESS_DENIED },
+		{ PAGE_WRITECOPY, FILE_MAP_READ | FILE_MAP_WRITE, ERROR_ACCESS_DENIED },
+		{ PAGE_WRITECOPY, FILE_MAP_COPY | FILE_MAP_EXECUTE, ERROR_ACCESS_DENIED },
+		{ PAGE_WRITECOPY, FILE_MAP_READ, 0 },
+		{ PAGE_WRITECOPY, FILE_MAP_COPY, 0 },
+		{ PAGE_READWRITE, FILE_MAP_READ | FILE_MAP_EXECUTE, ERROR_ACCESS_DENIED },
+		{ PAGE_READWRITE, FILE_MAP_WRITE | FILE_MAP_EXECUTE, ERROR_ACCESS_DENIED },
+		{ PAGE_READWRITE, FILE_MAP_COPY, 0 },
+		{ PAGE_READWRITE, FILE_MAP_WRITE, 0 },
+		{ PAGE_EXECUTE_READ, FILE_MAP_WRITE, ERROR_ACCESS_DENIED },
+		{ PAGE_EXECUTE_READ, FILE_MAP_READ | FILE_MAP_EXECUTE, 0 },
+		{ PAGE_EXECUTE_READ, FILE_MAP_COPY, 0 },
+		{ PAGE_EXECUTE_WRITECOPY, FILE_MAP_WRITE, ERROR_ACCESS_DENIED },
+		{ PAGE_EXECUTE_WRITECOPY, FILE_MAP_COPY | FILE_MAP_EXECUTE, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		HANDLE h = create_named(cases[i].protect, 0x10000, NULL);
+		CU_ASSERT_PTR_NOT_NULL(h);
+		if (!h)
+			continue;
+		SetLastError(0xdeadbeef);
+		char *p = MapViewOfFile(h, cases[i].access, 0, 0, 0);
+		if ((p != NULL) != (cases[i].error == 0) || (!p && GetLastError() != cases[i].error))
+			fprintf(stderr, "\n    section 0x%x, access 0x%x: %p, error %u", cases[i].protect,
+				cases[i].access, p, GetLastError());
+		if (cases[i].error) {
+			CU_ASSERT_PTR_NULL(p);
+			ASSERT_ERR(cases[i].error);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL(p);
+		}
+		if (p && (cases[i].access & FILE_MAP_COPY) && !(cases[i].access & FILE_MAP_READ)) {
+			char *q = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+			p[0] = 'c';                               /* copy-on-write: private */
+			CU_ASSERT_PTR_NOT_NULL(q);
+			if (q) {
+				ASSERT_EQ(q[0], 0);
+				CU_ASSERT_TRUE(UnmapViewOfFile(q));
+			}
+		}
+		if (p)
+			CU_ASSERT_TRUE(UnmapViewOfFile(p));
+		CU_ASSERT_TRUE(CloseHandle(h));
+	}
+}
+
+/* ---- D24 ---- */
+
+static int d24_child(void *varg)
+{
+	const char *name = varg;
+	HANDLE r = OpenFileMappingA(FILE_MAP_READ, FALSE, name);
+	char *p;
+
+	CHILD_CHECK(r != NULL);
+	SetLastError(0xdeadbeef);
+	CHILD_CHECK(MapViewOfFile(r, FILE_MAP_WRITE, 0, 0, 0) == NULL);
+	CHILD_CHECK(GetLastError() == ERROR_ACCESS_DENIED);
+	p = MapViewOfFile(r, FILE_MAP_READ, 0, 0, 0);
+	CHILD_CHECK(p != NULL && !strcmp(p, "d24"));
+	CHILD_CHECK(UnmapViewOfFile(p) && CloseHandle(r));
+	return 0;
+}
+
+static void test_D24_handle_access_is_checked(void)
+{
+	const char *leaf;
+	HANDLE h = create_named(PAGE_READWRITE, 0x10000, &leaf), r, d, w, dd;
+	const char *name = wu_cat("Global\\", leaf);
+	char *p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	strcpy(p, "d24");
+	CU_ASSERT_TRUE(UnmapViewOfFile(p));
+
+	/* opened with FILE_MAP_READ */
+	r = OpenFileMappingA(FILE_MAP_READ, FALSE, name);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, r, FILE_MAP_WRITE, 0, 0, 0);
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, r, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+	p = MapViewOfFile(r, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p)
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	/* a duplicate with the same access is no better */
+	CU_ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), r, GetCurrentProcess(), &dd, 0, FALSE,
+				       DUPLICATE_SAME_ACCESS));
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, dd, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_TRUE(CloseHandle(dd));
+
+	/* duplicated with FILE_MAP_READ from an all-access handle */
+	CU_ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &d, FILE_MAP_READ,
+				       FALSE, 0));
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, d, FILE_MAP_WRITE, 0, 0, 0);
+	p = MapViewOfFile(d, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p)
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+
+	/* FILE_MAP_WRITE access does not include read */
+	w = OpenFileMappingA(FILE_MAP_WRITE, FALSE, name);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, w, FILE_MAP_READ, 0, 0, 0);
+	p = MapViewOfFile(w, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p)
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+
+	/* in another process */
+	ASSERT_CHILD_OK(wu_run(d24_child, (void *)name));
+	CU_ASSERT_TRUE(CloseHandle(w));
+	CU_ASSERT_TRUE(CloseHandle(d));
+	CU_ASSERT_TRUE(CloseHandle(r));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* ---- D25-D27 ---- */
+
+static void test_D25_size_zero_maps_to_the_end(void)
+{
+	HANDLE h = create_named(PAGE_READWRITE, 0x35000, NULL);
+	char *all, *p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	all = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(all);
+	check_query(all, all, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x35000);
+	wu_fill_pattern(all, 0x35000, 0, 9);
+	p = MapViewOfFile(h, FILE_MAP_READ, 0, 0x10000, 0);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p) {
+		check_query(p, p, PAGE_READONLY, MEM_COMMIT, PAGE_READONLY, 0x25000);
+		CU_ASSERT_TRUE(wu_check_pattern(p, 0x25000, 0x10000, 9));
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	}
+	p = MapViewOfFile(h, FILE_MAP_READ, 0, 0x30000, 0);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p) {
+		check_query(p, p, PAGE_READONLY, MEM_COMMIT, PAGE_READONLY, 0x5000);
+		CU_ASSERT_TRUE(wu_check_pattern(p, 0x5000, 0x30000, 9));
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	}
+	CU_ASSERT_TRUE(UnmapViewOfFile(all));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+static void test_D26_size_past_the_end(void)
+{
+	char path[128];
+	HANDLE f, h, p_h;
+	char *p;
+
+	/* Wine's case: a 0x3452-byte file section */
+	wu_tmp_path(path, sizeof(path), "D26");
+	CU_ASSERT_TRUE_FATAL(wu_make_file(path, 0x3452, 4));
+	f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+	CU_ASSERT_FATAL(f != INVALID_HANDLE_VALUE);
+	h = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, wu_cat("Global\\", wu_uniq("D26")));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	p = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0x3452);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p) {
+		CU_ASSERT_TRUE(wu_check_pattern(p, 0x3452, 0, 4));
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	}
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, h, FILE_MAP_READ, 0, 0, 0x3453);
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, h, FILE_MAP_WRITE, 0, 0, 0x4000);
+	ASSERT_MAP_FAILS(ERROR_INVALID_PARAMETER, h, FILE_MAP_READ, 0, 0x10000, 0);
+	ASSERT_MAP_FAILS(ERROR_INVALID_PARAMETER, h, FILE_MAP_READ, 0, 0x10000, 0x100);
+	CU_ASSERT_TRUE(CloseHandle(h));
+	CU_ASSERT_TRUE(CloseHandle(f));
+	unlink(path);
+
+	/* a paging-file section */
+	p_h = create_named(PAGE_READWRITE, 0x20000, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p_h);
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, p_h, FILE_MAP_READ, 0, 0x10000, 0x10001);
+	ASSERT_MAP_FAILS(ERROR_ACCESS_DENIED, p_h, FILE_MAP_READ, 0, 0, 0x20001);
+	ASSERT_MAP_FAILS(ERROR_INVALID_PARAMETER, p_h, FILE_MAP_READ, 0, 0x20000, 0);   /* at the end */
+	ASSERT_MAP_FAILS(ERROR_INVALID_PARAMETER, p_h, FILE_MAP_READ, 0, 0x30000, 0x1000);
+	ASSERT_MAP_FAILS(ERROR_INVALID_PARAMETER, p_h, FILE_MAP_READ, 1, 0, 0);
+	p = MapViewOfFile(p_h, FILE_MAP_READ, 0, 0x10000, 0x10000);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p)
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	CU_ASSERT_TRUE(CloseHandle(p_h));
+}
+
+static void test_D27_offset_alignment(void)
+{
+	const DWORD offsets[] = { 0x1000, 0x8000, 0xFFFF, 0x10001, 0x11000, 0x1F000 };
+	HANDLE h = create_named(PAGE_READWRITE, 0x30000, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		ASSERT_MAP_FAILS(ERROR_MAPPED_ALIGNMENT, h, FILE_MAP_READ, 0, offsets[i], 0x1000);
+		ASSERT_MAP_FAILS(ERROR_MAPPED_ALIGNMENT, h, FILE_MAP_WRITE, 0, offsets[i], 0);
+	}
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* ---- D28 ---- */
+
+static void test_D28_map_at_an_address(void)
+{
+	HANDLE h = create_named(PAGE_READWRITE, 0x40000, NULL);
+	char *p, *again, *views[24];
+	void *anon, *aligned;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	p = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0x20000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ASSERT_EQ((uintptr_t)p % 0x10000, 0);
+
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0x10000, p));
+	ASSERT_ERR(ERROR_INVALID_ADDRESS);                     /* in use by a view */
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0x10000, p + 0x10000));
+	ASSERT_ERR(ERROR_INVALID_ADDRESS);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0x10000, p + 0x1000));
+	ASSERT_ERR(ERROR_MAPPED_ALIGNMENT);                    /* not a multiple of 64 KiB */
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0x10000, p + 0x8000 + 0x40000));
+	ASSERT_ERR(ERROR_MAPPED_ALIGNMENT);
+
+	/* a free, aligned address is taken as given */
+	CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	again = MapViewOfFileEx(h, FILE_MAP_WRITE, 0, 0x10000, 0x10000, p);
+	CU_ASSERT_PTR_EQUAL(again, p);
+	if (again) {
+		check_query(again, again, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x10000);
+		CU_ASSERT_TRUE(UnmapViewOfFile(again));
+	}
+
+	/* in use by something that is not a view */
+	anon = mmap(NULL, 0x30000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(anon != MAP_FAILED);
+	aligned = (void *)(((uintptr_t)anon + 0xFFFF) & ~(uintptr_t)0xFFFF);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0x10000, aligned));
+	ASSERT_ERR(ERROR_INVALID_ADDRESS);
+	munmap(anon, 0x30000);
+
+	/* addresses the system picks are 64K-aligned */
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		views[i] = MapViewOfFile(h, i % 2 ? FILE_MAP_READ : FILE_MAP_WRITE, 0,
+					 (DWORD)(i % 4) * 0x10000, 0x1000 * (i % 7 + 1));
+		CU_ASSERT_PTR_NOT_NULL(views[i]);
+		ASSERT_EQ((uintptr_t)views[i] % 0x10000, 0);
+	}
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (views[i])
+			CU_ASSERT_TRUE(UnmapViewOfFile(views[i]));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* ---- D29 ---- */
+
+static void test_D29_views_in_one_process_are_coherent(void)
+{
+	const char *leaf;
+	HANDLE h = create_named(PAGE_READWRITE, 0x30000, &leaf), h2;
+	char *v1, *v2, *v3;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	h2 = OpenFileMappingA(FILE_MAP_ALL_ACCESS, FALSE, wu_cat("Global\\", leaf));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h2);
+	v1 = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	v2 = MapViewOfFile(h, FILE_MAP_READ, 0, 0x10000, 0x10000);
+	v3 = MapViewOfFile(h2, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_FATAL(v1 && v2 && v3);
+	for (int i = 0; i < 1000; i++) {
+		size_t at = (size_t)i * 61 % 0x10000;
+		v1[0x10000 + at] = (char)i;
+		ASSERT_EQ((unsigned char)v2[at], (unsigned char)i);
+		ASSERT_EQ((unsigned char)v3[0x10000 + at], (unsigned char)i);
+		v3[0x20000 + at] = (char)(i + 1);
+		ASSERT_EQ((unsigned char)v1[0x20000 + at], (unsigned char)(i + 1));
+	}
+	CU_ASSERT_TRUE(UnmapViewOfFile(v1) && UnmapViewOfFile(v2) && UnmapViewOfFile(v3));
+	CU_ASSERT_TRUE(CloseHandle(h2));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+struct pingpong {
+	const char *name;
+	struct wu_pipe to_parent, to_child;
+};
+
+#define PP_ROUNDS 200
+#define PP_BIG 0x40000
+
+static int d29_child(void *varg)
+{
+	struct pingpong *a = varg;
+	HANDLE h;
+	volatile uint32_t *slots;
+	char *p;
+
+	CHILD_CHECK(wu_await(&a->to_child));
+	h = OpenFileMappingA(FILE_MAP_WRITE, FALSE, a->name);
+	CHILD_CHECK(h != NULL);
+	p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CHILD_CHECK(p != NULL);
+	slots = (volatile uint32_t *)p;
+	for (uint32_t i = 0; i < PP_ROUNDS; i++) {
+		CHILD_CHECK(wu_await(&a->to_child));
+		CHILD_CHECK(slots[0] == i);                     /* the parent's store, unflushed */
+		slots[1] = i * 3 + 1;
+		CHILD_CHECK(wu_signal(&a->to_parent));
+	}
+	wu_fill_pattern(p + 0x10000, PP_BIG, 0, 5);
+	CHILD_CHECK(wu_signal(&a->to_parent));
+	CHILD_CHECK(wu_await(&a->to_child));
+	CHILD_CHECK(UnmapViewOfFile(p));
+	CHILD_CHECK(CloseHandle(h));
+	return 0;
+}
+
+static void test_D29_views_across_processes_are_coherent(void)
+{
+	const char *leaf = wu_uniq("D29");
+	struct pingpong a = { .name = wu_cat("Global\\", leaf) };
+	volatile uint32_t *slots;
+	HANDLE h;
+	char *p;
+	pid_t pid;
+
+	CU_ASSERT_TRUE_FATAL(wu_pipe_open(&a.to_parent) && wu_pipe_open(&a.to_child));
+	pid = wu_spawn(d29_child, &a);
+	h = wu_create(a.name, 0x10000 + PP_BIG);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	slots = (volatile uint32_t *)p;
+	wu_signal(&a.to_child);
+	unsigned bad = 0;
+	for (uint32_t i = 0; i < PP_ROUNDS; i++) {
+		slots[0] = i;
+		if (!wu_signal(&a.to_child) || !wu_await(&a.to_parent)) {
+			bad++;
+			break;
+		}
+		if (slots[1] != i * 3 + 1)
+			bad++;
+	}
+	ASSERT_EQ(bad, 0);
+	CU_ASSERT_TRUE(wu_await(&a.to_parent));
+	CU_ASSERT_TRUE(wu_check_pattern(p + 0x10000, PP_BIG, 0, 5));
+	wu_signal(&a.to_child);
+	ASSERT_CHILD_OK(wu_wait(pid));
+	CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	CU_ASSERT_TRUE(CloseHandle(h));
+	wu_pipe_close(&a.to_parent);
+	wu_pipe_close(&a.to_child);
+}
+
+/* ---- D30 ---- */
+
+static int d30_child(void *varg)
+{
+	const char *name = varg;
+	HANDLE h = OpenFileMappingA(FILE_MAP_READ, FALSE, name);
+	char *p;
+
+	CHILD_CHECK(h != NULL);
+	p = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	CHILD_CHECK(p != NULL);
+	CHILD_CHECK(!strcmp(p, "shared data"));                /* not the copy view's write */
+	CHILD_CHECK(!strcmp(p + 0x2000, "through COPY|WRITE"));
+	CHILD_CHECK(UnmapViewOfFile(p) && CloseHandle(h));
+	return 0;
+}
+
+static void test_D30_copy_views_are_private(void)
+{
+	const char *leaf;
+	HANDLE h = create_named(PAGE_READWRITE, 0x10000, &leaf);
+	char *shared, *copy, *copy2, *cw, buf[32] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	shared = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	copy = MapViewOfFile(h, FILE_MAP_COPY, 0, 0, 0);
+	copy2 = MapViewOfFile(h, FILE_MAP_COPY, 0, 0, 0);
+	cw = MapViewOfFile(h, FILE_MAP_COPY | FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_FATAL(shared && copy && copy2 && cw);
+	strcpy(shared, "shared data");
+	ASSERT_STR(copy, "shared data");
+	strcpy(copy, "private data");
+	ASSERT_STR(copy, "private data");
+	ASSERT_STR(shared, "shared data");                     /* other views never see it */
+	ASSERT_STR(copy2, "shared data");
+	ASSERT_STR(cw, "shared data");
+	CU_ASSERT_TRUE(wu_read_file(wu_mpath("Global", leaf), buf, sizeof(buf) - 1, 0) > 0);
+	ASSERT_STR(buf, "shared data");                        /* nor does the section's file */
+
+	/* COPY|WRITE is an ordinary shared view */
+	check_query(cw, cw, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x10000);
+	strcpy(cw + 0x2000, "through COPY|WRITE");
+	ASSERT_STR(shared + 0x2000, "through COPY|WRITE");
+	ASSERT_CHILD_OK(wu_run(d30_child, (void *)wu_cat("Global\\", leaf)));
+	ASSERT_STR(copy, "private data");
+	CU_ASSERT_TRUE(UnmapViewOfFile(shared) && UnmapViewOfFile(copy) && UnmapViewOfFile(copy2) &&
+		       UnmapViewOfFile(cw));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+static void test_D30_copy_view_of_a_file(void)
+{
+	char path[128], buf[64];
+	HANDLE f, h;
+	char *copy, *shared;
+
+	wu_tmp_path(path, sizeof(path), "D30");
+	CU_ASSERT_TRUE_FATAL(wu_make_file(path, 0x8000, 6));
+	f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+	CU_ASSERT_FATAL(f != INVALID_HANDLE_VALUE);
+	h = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, wu_cat("Global\\", wu_uniq("D30f")));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	copy = MapViewOfFile(h, FILE_MAP_COPY, 0, 0, 0);
+	shared = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_FATAL(copy && shared);
+	check_query(copy, copy, PAGE_WRITECOPY, MEM_COMMIT, PAGE_WRITECOPY, 0x8000);
+	memset(copy + 0x100, 'P', 64);
+	CU_ASSERT_TRUE(FlushViewOfFile(copy, 0));
+	CU_ASSERT_TRUE(wu_check_pattern(shared + 0x100, 64, 0x100, 6));
+	ASSERT_EQ(wu_read_file(path, buf, sizeof(buf), 0x100), sizeof(buf));
+	CU_ASSERT_TRUE(wu_check_pattern(buf, sizeof(buf), 0x100, 6));   /* the file never sees it */
+	CU_ASSERT_TRUE(UnmapViewOfFile(copy) && UnmapViewOfFile(shared));
+	CU_ASSERT_TRUE(CloseHandle(h));
+	ASSERT_EQ(wu_read_file(path, buf, sizeof(buf), 0x100), sizeof(buf));
+	CU_ASSERT_TRUE(wu_check_pattern(buf, sizeof(buf), 0x100, 6));
+	CU_ASSERT_TRUE(CloseHandle(f));
+	unlink(path);
+}
+
+/* ---- D31 ---- */
+
+static void test_D31_unmap_at_any_address_in_a_view(void)
+{
+	const char *leaf;
+	HANDLE h = create_named(PAGE_READWRITE, 0x30000, &leaf);
+	MEMORY_BASIC_INFORMATION mbi;
+	char *p, local = 0, *heap = malloc(64);
+	void *private_mem;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0x3000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ASSERT_EQ(wu_xattr_num(wu_mpath("Global", leaf), "user.section.views"), 1);
+	CU_ASSERT_TRUE(UnmapViewOfFile(p + 0x1005));            /* inside, not the base */
+	ASSERT_EQ(wu_xattr_num(wu_mpath("Global", leaf), "user.section.views"), 0);
+	CU_ASSERT_TRUE(wu_query(p, &mbi));
+	ASSERT_EQ(mbi.State, MEM_FREE);                         /* the whole view went */
+	CU_ASSERT_TRUE(wu_query(p + 0x2000, &mbi));
+	ASSERT_EQ(mbi.State, MEM_FREE);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(UnmapViewOfFile(p));
+	ASSERT_ERR(ERROR_INVALID_ADDRESS);
+
+	/* addresses that are in no view */
+	const void *outside[] = { NULL, &local, heap, (void *)0x10000 };
+	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_FALSE(UnmapViewOfFile(outside[i]));
+		ASSERT_ERR(ERROR_INVALID_ADDRESS);
+	}
+	private_mem = VirtualAlloc(NULL, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+	CU_ASSERT_PTR_NOT_NULL(private_mem);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(UnmapViewOfFile(private_mem));
+	ASSERT_ERR(ERROR_INVALID_ADDRESS);
+	if (private_mem)
+		CU_ASSERT_TRUE(VirtualFree(private_mem, 0, MEM_RELEASE));
+	/* the last byte of a view is in it */
+	p = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0x10000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_TRUE(UnmapViewOfFile(p + 0xFFFF));
+	ASSERT_EQ(wu_xattr_num(wu_mpath("Global", leaf), "user.section.views"), 0);
+	free(heap);
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* ---- D32-D34 ---- */
+
+static void test_D32_sec_commit_views_cannot_be_decommitted(void)
+{
+	const DWORD flags[] = { 0, SEC_COMMIT };
+
+	for (size_t i = 0; i < 2; i++) {
+		HANDLE h = create_named(PAGE_READWRITE | flags[i], 0x20000, NULL);
+		char *p;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		check_query(p, p, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x20000);
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_FALSE(VirtualFree(p, 0x1000, MEM_DECOMMIT));
+		ASSERT_ERR(ERROR_INVALID_PARAMETER);
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_FALSE(VirtualFree(p + 0x10000, 0, MEM_DECOMMIT));
+		ASSERT_ERR(ERROR_INVALID_PARAMETER);
+		check_query(p, p, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x20000);
+		p[0] = 1;                                       /* still usable */
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+		CU_ASSERT_TRUE(CloseHandle(h));
+	}
+}
+
+struct reserve_arg {
+	const char *name;
+	struct wu_pipe to_parent, to_child;
+};
+
+/* Another process's view of the SEC_RESERVE section sees the parent's commit. */
+static int d33_child(void *varg)
+{
+	struct reserve_arg *a = varg;
+	MEMORY_BASIC_INFORMATION mbi;
+	HANDLE h;
+	char *p;
+
+	CHILD_CHECK(wu_await(&a->to_child));
+	h = OpenFileMappingA(FILE_MAP_WRITE | FILE_MAP_READ, FALSE, a->name);
+	CHILD_CHECK(h != NULL);
+	p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CHILD_CHECK(p != NULL);
+	CHILD_CHECK(VirtualQuery(p + 0x10000, &mbi, sizeof(mbi)) == sizeof(mbi));
+	CHILD_CHECK(mbi.State == MEM_COMMIT && mbi.Protect == PAGE_READWRITE && mbi.RegionSize == 0x2000);
+	CHILD_CHECK(VirtualQuery(p, &mbi, sizeof(mbi)) == sizeof(mbi));
+	CHILD_CHECK(mbi.State == MEM_RESERVE && mbi.Protect == 0 && mbi.RegionSize == 0x10000);
+	CHILD_CHECK(p[0x10000] == 'a' && p[0x10001] == 'b');
+	p[0x10002] = 'c';
+	/* commits of its own reach the parent's views */
+	CHILD_CHECK(VirtualAlloc(p + 0x30000, 0x1000, MEM_COMMIT, PAGE_READWRITE) == p + 0x30000);
+	p[0x30000] = 'd';
+	CHILD_CHECK(wu_signal(&a->to_parent));
+	CHILD_CHECK(wu_await(&a->to_child));
+	CHILD_CHECK(UnmapViewOfFile(p) && CloseHandle(h));
+	return 0;
+}
+
+static void test_D33_sec_reserve_commits_for_the_section(void)
+{
+	const char *leaf = wu_uniq("D33");
+	struct reserve_arg a = { .name = wu_cat("Global\\", leaf) };
+	HANDLE h;
+	char *v1, *v2, *v3;
+	pid_t pid;
+
+	CU_ASSERT_TRUE_FATAL(wu_pipe_open(&a.to_parent) && wu_pipe_open(&a.to_child));
+	pid = wu_spawn(d33_child, &a);
+	h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0, 0x40000, a.name);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	v1 = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	v2 = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	v3 = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_FATAL(v1 && v2 && v3);
+
+	/* reserved: no access */
+	check_query(v1, v1, PAGE_READWRITE, MEM_RESERVE, 0, 0x40000);
+	check_query(v3, v3, PAGE_READONLY, MEM_RESERVE, 0, 0x40000);
+	ASSERT_EQ(touch(v1, false), 128 + SIGSEGV);
+
+	/* committed in one view: for the section */
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(v1 + 0x10000, 0x2000, MEM_COMMIT, PAGE_READWRITE), v1 + 0x10000);
+	check_query(v1, v1, PAGE_READWRITE, MEM_RESERVE, 0, 0x10000);
+	check_query(v1 + 0x10000, v1, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x2000);
+	check_query(v1 + 0x12000, v1, PAGE_READWRITE, MEM_RESERVE, 0, 0x2E000);
+	v1[0x10000] = 'a';
+	check_query(v2 + 0x10000, v2, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x2000);
+	v2[0x10001] = 'b';                                       /* usable in the other view */
+	ASSERT_EQ(v1[0x10001], 'b');
+	check_query(v3 + 0x10000, v3, PAGE_READONLY, MEM_COMMIT, PAGE_READONLY, 0x2000);
+	ASSERT_EQ(v3[0x10000], 'a');
+	ASSERT_EQ(touch(v2 + 0x11800, true), 0);                 /* (writes 'T' there) */
+	ASSERT_EQ(touch(v2 + 0x12000, false), 128 + SIGSEGV);
+
+	/* and in another process */
+	wu_signal(&a.to_child);
+	if (wu_await(&a.to_parent)) {
+		ASSERT_EQ(v1[0x10002], 'c');
+		check_query(v2 + 0x30000, v2, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x1000);
+		check_query(v3 + 0x30000, v3, PAGE_READONLY, MEM_COMMIT, PAGE_READONLY, 0x1000);
+		MEMORY_BASIC_INFORMATION mbi;
+		if (wu_query(v2 + 0x30000, &mbi) && mbi.State == MEM_COMMIT)
+			ASSERT_EQ(v2[0x30000], 'd');
+	} else {
+		CU_FAIL("the child did not answer");
+	}
+
+	/* no decommitting a view */
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(VirtualFree(v1 + 0x10000, 0x1000, MEM_DECOMMIT));
+	ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	check_query(v1 + 0x10000, v1, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x2000);
+
+	wu_signal(&a.to_child);
+	ASSERT_CHILD_OK(wu_wait(pid));
+	CU_ASSERT_TRUE(UnmapViewOfFile(v1) && UnmapViewOfFile(v2) && UnmapViewOfFile(v3));
+	CU_ASSERT_TRUE(CloseHandle(h));
+	wu_pipe_close(&a.to_parent);
+	wu_pipe_close(&a.to_child);
+}
+
+static void test_D34_commit_inside_views(void)
+{
+	HANDLE h = create_named(PAGE_READWRITE, 0x20000, NULL), f, fh;
+	char path[128], *p, *r, *fp;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	r = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_FATAL(p && r);
+	/* a paging-file section: a protection that fits the view */
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(p + 0x1000, 0x1000, MEM_COMMIT, PAGE_READWRITE), p + 0x1000);
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(r, 0x2000, MEM_COMMIT, PAGE_READONLY), r);
+	p[0x1000] = 'x';
+	ASSERT_EQ(r[0x1000], 'x');
+
+	/* a file-backed section: never */
+	wu_tmp_path(path, sizeof(path), "D34");
+	CU_ASSERT_TRUE_FATAL(wu_make_file(path, 0x20000, 2));
+	f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+	CU_ASSERT_FATAL(f != INVALID_HANDLE_VALUE);
+	fh = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, wu_cat("Global\\", wu_uniq("D34f")));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
+	fp = MapViewOfFile(fh, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(VirtualAlloc(fp, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+	ASSERT_ERR(ERROR_ACCESS_DENIED);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(VirtualAlloc(fp + 0x10000, 0x1000, MEM_COMMIT, PAGE_READONLY));
+	ASSERT_ERR(ERROR_ACCESS_DENIED);
+	/* an unnamed file-backed section too */
+	HANDLE uh = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL);
+	char *up = uh ? MapViewOfFile(uh, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+	CU_ASSERT_PTR_NOT_NULL(up);
+	if (up) {
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_PTR_NULL(VirtualAlloc(up, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+		ASSERT_ERR(ERROR_ACCESS_DENIED);
+		CU_ASSERT_TRUE(UnmapViewOfFile(up));
+	}
+	if (uh)
+		CU_ASSERT_TRUE(CloseHandle(uh));
+	CU_ASSERT_TRUE(UnmapViewOfFile(fp));
+	CU_ASSERT_TRUE(CloseHandle(fh));
+	CU_ASSERT_TRUE(CloseHandle(f));
+	unlink(path);
+	CU_ASSERT_TRUE(UnmapViewOfFile(p) && UnmapViewOfFile(r));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* ---- D35 ---- */
+
+static void test_D35_flush_view(void)
+{
+	HANDLE h = create_named(PAGE_READWRITE, 0x20000, NULL), f, fh;
+	char path[128], buf[32], *p, *fp;
+
+	/* the paging file: a successful no-op */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	strcpy(p, "paging file");
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_TRUE(FlushViewOfFile(p, 0));
+	CU_ASSERT_TRUE(FlushViewOfFile(p + 0x1234, 0));
+	CU_ASSERT_TRUE(FlushViewOfFile(p + 0x10000, 0x100));
+	ASSERT_STR(p, "paging file");
+	CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	CU_ASSERT_TRUE(CloseHandle(h));
+
+	/* a file: the writes from addr to the end of the view reach it */
+	wu_tmp_path(path, sizeof(path), "D35");
+	CU_ASSERT_TRUE_FATAL(wu_make_file(path, 0x30000, 8));
+	f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+	CU_ASSERT_FATAL(f != INVALID_HANDLE_VALUE);
+	fh = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, wu_cat("Global\\", wu_uniq("D35f")));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
+	fp = MapViewOfFile(fh, FILE_MAP_WRITE, 0, 0x10000, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	strcpy(fp + 0x1234, "flushed data");
+	strcpy(fp + 0x1ff00, "at the end");
+	CU_ASSERT_TRUE(FlushViewOfFile(fp + 0x1000, 0));
+	ASSERT_EQ(wu_read_file(path, buf, 13, 0x11234), 13);
+	ASSERT_STR(buf, "flushed data");
+	ASSERT_EQ(wu_read_file(path, buf, 11, 0x2ff00), 11);
+	ASSERT_STR(buf, "at the end");
+	CU_ASSERT_TRUE(UnmapViewOfFile(fp));
+	CU_ASSERT_TRUE(CloseHandle(fh));
+	CU_ASSERT_TRUE(CloseHandle(f));
+	unlink(path);
+}
+
+const char *suite_name = "winapi_views";
+const struct unit_test suite_tests[] = {
+	UNIT_TEST(test_D22_access_gives_the_view_protection),
+	UNIT_TEST(test_D23_views_the_section_cannot_give),
+	UNIT_TEST(test_D24_handle_access_is_checked),
+	UNIT_TEST(test_D25_size_zero_maps_to_the_end),
+	UNIT_TEST(test_D26_size_past_the_end),
+	UNIT_TEST(test_D27_offset_alignment),
+	UNIT_TEST(test_D28_map_at_an_address),
+	UNIT_TEST(test_D29_views_in_one_process_are_coherent),
+	UNIT_TEST(test_D29_views_across_processes_are_coherent),
+	UNIT_TEST(test_D30_copy_views_are_private),
+	UNIT_TEST(test_D30_copy_view_of_a_file),
+	UNIT_TEST(test_D31_unmap_at_any_address_in_a_view),
+	UNIT_TEST(test_D32_sec_commit_views_cannot_be_decommitted),
+	UNIT_TEST(test_D33_sec_reserve_commits_for_the_section),
+	UNIT_TEST(test_D34_commit_inside_views),
+	UNIT_TEST(test_D35_flush_view),
+	{ 0 },
+};
