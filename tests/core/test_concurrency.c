@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cunit_main.h"
+#include "fixture.h"
 #include "handle.h"
 #include "namespace.h"
 #include "section.h"
@@ -41,20 +42,15 @@ static void count_unnamed(void *ctx, struct ns *ns, const char *leaf, struct sec
 
 void suite_setup(void)
 {
-	owner = (struct section_owner){ getuid(), getgid(), 0600 };
+	owner = fixture_owner(0600);
 	atomic_store(&unnamed, 0);
-	st = store_new(256u * 1024 * 1024);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	st = fixture_store(256u * 1024 * 1024);
 	store_set_unname_hook(st, count_unnamed, NULL);
 }
 
 void suite_teardown(void)
 {
-	CU_ASSERT_EQUAL(store_live_sections(st), 0);
-	CU_ASSERT_EQUAL(store_used(st), 0);
-	if (store_live_sections(st) == 0)
-		store_free(st);
-	st = NULL;
+	fixture_store_done(&st);
 }
 
 static void start_threads(pthread_t *t, size_t n, void *(*fn)(void *), void *args, size_t size)

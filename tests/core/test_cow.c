@@ -11,6 +11,7 @@
 
 #include "cow.h"
 #include "cunit_main.h"
+#include "fixture.h"
 #include "handle.h"
 #include "namespace.h"
 #include "protect.h"
@@ -25,26 +26,20 @@ static struct section_owner owner;
 
 void suite_setup(void)
 {
-	owner = (struct section_owner){ getuid(), getgid(), 0600 };
-	st = store_new(64u * 1024 * 1024);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	owner = fixture_owner(0600);
+	st = fixture_store(64u * 1024 * 1024);
 }
 
 void suite_teardown(void)
 {
-	CU_ASSERT_EQUAL(store_live_sections(st), 0);
-	CU_ASSERT_EQUAL(store_used(st), 0);
-	if (store_live_sections(st) == 0)
-		store_free(st);
-	st = NULL;
+	fixture_store_done(&st);
 }
 
 /* Replaces the suite's store with one of a smaller cap (the test's first act). */
 static void use_cap(uint64_t cap)
 {
 	store_free(st);
-	st = store_new(cap);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	st = fixture_store(cap);
 }
 
 static unsigned char original(uint64_t i)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cunit_main.h"
+#include "fixture.h"
 #include "handle.h"
 #include "name.h"
 #include "namespace.h"
@@ -56,19 +57,14 @@ static void unname_hook(void *ctx, struct ns *ns, const char *leaf, struct secti
 void suite_setup(void)
 {
 	memset(&seen, 0, sizeof(seen));
-	owner = (struct section_owner){ getuid(), getgid(), 0600 };
-	st = store_new(64u * 1024 * 1024);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	owner = fixture_owner(0600);
+	st = fixture_store(64u * 1024 * 1024);
 	store_set_unname_hook(st, unname_hook, &seen);
 }
 
 void suite_teardown(void)
 {
-	CU_ASSERT_EQUAL(store_live_sections(st), 0);
-	CU_ASSERT_EQUAL(store_used(st), 0);
-	if (store_live_sections(st) == 0)
-		store_free(st);
-	st = NULL;
+	fixture_store_done(&st);
 }
 
 static struct handle *create(struct ns *ns, const char *leaf, enum section_lifetime lifetime,

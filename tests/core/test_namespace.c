@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cunit_main.h"
+#include "fixture.h"
 #include "handle.h"
 #include "name.h"
 #include "namespace.h"
@@ -24,18 +25,13 @@ static struct section_owner owner;
 
 void suite_setup(void)
 {
-	owner = (struct section_owner){ getuid(), getgid(), 0644 };
-	st = store_new(CAP);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	owner = fixture_owner(0644);
+	st = fixture_store(CAP);
 }
 
 void suite_teardown(void)
 {
-	CU_ASSERT_EQUAL(store_live_sections(st), 0);
-	CU_ASSERT_EQUAL(store_used(st), 0);
-	if (store_live_sections(st) == 0)
-		store_free(st);
-	st = NULL;
+	fixture_store_done(&st);
 }
 
 /* ---- helpers ---- */

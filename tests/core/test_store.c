@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cunit_main.h"
+#include "fixture.h"
 #include "handle.h"
 #include "namespace.h"
 #include "protect.h"
@@ -26,18 +27,13 @@ static struct section_owner owner;
 
 void suite_setup(void)
 {
-	owner = (struct section_owner){ getuid(), getgid(), 0600 };
-	st = store_new(CAP);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	owner = fixture_owner(0600);
+	st = fixture_store(CAP);
 }
 
 void suite_teardown(void)
 {
-	CU_ASSERT_EQUAL(store_live_sections(st), 0);
-	CU_ASSERT_EQUAL(store_used(st), 0);
-	if (store_live_sections(st) == 0)
-		store_free(st);   /* otherwise the test failed already: leave it to the leak report */
-	st = NULL;
+	fixture_store_done(&st);
 }
 
 /* A paging-file section of exactly `size` bytes (the filesystem's kind: no rounding). */

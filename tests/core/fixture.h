@@ -1,0 +1,21 @@
+/* The store every core test starts from, and the check that each test gives everything back. */
+#ifndef SECTIONFS_TEST_FIXTURE_H
+#define SECTIONFS_TEST_FIXTURE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "section.h"
+#include "store.h"
+
+/* A new store with this cap (the test stops if there is none). */
+struct store *fixture_store(uint64_t cap);
+
+/* Asserts that no section and no charged byte is left, frees the store (when that holds: a
+ * failed test leaves it to the leak report) and clears *st. */
+void fixture_store_done(struct store **st);
+
+/* The calling user as owner, with mode. */
+struct section_owner fixture_owner(mode_t mode);
+
+#endif
