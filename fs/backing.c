@@ -19,8 +19,7 @@
 #include "section.h"
 #include "win32_constants.h"
 
-/* The process a thread belongs to: pidfd_open wants it, the request names the thread. */
-static pid_t tgid_of(pid_t tid)
+pid_t tgid_of_thread(pid_t tid)
 {
 	char path[64], line[128];
 	pid_t tgid = -1;
@@ -40,7 +39,7 @@ static pid_t tgid_of(pid_t tid)
 /* A duplicate of descriptor `fd` of process `pid`; -1 with errno set on failure. */
 static int grab_fd(pid_t tid, int fd)
 {
-	pid_t pid = tgid_of(tid);
+	pid_t pid = tgid_of_thread(tid);
 	int pidfd, ours, saved;
 
 	if (pid <= 0) {

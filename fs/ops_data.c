@@ -120,11 +120,26 @@ static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
 	free(of);
 }
 
+/* E36 for the maps the daemon cannot count: a passthrough map holds the memfd rather than the
+ * file once its file is closed.  `by` is the open file cutting (its process's own maps are
+ * its own business, as in cached mode), or NULL. */
+static bool cut_under_a_passthrough_map(fuse_req_t req, struct section *sec, uint64_t size,
+					const struct handle *by)
+{
+	struct sfs *fs = sfs_of(req);
+
+	return fs->pt.active && size < section_sync_size(sec) &&
+	       passthrough_section_mapped(fs, sec, by ? fuse_req_ctx(req)->pid : 0);
+}
+
 /* open(O_TRUNC) of an existing section: the cut obeys E36 like any other. */
-static uint32_t truncate_on_open(struct handle *h, int flags)
+static uint32_t truncate_on_open(fuse_req_t req, struct handle *h, int flags)
 {
 	if (!(flags & O_TRUNC) || !(flags & O_ACCMODE))
 		return ERROR_SUCCESS;
+	/* the opener's other files count, as in cached mode: no process is left out */
+	if (cut_under_a_passthrough_map(req, handle_section(h), 0, NULL))
+		return ERROR_USER_MAPPED_FILE;
 	return section_resize(handle_section(h), 0, h);
 }
 
@@ -189,7 +204,7 @@ void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 		if (!caller_may_access(req, o.uid, o.gid, o.mode, mask_of_flags(fi->flags)))
 			err = ERROR_ACCESS_DENIED;
 		else
-			err = truncate_on_open(h, fi->flags);
+			err = truncate_on_open(req, h, fi->flags);
 		if (err) {
 			handle_close(h);
 			reply_winerr(req, err);
@@ -250,7 +265,7 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	err = handle_open(node->section, access_of_flags(fi->flags), &h);
 	if (!err) {
-		err = truncate_on_open(h, fi->flags);
+		err = truncate_on_open(req, h, fi->flags);
 		if (err)
 			handle_close(h);
 	}
@@ -371,14 +386,10 @@ void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	sec = node->section;
 	/* The size first: when it fails, nothing else has changed. */
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		/* E36 for maps the daemon cannot count: a passthrough map holds the memfd, not
-		 * the file, once its file is closed. */
-		if (node->backing_id > 0 && (uint64_t)attr->st_size < section_sync_size(sec) &&
-		    passthrough_memfd_mapped(sec)) {
-			fuse_reply_err(req, EBUSY);
-			return;
-		}
-		err = section_resize(sec, (uint64_t)attr->st_size, fi ? handle_of(fi) : NULL);
+		const struct handle *by = fi ? handle_of(fi) : NULL;
+		err = cut_under_a_passthrough_map(req, sec, (uint64_t)attr->st_size, by)
+			      ? ERROR_USER_MAPPED_FILE
+			      : section_resize(sec, (uint64_t)attr->st_size, by);
 		if (err) {
 			reply_winerr(req, err);
 			return;

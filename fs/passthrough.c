@@ -6,10 +6,10 @@
 #include <linux/capability.h>
 #include <linux/fuse.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -250,23 +250,22 @@ int passthrough_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
 	return fuse_reply_iov(req, iov, 2);
 }
 
-bool passthrough_memfd_mapped(struct section *sec)
+bool passthrough_section_mapped(struct sfs *fs, struct section *sec, pid_t except)
 {
-	int fd = section_fd(sec);
-	struct stat st;
 	char want[64], line[1024], path[300];
 	bool mapped = false;
+	pid_t except_tgid = except > 0 ? tgid_of_thread(except) : -1;
 	DIR *proc;
 	struct dirent *d;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return false;
-	/* a maps line: "start-end perms offset MAJOR:MINOR inode path", device in hex */
-	snprintf(want, sizeof(want), " %02x:%02x %lu ", major(st.st_dev), minor(st.st_dev),
-		 (unsigned long)st.st_ino);
+	/* A passthrough map is listed under the file the user mapped (checked on Linux 6.18):
+	 * "start-end perms offset MAJOR:MINOR inode path", the mount's device in hex and the
+	 * section's inode number. */
+	snprintf(want, sizeof(want), " %02x:%02x %llu ", fs->mount_dev_major, fs->mount_dev_minor,
+		 (unsigned long long)node_section_ino(sec));
 	proc = opendir("/proc");
 	while (proc && !mapped && (d = readdir(proc))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' || atoi(d->d_name) == except_tgid)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/maps", d->d_name);
 		FILE *f = fopen(path, "re");

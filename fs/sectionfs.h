@@ -153,6 +153,9 @@ void bdi_tune(struct sfs *fs);
 
 /* ---- backing.c: file-backed sections ---- */
 
+/* The process a thread belongs to (requests name the calling thread); -1 when it is gone. */
+pid_t tgid_of_thread(pid_t tid);
+
 /* Puts staged section sec over the caller's open file named by value ("fd:N" or "fd:N:SIZE",
  * SIZE 0 meaning the file's own; without it the section's size).  Returns 0 or an
  * errno: EINVAL (bad value, or the Win32 rules refuse the file), EBADF, EACCES, EXDEV (a file on

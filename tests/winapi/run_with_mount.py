@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Runs a winapi test program against a real sectionfs mount.
 
-run_with_mount.py PROGRAM [ARGS...]: mounts sectionfs on a temporary directory (sfstest.Mount,
-always unmounted), runs PROGRAM with SECTIONFS_ROOT pointing at the mount, and exits with the
-program's status.  After the program, the mount must hold no section and no byte: every test
+run_with_mount.py [--passthrough on|off] PROGRAM [ARGS...]: mounts sectionfs on a temporary
+directory (sfstest.Mount, always unmounted) with that data path, runs PROGRAM with SECTIONFS_ROOT
+pointing at the mount, and exits with the program's status.  After the program, the mount must hold no section and no byte: every test
 cleans up, and a leak of a temporary section (rule C21) fails the run.
 """
 import os
@@ -26,9 +26,14 @@ def leftovers(mount):
 
 
 def main():
-    with sfstest.Mount("size=256m") as mount:
+    args = sys.argv[1:]
+    options = ["size=256m"]
+    if args[:1] == ["--passthrough"]:
+        options.append("passthrough=" + args[1])
+        args = args[2:]
+    with sfstest.Mount(*options) as mount:
         env = dict(os.environ, SECTIONFS_ROOT=mount.dir)
-        status = subprocess.run(sys.argv[1:], env=env).returncode
+        status = subprocess.run(args, env=env).returncode
         left = leftovers(mount)
         used = os.statvfs(mount.dir)
         used_bytes = (used.f_blocks - used.f_bfree) * used.f_frsize

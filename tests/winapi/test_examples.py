@@ -17,6 +17,7 @@ WINMAP_LIB = os.environ["WINMAP_LIB"]
 EXAMPLES = os.path.join(HERE, "..", "..", "examples")
 
 
+@sfstest.in_both_data_paths
 class Examples(sfstest.MountTestCase):
     def env(self):
         return dict(os.environ, SECTIONFS_ROOT=self.mount.dir, WINMAP_LIB=WINMAP_LIB)

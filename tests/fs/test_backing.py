@@ -1,0 +1,134 @@
+"""File-backed sections through the mount (README, "File-backed sections"): a staged section is
+put over a file the caller has open by setting user.section.backing to "fd:N[:SIZE]"; the file's
+data is then the section's.  In passthrough mode such a section is staged with O_DIRECT."""
+import errno
+import os
+import tempfile
+
+import sfstest
+from sfstest import MountTestCase, in_both_data_paths, xattr
+
+CONTENTS = b"file contents " * 100
+
+
+@in_both_data_paths
+class BackingTest(MountTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.TemporaryDirectory(prefix="sectionfs-backing-")
+        self.addCleanup(self.tmp.cleanup)
+        self.fds = []
+        self.addCleanup(lambda: [os.close(fd) for fd in self.fds])
+
+    def file(self, data=CONTENTS, flags=os.O_RDWR):
+        path = os.path.join(self.tmp.name, "f%d" % len(self.fds))
+        with open(path, "wb") as f:
+            f.write(data)
+        fd = os.open(path, flags)
+        self.fds.append(fd)
+        return path, fd
+
+    def stage(self, name, flags=os.O_DIRECT):
+        path = self.p("Staging", name)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | flags, 0o644)
+        self.fds.append(fd)
+        return path, fd
+
+    def back(self, fd, value):
+        os.setxattr(fd, "user.section.backing", value.encode())
+
+    def test_section_over_a_file_has_the_files_data_and_size(self):
+        fpath, ffd = self.file()
+        stage, fd = self.stage("b")
+        self.back(fd, "fd:%d" % ffd)
+        self.assertEqual(os.fstat(fd).st_size, len(CONTENTS))
+        self.assertEqual(xattr(stage, "backing"), fpath)
+        self.assertEqual(xattr(stage, "attributes"), "SEC_FILE")
+        os.rename(stage, self.p("Global", "F"))
+        self.assertEqual(self.read("Global", "F"), CONTENTS)
+        self.assertEqual(xattr(self.p("Global", "F"), "backing"), fpath)
+
+    def test_writes_through_the_mount_reach_the_file(self):
+        fpath, ffd = self.file()
+        stage, fd = self.stage("b")
+        self.back(fd, "fd:%d" % ffd)
+        os.rename(stage, self.p("Global", "F"))
+        w = os.open(self.p("Global", "F"), os.O_RDWR)
+        try:
+            os.pwrite(w, b"CHANGED", 0)
+        finally:
+            os.close(w)
+        with open(fpath, "rb") as f:
+            self.assertEqual(f.read(), b"CHANGED" + CONTENTS[7:])
+
+    def test_growing_the_section_grows_the_file(self):
+        fpath, ffd = self.file()
+        stage, fd = self.stage("b")
+        self.back(fd, "fd:%d" % ffd)
+        os.rename(stage, self.p("Global", "F"))
+        os.truncate(self.p("Global", "F"), 5000)
+        self.assertEqual(os.stat(fpath).st_size, 5000)
+        self.assertEqual(self.read("Global", "F"), CONTENTS + bytes(5000 - len(CONTENTS)))
+
+    def test_size_given_grows_an_empty_file(self):
+        fpath, ffd = self.file(b"")
+        stage, fd = self.stage("b")
+        self.back(fd, "fd:%d:8192" % ffd)
+        self.assertEqual(os.fstat(fd).st_size, 8192)
+        self.assertEqual(os.stat(fpath).st_size, 8192)
+
+    def test_empty_file_without_a_size_is_einval(self):
+        _, ffd = self.file(b"")
+        stage, fd = self.stage("b")
+        self.assertErrno(errno.EINVAL, self.back, fd, "fd:%d" % ffd)
+        self.assertEqual(xattr(stage, "backing"), "pagefile")
+
+    def test_read_only_file_cannot_back_a_read_write_section(self):
+        _, ro = self.file(flags=os.O_RDONLY)
+        stage, fd = self.stage("b")
+        self.assertErrno(errno.EACCES, self.back, fd, "fd:%d" % ro)
+        self.assertEqual(xattr(stage, "backing"), "pagefile")
+        os.setxattr(fd, "user.section.protect", b"PAGE_READONLY")
+        self.back(fd, "fd:%d" % ro)
+        self.assertEqual(os.fstat(fd).st_size, len(CONTENTS))
+
+    def test_a_file_on_the_mount_cannot_back_a_section(self):
+        inside = self.make("Global", "Inside", data=b"on the mount")
+        ifd = os.open(inside, os.O_RDWR)
+        self.fds.append(ifd)
+        stage, fd = self.stage("b")
+        with self.assertRaises(OSError):
+            self.back(fd, "fd:%d" % ifd)
+        self.assertEqual(xattr(stage, "backing"), "pagefile")
+
+    def test_bad_values_are_einval(self):
+        stage, fd = self.stage("b")
+        for value in ("3", "fd:", "fd:x", "fd:3:y", "path:/etc/passwd"):
+            with self.subTest(value=value):
+                self.assertErrno(errno.EINVAL, self.back, fd, value)
+
+    def test_a_descriptor_the_caller_does_not_have_is_ebadf(self):
+        stage, fd = self.stage("b")
+        self.assertErrno(errno.EBADF, self.back, fd, "fd:999999")
+
+    def test_backing_is_fixed_after_publication(self):
+        _, ffd = self.file()
+        path = self.make("Global", "Published", data=b"x")
+        self.assertErrno(errno.EPERM, os.setxattr, path, "user.section.backing",
+                         b"fd:%d" % ffd)
+        self.assertEqual(xattr(path, "backing"), "pagefile")
+
+    def test_staging_without_o_direct_in_passthrough_mode_is_ebusy(self):
+        _, ffd = self.file()
+        stage, fd = self.stage("b", flags=0)
+        if self.data_path == "passthrough":
+            self.assertErrno(errno.EBUSY, self.back, fd, "fd:%d" % ffd)
+            self.assertEqual(xattr(stage, "backing"), "pagefile")
+        else:
+            self.back(fd, "fd:%d" % ffd)
+            self.assertEqual(os.fstat(fd).st_size, len(CONTENTS))
+
+
+if __name__ == "__main__":
+    sfstest.main()
