@@ -43,6 +43,31 @@ static int keep_nonopt(void *data, const char *arg, int key, struct fuse_args *o
 	return 0;
 }
 
+/* One word of a list: the first is the default when the option is absent. */
+struct choice {
+	const char *word;
+	int value;
+};
+
+static bool parse_choice(const char *option, const char *text, const struct choice *choices,
+			 int *value)
+{
+	if (!text) {
+		*value = choices[0].value;
+		return true;
+	}
+	for (const struct choice *c = choices; c->word; c++)
+		if (!strcmp(text, c->word)) {
+			*value = c->value;
+			return true;
+		}
+	fprintf(stderr, "sectionfs: %s=%s: use", option, text);
+	for (const struct choice *c = choices; c->word; c++)
+		fprintf(stderr, "%s %s", c == choices ? "" : (c[1].word ? "," : " or"), c->word);
+	fprintf(stderr, "\n");
+	return false;
+}
+
 bool options_parse_size(const char *text, uint64_t *bytes)
 {
 	char *end;
@@ -107,32 +132,17 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 	if (fuse_opt_parse(args, &raw, raw_option_spec, keep_nonopt) != 0)
 		goto out;
 
-	opts->sessions = SESSIONS_LOGIN;
-	if (raw.sessions) {
-		if (!strcmp(raw.sessions, "login"))
-			opts->sessions = SESSIONS_LOGIN;
-		else if (!strcmp(raw.sessions, "posix"))
-			opts->sessions = SESSIONS_POSIX;
-		else if (!strcmp(raw.sessions, "none"))
-			opts->sessions = SESSIONS_NONE;
-		else {
-			fprintf(stderr, "sectionfs: sessions=%s: use login, posix or none\n", raw.sessions);
-			goto out;
-		}
-	}
-	opts->passthrough = PASSTHROUGH_AUTO;
-	if (raw.passthrough) {
-		if (!strcmp(raw.passthrough, "auto"))
-			opts->passthrough = PASSTHROUGH_AUTO;
-		else if (!strcmp(raw.passthrough, "on"))
-			opts->passthrough = PASSTHROUGH_ON;
-		else if (!strcmp(raw.passthrough, "off"))
-			opts->passthrough = PASSTHROUGH_OFF;
-		else {
-			fprintf(stderr, "sectionfs: passthrough=%s: use auto, on or off\n", raw.passthrough);
-			goto out;
-		}
-	}
+	static const struct choice session_choices[] = {
+		{ "login", SESSIONS_LOGIN }, { "posix", SESSIONS_POSIX }, { "none", SESSIONS_NONE },
+		{ NULL, 0 } };
+	static const struct choice passthrough_choices[] = {
+		{ "auto", PASSTHROUGH_AUTO }, { "on", PASSTHROUGH_ON }, { "off", PASSTHROUGH_OFF },
+		{ NULL, 0 } };
+	int sessions;
+	if (!parse_choice("sessions", raw.sessions, session_choices, &sessions) ||
+	    !parse_choice("passthrough", raw.passthrough, passthrough_choices, &opts->passthrough))
+		goto out;
+	opts->sessions = (enum session_mode)sessions;
 	if (raw.size) {
 		if (!options_parse_size(raw.size, &opts->cap_bytes)) {
 			fprintf(stderr, "sectionfs: size=%s: use a positive number of bytes with an "

@@ -103,15 +103,12 @@ HANDLE WINAPI CreateFileA(LPCSTR path, DWORD access, DWORD share, LPSECURITY_ATT
 HANDLE WINAPI CreateFileW(LPCWSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
 			  DWORD disposition, DWORD attributes, HANDLE template_file)
 {
-	bool bad;
-	char *utf8 = wm_utf16_to_utf8(path, &bad);
+	char *utf8;
 	HANDLE h;
 
 	(void)share; (void)sa; (void)template_file;
-	if (bad) {
-		wm_fail(ERROR_INVALID_NAME);
+	if (!wm_wide_argument(path, &utf8))
 		return INVALID_HANDLE_VALUE;
-	}
 	h = create_file(utf8, access, disposition, attributes);
 	free(utf8);
 	return h;
@@ -133,14 +130,11 @@ BOOL WINAPI DeleteFileA(LPCSTR path)
 
 BOOL WINAPI DeleteFileW(LPCWSTR path)
 {
-	bool bad;
-	char *utf8 = wm_utf16_to_utf8(path, &bad);
+	char *utf8;
 	BOOL ok;
 
-	if (bad) {
-		wm_fail(ERROR_INVALID_NAME);
+	if (!wm_wide_argument(path, &utf8))
 		return FALSE;
-	}
 	ok = DeleteFileA(utf8);
 	free(utf8);
 	return ok;

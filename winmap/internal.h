@@ -85,6 +85,10 @@ struct store *wm_local_store(void);
 /* UTF-16 -> UTF-8, malloc'ed; NULL for NULL; sets ERROR_INVALID_NAME on bad UTF-16. */
 char *wm_utf16_to_utf8(const WCHAR *s, bool *bad);
 
+/* A W function's name or path as UTF-8 in *utf8 (NULL for NULL).  On failure the last error is
+ * set (ERROR_INVALID_NAME for bad UTF-16, ERROR_NOT_ENOUGH_MEMORY) and false returned. */
+bool wm_wide_argument(const WCHAR *wide, char **utf8);
+
 /* ---- views.c ---- */
 /* Views of this process of the file (dev, ino) reaching past `size`? (E36) */
 bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size);

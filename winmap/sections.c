@@ -274,15 +274,12 @@ HANDLE WINAPI CreateFileMappingA(HANDLE file, LPSECURITY_ATTRIBUTES sa, DWORD fl
 HANDLE WINAPI CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES sa, DWORD flprotect,
 				 DWORD size_high, DWORD size_low, LPCWSTR name)
 {
-	bool bad;
-	char *utf8 = wm_utf16_to_utf8(name, &bad);
+	char *utf8;
 	HANDLE h;
 
 	(void)sa;
-	if (bad || (name && !utf8)) {
-		wm_fail(bad ? ERROR_INVALID_NAME : ERROR_NOT_ENOUGH_MEMORY);
+	if (!wm_wide_argument(name, &utf8))
 		return NULL;
-	}
 	h = create_mapping(file, flprotect, size_high, size_low, utf8, false);
 	free(utf8);
 	return h;
@@ -328,15 +325,12 @@ HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
 
 HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-	bool bad;
-	char *utf8 = wm_utf16_to_utf8(name, &bad);
+	char *utf8;
 	HANDLE h;
 
 	(void)inherit;
-	if (bad || (name && !utf8)) {
-		wm_fail(bad ? ERROR_INVALID_NAME : ERROR_NOT_ENOUGH_MEMORY);
+	if (!wm_wide_argument(name, &utf8))
 		return NULL;
-	}
 	h = open_mapping(access, utf8, false);
 	free(utf8);
 	return h;

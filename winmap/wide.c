@@ -48,3 +48,15 @@ invalid:
 	*bad = true;
 	return NULL;
 }
+
+bool wm_wide_argument(const WCHAR *wide, char **utf8)
+{
+	bool bad;
+
+	*utf8 = wm_utf16_to_utf8(wide, &bad);
+	if (bad || (wide && !*utf8)) {
+		wm_fail(bad ? ERROR_INVALID_NAME : ERROR_NOT_ENOUGH_MEMORY);
+		return false;
+	}
+	return true;
+}
