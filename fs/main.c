@@ -57,7 +57,7 @@ const struct fuse_lowlevel_ops sectionfs_ops = {
  * (Local differs per caller). */
 void sfs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	passthrough_init_done(userdata);
+	passthrough_init_done(userdata, conn);
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA)

@@ -1,5 +1,9 @@
-/* FUSE passthrough on libfuse 3.14 through the kernel protocol (see passthrough.h). */
+/* FUSE passthrough (see passthrough.h): through libfuse's API when built against libfuse 3.17 or
+ * later, through the kernel protocol on older libfuse.  Backing files are registered with the
+ * kernel's ioctl in both cases (libfuse's fuse_passthrough_open() is that same ioctl). */
 #include "passthrough.h"
+
+#include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -85,6 +89,7 @@ bool passthrough_possible(char *why, size_t len)
 	return true;
 }
 
+#if !HAVE_FUSE_PASSTHROUGH_API
 /* ---- the custom I/O layer: passthrough flags into the INIT reply ---- */
 
 static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
@@ -130,22 +135,33 @@ static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 	return n;   /* as writev(2): -1 with errno */
 }
 
+#endif
+
 int passthrough_setup(struct sfs *fs)
 {
-	static const struct fuse_custom_io io = { .read = pt_read, .writev = pt_writev };
-
 	if (fs->pt.mode == PASSTHROUGH_OFF)
 		return 0;
 	fs->pt.dev_fd = fuse_session_fd(fs->se);
+#if HAVE_FUSE_PASSTHROUGH_API
+	return 0;   /* init() asks libfuse for the capability */
+#else
+	static const struct fuse_custom_io io = { .read = pt_read, .writev = pt_writev };
 	/* Same descriptor: only the way requests are read and replies written changes. */
 	return fuse_session_custom_io(fs->se, &io, fs->pt.dev_fd);
+#endif
 }
 
-void passthrough_init_done(struct sfs *fs)
+void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn)
 {
-	/* libfuse calls init() before it writes the INIT reply, which pt_writev then patches: the
-	 * request's offer decides.  Should the patch not take, the first backing open fails and
-	 * everything falls back to cached mode. */
+#if HAVE_FUSE_PASSTHROUGH_API
+	if (fs->pt.mode != PASSTHROUGH_OFF)
+		fs->pt.kernel_offers = fuse_set_feature_flag(conn, FUSE_CAP_PASSTHROUGH);
+#else
+	(void)conn;   /* pt_read saw the kernel's offer; pt_writev patches the reply */
+#endif
+	/* libfuse calls init() before it writes the INIT reply: the offer decides.  Should the
+	 * reply not carry it, the first backing open fails and everything falls back to cached
+	 * mode. */
 	fs->pt.active = fs->pt.mode != PASSTHROUGH_OFF && fs->pt.kernel_offers;
 	if (fs->pt.mode == PASSTHROUGH_OFF) {
 		say(fs, LOG_INFO, "%s", "cached mode (passthrough=off)");
@@ -195,6 +211,7 @@ void passthrough_forget(struct sfs *fs, struct node *node)
 	node->backing_id = 0;
 }
 
+#if !HAVE_FUSE_PASSTHROUGH_API
 static struct open_out_740 open_out(const struct fuse_file_info *fi, int backing_id)
 {
 	return (struct open_out_740){
@@ -204,20 +221,30 @@ static struct open_out_740 open_out(const struct fuse_file_info *fi, int backing
 	};
 }
 
+static uint64_t whole(double t) { return (uint64_t)t; }
+static uint32_t fraction(double t) { return (uint32_t)((t - (double)(uint64_t)t) * 1e9); }
+#endif
+
 int passthrough_reply_open(fuse_req_t req, struct fuse_file_info *fi, int backing_id)
 {
+#if HAVE_FUSE_PASSTHROUGH_API
+	fi->backing_id = backing_id;
+	return fuse_reply_open(req, fi);
+#else
 	struct open_out_740 arg = open_out(fi, backing_id);
 	struct iovec iov = { &arg, sizeof(arg) };
 
 	return fuse_reply_iov(req, &iov, 1);
+#endif
 }
-
-static uint64_t whole(double t) { return (uint64_t)t; }
-static uint32_t fraction(double t) { return (uint32_t)((t - (double)(uint64_t)t) * 1e9); }
 
 int passthrough_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
 			     struct fuse_file_info *fi, int backing_id)
 {
+#if HAVE_FUSE_PASSTHROUGH_API
+	fi->backing_id = backing_id;
+	return fuse_reply_create(req, e, fi);
+#else
 	const struct stat *st = &e->attr;
 	struct fuse_entry_out entry = {
 		.nodeid = e->ino,
@@ -248,6 +275,7 @@ int passthrough_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
 	struct iovec iov[2] = { { &entry, sizeof(entry) }, { &arg, sizeof(arg) } };
 
 	return fuse_reply_iov(req, iov, 2);
+#endif
 }
 
 bool passthrough_section_mapped(struct sfs *fs, struct section *sec, pid_t except)

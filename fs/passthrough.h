@@ -24,8 +24,9 @@ bool passthrough_possible(char *why, size_t len);
 /* After mounting, before the loop: asks the kernel for passthrough on this session. */
 int passthrough_setup(struct sfs *fs);
 
-/* In init(): whether the kernel agreed.  Logs the outcome once. */
-void passthrough_init_done(struct sfs *fs);
+/* In init(): asks for passthrough (libfuse >= 3.17) and settles whether it is on.  Logs the
+ * outcome once. */
+void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn);
 
 /* The backing id of sec's memfd, registered on first use; <0 (and passthrough off from now on,
  * logged once) when the kernel refuses. */
