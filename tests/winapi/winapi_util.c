@@ -350,37 +350,17 @@ bool wu_recv(struct wu_pipe *p, void *buf, size_t n)
 	return true;
 }
 
-bool wu_gate_open(struct wu_gate *g)
-{
-	int fds[2];
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return false;
-	g->r = fds[0];
-	g->w = fds[1];
-	return true;
-}
-
 bool wu_gate_wait(struct wu_gate *g)
 {
 	char c;
 
-	if (g->w >= 0) {
-		close(g->w);
-		g->w = -1;
+	if (g->pipe.w >= 0) {
+		close(g->pipe.w);
+		g->pipe.w = -1;
 	}
-	if (!readable(g->r, now_ms() + WU_TIMEOUT_MS))
+	if (!readable(g->pipe.r, now_ms() + WU_TIMEOUT_MS))
 		return false;
-	return read(g->r, &c, 1) == 0;
-}
-
-void wu_gate_release(struct wu_gate *g)
-{
-	if (g->w >= 0)
-		close(g->w);
-	if (g->r >= 0)
-		close(g->r);
-	g->r = g->w = -1;
+	return read(g->pipe.r, &c, 1) == 0;
 }
 
 void *wu_shared(size_t n)

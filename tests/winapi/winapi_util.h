@@ -109,13 +109,19 @@ static inline bool wu_await(struct wu_pipe *p)
 /* A gate many children wait at and the parent opens for all at once: children wait for end of
  * file on the read side, the parent closes the write side.  Open it before forking. */
 struct wu_gate {
-	int r, w;
+	struct wu_pipe pipe;
 };
-bool wu_gate_open(struct wu_gate *g);
+static inline bool wu_gate_open(struct wu_gate *g)
+{
+	return wu_pipe_open(&g->pipe);
+}
 /* In a child: drop the write side and wait for the parent to open the gate. */
 bool wu_gate_wait(struct wu_gate *g);
 /* In the parent: open it (and let go of the read side). */
-void wu_gate_release(struct wu_gate *g);
+static inline void wu_gate_release(struct wu_gate *g)
+{
+	wu_pipe_close(&g->pipe);
+}
 
 /* Memory shared with children forked later (MAP_SHARED | MAP_ANONYMOUS), zeroed. */
 void *wu_shared(size_t n);
