@@ -82,9 +82,6 @@ bool section_settle_locked(struct section *sec, struct ns **ns_out, char **leaf_
  * host, frees leaf and drops the name's reference. */
 void section_unlock_settled(struct section *sec, bool unnamed, struct ns *ns, char *leaf);
 
-/* section.c: frees the data now (C21); takes size_lock. */
-void section_destroy_data(struct section *sec);
-
 /* namespace.c, under store->lock: removes sec's name, keeping its reference for the caller to
  * put; returns the leaf that went, which the caller frees. */
 char *ns_unname_locked(struct section *sec);

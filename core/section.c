@@ -228,7 +228,8 @@ void section_get(struct section *sec)
 	(void)before;
 }
 
-void section_destroy_data(struct section *sec)
+/* Frees the data now (C21); takes size_lock. */
+static void section_destroy_data(struct section *sec)
 {
 	pthread_rwlock_wrlock(&sec->size_lock);
 	if (sec->fd >= 0) {

@@ -50,9 +50,9 @@ uint32_t caller_session(struct sfs *fs, fuse_req_t req)
 	return 0;
 }
 
-bool caller_may_enter_session(struct sfs *fs, fuse_req_t req, uint32_t session)
+bool caller_may_enter_session(fuse_req_t req, uint32_t mine, uint32_t session)
 {
-	return fuse_req_ctx(req)->uid == 0 || caller_session(fs, req) == session;
+	return fuse_req_ctx(req)->uid == 0 || mine == session;
 }
 
 static bool caller_in_group(fuse_req_t req, gid_t gid)

@@ -206,7 +206,7 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 	case NODE_LOCAL:
 	case NODE_SESSION0:
 	case NODE_NS_LINK:
-		link_attr(fs, st, strlen(node_link_target(fs, node, NULL, target, sizeof(target))));
+		link_attr(fs, st, strlen(node_link_target(node, 0, target, sizeof(target))));
 		break;
 	case NODE_SECTION: {
 		struct section_owner owner = section_owner(node->section);
@@ -240,20 +240,18 @@ void node_entry(struct sfs *fs, const struct node *node, struct fuse_entry_param
 			   !ns_is_staging(node->ns) ? 0.0 : TIMEOUT_FOREVER;
 }
 
-const char *node_link_target(struct sfs *fs, const struct node *node, fuse_req_t req,
-			     char *buf, size_t len)
+const char *node_link_target(const struct node *node, uint32_t caller, char *buf, size_t len)
 {
 	bool in_global = node->kind == NODE_NS_LINK && ns_session(node->ns) == 0;
 
 	switch (node->kind) {
 	case NODE_LOCAL: {
-		/* Like /proc/self: built from the caller.  Without a caller (attributes), the
-		 * longest answer bounds st_size well enough: the kernel asks READLINK anyway. */
-		uint32_t session = req ? caller_session(fs, req) : 0;
-		if (session == 0)
+		/* Like /proc/self: built from the caller (attributes, which have none, show
+		 * session 0's: the kernel asks READLINK at every walk anyway). */
+		if (caller == 0)
 			snprintf(buf, len, "Global");
 		else
-			snprintf(buf, len, "Sessions/%u", session);
+			snprintf(buf, len, "Sessions/%u", caller);
 		return buf;
 	}
 	case NODE_SESSION0:
@@ -273,6 +271,5 @@ const char *node_link_target(struct sfs *fs, const struct node *node, fuse_req_t
 	default:
 		break;
 	}
-	(void)fs;
 	return "";
 }

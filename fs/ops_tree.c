@@ -44,10 +44,11 @@ static int find_session_dir(struct sfs *fs, fuse_req_t req, const char *name, st
 	}
 	if (!name_parse_session_id(name, strlen(name), &id))
 		return ENOENT;
-	ns = store_session(fs->store, id, caller_session(fs, req) == id);
+	uint32_t mine = caller_session(fs, req);
+	ns = store_session(fs->store, id, mine == id);
 	if (!ns)
 		return ENOENT;
-	if (!caller_may_enter_session(fs, req, id))
+	if (!caller_may_enter_session(req, mine, id))
 		return EACCES;
 	*out = node_of_namespace(fs, ns);
 	return *out ? 0 : ENOMEM;
@@ -144,13 +145,18 @@ void sfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct node *node = node_of(fs, ino);
 	char buf[64];
 
-	if (node->kind == NODE_LOCAL)   /* the caller's session uses the filesystem: make its namespace */
-		store_session(fs->store, caller_session(fs, req), true);
+	uint32_t mine = 0;
+
+	if (node->kind == NODE_LOCAL) {
+		/* the caller's session uses the filesystem: make its namespace */
+		mine = caller_session(fs, req);
+		store_session(fs->store, mine, true);
+	}
 	if (node->kind != NODE_LOCAL && node->kind != NODE_SESSION0 && node->kind != NODE_NS_LINK) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	fuse_reply_readlink(req, node_link_target(fs, node, req, buf, sizeof(buf)));
+	fuse_reply_readlink(req, node_link_target(node, mine, buf, sizeof(buf)));
 }
 
 /* A namespace holds sections only. */
@@ -359,7 +365,7 @@ void sfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int err;
 
 	if (dir->kind == NODE_NAMESPACE && !ns_is_staging(dir->ns) &&
-	    !caller_may_enter_session(fs, req, ns_session(dir->ns))) {
+	    !caller_may_enter_session(req, caller_session(fs, req), ns_session(dir->ns))) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}

@@ -116,10 +116,10 @@ static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 	struct sfs *fs = userdata;
 	const struct fuse_out_header *out = iov[0].iov_base;
 	struct init_out_740 patched;
-	struct iovec copy[8];
+	struct iovec copy[2];
 	ssize_t n;
 
-	if (count == 2 && count <= 8 && out->unique == fs->pt.init_unique && out->error == 0 &&
+	if (count == 2 && out->unique == fs->pt.init_unique && out->error == 0 &&
 	    fs->pt.active && !fs->pt.negotiated &&
 	    iov[1].iov_len == sizeof(patched)) {
 		memcpy(&patched, iov[1].iov_base, sizeof(patched));

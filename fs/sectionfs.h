@@ -131,8 +131,8 @@ void node_forget(struct sfs *fs, struct node *node, uint64_t n);
 /* Attributes and directory entries. */
 void node_attr(struct sfs *fs, const struct node *node, struct stat *st);
 void node_entry(struct sfs *fs, const struct node *node, struct fuse_entry_param *e);
-const char *node_link_target(struct sfs *fs, const struct node *node, fuse_req_t req,
-			     char *buf, size_t len);
+/* Where a link points; `caller` is the caller's session, which only Local depends on. */
+const char *node_link_target(const struct node *node, uint32_t caller, char *buf, size_t len);
 void nodes_init(struct sfs *fs);
 void nodes_destroy(struct sfs *fs);
 
@@ -141,8 +141,9 @@ void nodes_destroy(struct sfs *fs);
 /* The calling process's Windows session under the mount's session mode. */
 uint32_t caller_session(struct sfs *fs, fuse_req_t req);
 
-/* May the caller use a session's namespace?  Its own session's, and root may use any. */
-bool caller_may_enter_session(struct sfs *fs, fuse_req_t req, uint32_t session);
+/* May a caller of session `mine` use session `session`'s namespace?  Its own session's, and
+ * root may use any. */
+bool caller_may_enter_session(fuse_req_t req, uint32_t mine, uint32_t session);
 
 /* Unix permission check of the caller on an object (mask of R_OK, W_OK, X_OK), as the kernel's
  * default_permissions would do, for the rare paths where the kernel did not check. */
