@@ -49,7 +49,7 @@ struct wm_view {
 static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct wm_view *views;      /* views_lock */
 
-static int prot_of_page_protect(uint32_t protect)
+int wm_prot_of(uint32_t protect)
 {
 	switch (protect & 0xFF) {
 	case PAGE_READONLY:          return PROT_READ;
@@ -415,7 +415,7 @@ bool wm_view_query(const void *addr, struct wm_view_query *q)
 /* Does `protect` fit a view whose pages are `view_prot`? */
 static bool fits(uint32_t protect, int view_prot)
 {
-	int want = prot_of_page_protect(protect);
+	int want = wm_prot_of(protect);
 
 	return protect_page_name(protect & 0xFF) && (want & ~view_prot) == 0;
 }
@@ -453,7 +453,7 @@ DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **star
 				if (o != v && same_section(o, v))
 					refresh_commits_locked(o);
 			memset(v->page_protect + (start - v->base) / PAGE, (int)protect, (end - start) / PAGE);
-			if (mprotect((void *)start, end - start, prot_of_page_protect(protect)) < 0)
+			if (mprotect((void *)start, end - start, wm_prot_of(protect)) < 0)
 				err = winerr_from_errno(errno);
 			*start_out = (void *)start;
 		}

@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "errors.h"
+#include "protect.h"
 
 #define PAGE WIN32_PAGE_SIZE
 #define GRANULARITY WIN32_ALLOCATION_GRANULARITY
@@ -58,20 +59,12 @@ static struct region *region_at_locked(uintptr_t addr)
 	return NULL;
 }
 
-static int prot_of(uint32_t protect, bool *valid)
+/* The protections private memory takes: exactly one, and no WRITECOPY (it has no meaning
+ * without a section to copy from). */
+static bool private_protect_valid(uint32_t protect)
 {
-	*valid = true;
-	switch (protect) {
-	case PAGE_NOACCESS:          return PROT_NONE;
-	case PAGE_READONLY:          return PROT_READ;
-	case PAGE_READWRITE:         return PROT_READ | PROT_WRITE;
-	case PAGE_EXECUTE:           return PROT_EXEC;
-	case PAGE_EXECUTE_READ:      return PROT_READ | PROT_EXEC;
-	case PAGE_EXECUTE_READWRITE: return PROT_READ | PROT_WRITE | PROT_EXEC;
-	default:
-		*valid = false;          /* WRITECOPY has no meaning for private memory */
-		return PROT_NONE;
-	}
+	return protect == PAGE_NOACCESS || protect == PAGE_EXECUTE ||
+	       (protect_page_name(protect) && !protect_is_copy_on_write(protect));
 }
 
 static LPVOID reserve_private(uintptr_t addr, size_t size, DWORD type, uint32_t protect, int prot)
@@ -128,7 +121,6 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 {
 	uintptr_t addr = (uintptr_t)address;
 	struct wm_view_query q;
-	bool valid;
 	int prot;
 
 	if (size == 0 || (type & ~(MEM_COMMIT | MEM_RESERVE | MEM_RESET)) || !type) {
@@ -150,8 +142,8 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 		}
 		return start;
 	}
-	prot = prot_of(protect, &valid);
-	if (!valid) {
+	prot = wm_prot_of(protect);
+	if (!private_protect_valid(protect)) {
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
