@@ -15,6 +15,9 @@
 struct store {
 	pthread_mutex_t lock;
 	uint64_t cap;                      /* fixed at creation */
+	uint64_t max_sections;             /* fixed; 0: no bound */
+	struct pagefile *pagefile;         /* fixed; owned */
+	bool counts_sizes;                 /* fixed: memfds, charged here rather than by the kernel */
 	_Atomic uint64_t used;             /* bytes charged against cap */
 	_Atomic uint64_t next_id;          /* section ids, never reused */
 	_Atomic uint64_t live_sections;
@@ -68,9 +71,10 @@ struct section {
 	_Atomic int64_t atime_ns;
 };
 
-/* store.c: the sections' id source and live count. */
+/* store.c: the sections' id source and live count.  store_section_born refuses a section past
+ * max_sections with ERROR_NOT_ENOUGH_MEMORY (counted nothing then). */
 uint64_t store_next_section_id(struct store *st);
-void store_section_born(struct store *st);
+uint32_t store_section_born(struct store *st);
 void store_section_gone(struct store *st);
 
 /* section.c, under store->lock: rules C20-C21 after a holder or the name went.  Returns true when

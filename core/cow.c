@@ -1,17 +1,23 @@
-/* Copy-on-write overlays: private copies of the pages one handle wrote, kept in a tree by page. */
+/* Copy-on-write overlays: private copies of the pages one handle wrote, kept in a tree by page.
+ * The copies live in the paging file's page pool, so the cap counts them like any other page. */
 #include "cow.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core_internal.h"
+#include "errors.h"
+#include "pagefile.h"
 #include "win32_constants.h"
 
+_Static_assert(PAGEFILE_PAGE_SIZE == WIN32_PAGE_SIZE, "a copy is one page of the pool");
+
 struct cow_page {
-	uint64_t index;
-	unsigned char data[WIN32_PAGE_SIZE];
+	uint64_t index;             /* the section's page this is a copy of */
+	uint64_t slot;              /* where the copy lives in the paging file's pool */
 };
 
 struct cow_overlay {
@@ -39,8 +45,23 @@ struct cow_overlay *cow_new(struct section *sec)
 	return cow;
 }
 
+static struct pagefile *pool_of(const struct cow_overlay *cow)
+{
+	return store_pagefile(cow->sec->store);
+}
+
+/* twalk_r visitor: gives each copy's slot back to the pool (once per node). */
+static void free_slot(const void *node, VISIT which, void *pool)
+{
+	const struct cow_page *page = *(const struct cow_page *const *)node;
+
+	if (which == postorder || which == leaf)
+		pagefile_page_free(pool, page->slot);
+}
+
 void cow_free(struct cow_overlay *cow)
 {
+	twalk_r(cow->pages, free_slot, pool_of(cow));
 	tdestroy(cow->pages, free);
 	store_refund(cow->sec->store, (uint64_t)cow->n_pages * WIN32_PAGE_SIZE);
 	pthread_mutex_destroy(&cow->lock);
@@ -80,8 +101,11 @@ uint32_t cow_read(struct cow_overlay *cow, void *buf, size_t len, uint64_t off, 
 		size_t read;
 
 		if (page) {
-			memcpy((char *)buf + got, page->data + in_page, n);
-			read = n;
+			int e = pagefile_page_read(pool_of(cow), page->slot, (char *)buf + got, n,
+						   in_page);
+			if (e)
+				err = winerr_from_errno(e);
+			read = e ? 0 : n;
 		} else {
 			err = section_read(cow->sec, (char *)buf + got, n, at, &read);
 			if (!err && read < n)
@@ -95,22 +119,33 @@ uint32_t cow_read(struct cow_overlay *cow, void *buf, size_t len, uint64_t off, 
 }
 
 /* Copies page `index` out of the section into the overlay; the caller charged it already. */
-static uint32_t copy_page(struct cow_overlay *cow, uint64_t index, struct cow_page **out)
+static uint32_t copy_page(struct cow_overlay *cow, uint64_t index)
 {
 	struct cow_page *page = calloc(1, sizeof(*page));
+	unsigned char data[WIN32_PAGE_SIZE] = { 0 };
 	size_t read;
 	uint32_t err;
+	int e;
 
 	if (!page)
 		return ERROR_NOT_ENOUGH_MEMORY;
 	page->index = index;
-	err = section_read(cow->sec, page->data, WIN32_PAGE_SIZE, index * WIN32_PAGE_SIZE, &read);
-	if (err || !tsearch(page, &cow->pages, compare_page)) {
+	err = section_read(cow->sec, data, WIN32_PAGE_SIZE, index * WIN32_PAGE_SIZE, &read);
+	if (err) {
 		free(page);
-		return err ? err : ERROR_NOT_ENOUGH_MEMORY;
+		return err;
+	}
+	e = pagefile_page_new(pool_of(cow), data, &page->slot);
+	if (e) {
+		free(page);
+		return e == -ENOSPC ? ERROR_NOT_ENOUGH_MEMORY : winerr_from_errno(-e);
+	}
+	if (!tsearch(page, &cow->pages, compare_page)) {
+		pagefile_page_free(pool_of(cow), page->slot);
+		free(page);
+		return ERROR_NOT_ENOUGH_MEMORY;
 	}
 	cow->n_pages++;
-	*out = page;
 	return ERROR_SUCCESS;
 }
 
@@ -134,9 +169,8 @@ uint32_t cow_write(struct cow_overlay *cow, const void *buf, size_t len, uint64_
 	err = store_charge(cow->sec->store, missing * WIN32_PAGE_SIZE);
 	for (uint64_t p = off / WIN32_PAGE_SIZE; !err && len && p <= (off + len - 1) / WIN32_PAGE_SIZE;
 	     p++) {
-		struct cow_page *page;
 		if (!find_page(cow, p)) {
-			if ((err = copy_page(cow, p, &page)))
+			if ((err = copy_page(cow, p)))
 				store_refund(cow->sec->store, missing * WIN32_PAGE_SIZE);
 			else
 				missing--;
@@ -147,7 +181,12 @@ uint32_t cow_write(struct cow_overlay *cow, const void *buf, size_t len, uint64_
 		size_t in_page = (size_t)(at % WIN32_PAGE_SIZE);
 		size_t n = WIN32_PAGE_SIZE - in_page < len - put ? WIN32_PAGE_SIZE - in_page : len - put;
 
-		memcpy(find_page(cow, at / WIN32_PAGE_SIZE)->data + in_page, (const char *)buf + put, n);
+		int e = pagefile_page_write(pool_of(cow), find_page(cow, at / WIN32_PAGE_SIZE)->slot,
+					    (const char *)buf + put, n, in_page);
+		if (e) {
+			err = winerr_from_errno(e);
+			break;
+		}
 		put += n;
 	}
 	pthread_mutex_unlock(&cow->lock);

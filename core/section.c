@@ -17,6 +17,7 @@
 #include "handle.h"
 #include "name.h"
 #include "namespace.h"
+#include "pagefile.h"
 #include "protect.h"
 #include "win32_constants.h"
 
@@ -134,14 +135,17 @@ static void file_identity(int fd, bool file_backed, dev_t *dev, ino_t *ino)
 	}
 }
 
-static uint32_t open_backing(const struct section_spec *spec, int *fd_out)
+/* A new descriptor for the data: a file of the paging file sized to spec->size, or a duplicate
+ * of the backing file, grown when A5 says so.  Paging-file errors of the cap or of the count of
+ * files are ERROR_NOT_ENOUGH_MEMORY. */
+static uint32_t open_backing(struct store *st, const struct section_spec *spec, int *fd_out)
 {
 	int fd;
 
 	if (spec->file_fd < 0) {
-		fd = memfd_create("sectionfs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		fd = pagefile_new_file(store_pagefile(st));
 		if (fd < 0)
-			return winerr_from_errno(errno);
+			return errno == ENOSPC ? ERROR_NOT_ENOUGH_MEMORY : winerr_from_errno(errno);
 		if (ftruncate(fd, (off_t)spec->size) < 0) {
 			close(fd);
 			return ERROR_NOT_ENOUGH_MEMORY;
@@ -160,36 +164,42 @@ static uint32_t open_backing(const struct section_spec *spec, int *fd_out)
 	return ERROR_SUCCESS;
 }
 
+/* May a paging-file section be `size` bytes?  Never past the cap, whoever counts the pages: a
+ * section bigger than the whole store could never be filled. */
+static uint32_t check_pagefile_size(struct store *st, uint64_t size)
+{
+	return size > store_cap(st) ? ERROR_NOT_ENOUGH_MEMORY : ERROR_SUCCESS;
+}
+
 uint32_t section_new(struct store *st, const struct section_spec *spec,
 		     const struct section_owner *owner, struct section **out)
 {
-	uint64_t charge = spec->file_fd < 0 ? round_to_page(spec->size) : 0;
+	bool paging_file = spec->file_fd < 0;
+	uint64_t charge = paging_file ? round_to_page(spec->size) : 0;
 	struct section *sec;
 	uint32_t err;
 	int fd;
 
 	if (spec->size > SECTION_SIZE_MAX)
 		return ERROR_NOT_ENOUGH_MEMORY;
-	err = store_charge(st, charge);
+	if (paging_file && (err = check_pagefile_size(st, spec->size)))
+		return err;
+	/* Counted first: every section holds a descriptor, so the count bounds them too. */
+	err = store_section_born(st);
 	if (err)
 		return err;
+	err = store_charge(st, charge);
+	if (err)
+		goto err_count;
+	err = ERROR_NOT_ENOUGH_MEMORY;
 	sec = calloc(1, sizeof(*sec));
-	if (!sec) {
-		store_refund(st, charge);
-		return ERROR_NOT_ENOUGH_MEMORY;
-	}
-	err = open_backing(spec, &fd);
-	if (err) {
-		store_refund(st, charge);
-		free(sec);
-		return err;
-	}
-	if (spec->file_path && !(sec->backing_path = strdup(spec->file_path))) {
-		close(fd);
-		store_refund(st, charge);
-		free(sec);
-		return ERROR_NOT_ENOUGH_MEMORY;
-	}
+	if (!sec)
+		goto err_charge;
+	if (spec->file_path && !(sec->backing_path = strdup(spec->file_path)))
+		goto err_sec;
+	err = open_backing(st, spec, &fd);
+	if (err)
+		goto err_sec;
 
 	sec->id = store_next_section_id(st);
 	sec->store = st;
@@ -201,7 +211,7 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	pthread_rwlock_init(&sec->size_lock, NULL);
 	atomic_init(&sec->size, spec->size);
 	sec->fd = fd;
-	sec->file_backed = spec->file_fd >= 0;
+	sec->file_backed = !paging_file;
 	file_identity(fd, sec->file_backed, &sec->file_dev, &sec->file_ino);
 	sec->charged = charge;
 	int64_t now = section_now_ns();
@@ -209,15 +219,23 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	atomic_init(&sec->ctime_ns, now);
 	atomic_init(&sec->atime_ns, now);
 	if (bitmap_fit(sec, spec->size)) {
-		close(fd);
-		store_refund(st, charge);
-		free(sec->backing_path);
-		free(sec);
-		return ERROR_NOT_ENOUGH_MEMORY;
+		err = ERROR_NOT_ENOUGH_MEMORY;
+		goto err_fd;
 	}
-	store_section_born(st);
 	*out = sec;
 	return ERROR_SUCCESS;
+
+err_fd:
+	pthread_rwlock_destroy(&sec->size_lock);
+	close(fd);
+err_sec:
+	free(sec->backing_path);
+	free(sec);
+err_charge:
+	store_refund(st, charge);
+err_count:
+	store_section_gone(st);
+	return err;
 }
 
 void section_get(struct section *sec)
@@ -456,6 +474,9 @@ static uint32_t set_size_locked(struct section *sec, uint64_t size)
 							       : ERROR_NOT_ENOUGH_MEMORY;
 	} else {
 		uint64_t charge = round_to_page(size);
+		err = check_pagefile_size(sec->store, size);
+		if (err)
+			return err;
 		if (charge > sec->charged) {
 			err = store_charge(sec->store, charge - sec->charged);
 			if (err)
@@ -500,43 +521,84 @@ uint64_t section_sync_size(struct section *sec)
 	return atomic_load(&sec->size);
 }
 
+/* pwrite(2) of all of buf, as far as it goes: the bytes written into *put, 0 or an errno. */
+static int pwrite_fully(int fd, const void *buf, size_t len, uint64_t off, size_t *put)
+{
+	*put = 0;
+	while (*put < len) {
+		ssize_t n = pwrite(fd, (const char *)buf + *put, len - *put, (off_t)(off + *put));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		*put += (size_t)n;
+	}
+	return 0;
+}
+
+static uint32_t write_error(int err)
+{
+	return err == ENOSPC || err == ENOMEM || err == EFBIG ? ERROR_NOT_ENOUGH_MEMORY
+							       : winerr_from_errno(err);
+}
+
+/* A write reaching past the end, under size_lock held for writing.  The data itself grows the
+ * file, as a write to tmpfs does: the kernel charges only the pages written (sparse growth is
+ * free) and refuses those past the cap, and what it refused leaves the size as it was.  Where
+ * the store counts sizes (memfds), the new size is charged before anything is written. */
+static uint32_t write_growing_locked(struct section *sec, const void *buf, size_t len,
+				     uint64_t off, size_t *put)
+{
+	bool sized_first = sec->file_backed || store_counts_sizes(sec->store);
+	uint64_t old = atomic_load(&sec->size), end = off + len;
+	uint32_t err;
+	struct stat st;
+	int e;
+
+	*put = 0;
+	if (sec->fd < 0)
+		return ERROR_FILE_NOT_FOUND;
+	if (end <= old) {
+		/* another writer grew it while we waited for the lock */
+		e = pwrite_fully(sec->fd, buf, len, off, put);
+		return e ? write_error(e) : ERROR_SUCCESS;
+	}
+	err = sized_first ? set_size_locked(sec, end) : bitmap_fit(sec, end);
+	if (err)
+		return err;
+	e = pwrite_fully(sec->fd, buf, len, off, put);
+	if (sized_first) {
+		if (*put < len)   /* a failed write keeps nothing it did not write, the size included */
+			set_size_locked(sec, off + *put > old ? off + *put : old);
+	} else if (fstat(sec->fd, &st) == 0) {
+		atomic_store(&sec->size, (uint64_t)st.st_size);   /* what the kernel took */
+	}
+	return e ? write_error(e) : ERROR_SUCCESS;
+}
+
 uint32_t section_write(struct section *sec, const void *buf, size_t len, uint64_t off,
 		       size_t *done)
 {
 	uint64_t end = off + len;
 	size_t put = 0;
 	uint32_t err = ERROR_SUCCESS;
+	int e;
 
 	*done = 0;
 	if (end < off || end > SECTION_SIZE_MAX)
 		return ERROR_NOT_ENOUGH_MEMORY;
-	for (;;) {
-		pthread_rwlock_rdlock(&sec->size_lock);
-		if (sec->fd >= 0 && end <= atomic_load(&sec->size))
-			break;          /* keep the read lock: the size cannot drop under the write */
+	pthread_rwlock_rdlock(&sec->size_lock);
+	if (sec->fd >= 0 && end <= atomic_load(&sec->size)) {
+		/* within the size: the read lock keeps the size from dropping under the write */
+		e = pwrite_fully(sec->fd, buf, len, off, &put);
 		pthread_rwlock_unlock(&sec->size_lock);
-
+		err = e ? write_error(e) : ERROR_SUCCESS;
+	} else {
+		pthread_rwlock_unlock(&sec->size_lock);
 		pthread_rwlock_wrlock(&sec->size_lock);
-		if (sec->fd < 0)
-			err = ERROR_FILE_NOT_FOUND;
-		else if (end > atomic_load(&sec->size))
-			err = set_size_locked(sec, end);
+		err = write_growing_locked(sec, buf, len, off, &put);
 		pthread_rwlock_unlock(&sec->size_lock);
-		if (err)
-			return err;
 	}
-	while (put < len) {
-		ssize_t n = pwrite(sec->fd, (const char *)buf + put, len - put, (off_t)(off + put));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = errno == ENOSPC || errno == ENOMEM ? ERROR_NOT_ENOUGH_MEMORY
-								 : winerr_from_errno(errno);
-			break;
-		}
-		put += (size_t)n;
-	}
-	pthread_rwlock_unlock(&sec->size_lock);
 	if (put)
 		touch_data(sec);
 	*done = put;
@@ -563,6 +625,65 @@ uint32_t section_resize(struct section *sec, uint64_t size, const struct handle 
 		err = set_size_locked(sec, size);
 	pthread_rwlock_unlock(&sec->size_lock);
 	pthread_mutex_unlock(&sec->store->lock);
+	return err;
+}
+
+/* Is this section's memory counted by the kernel, page by page (a tmpfs paging file)? */
+static bool kernel_counts_pages(const struct section *sec)
+{
+	return !sec->file_backed && !store_counts_sizes(sec->store);
+}
+
+uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool keep_size)
+{
+	uint64_t end = off + len;
+	uint32_t err = ERROR_SUCCESS;
+
+	if (end < off || end > SECTION_SIZE_MAX)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	pthread_mutex_lock(&sec->store->lock);
+	if (!sec->staged && !protect_allows_shared_write(sec->protect)) {
+		pthread_mutex_unlock(&sec->store->lock);
+		return ERROR_ACCESS_DENIED;
+	}
+	pthread_rwlock_wrlock(&sec->size_lock);
+	if (sec->fd < 0) {
+		err = ERROR_FILE_NOT_FOUND;
+	} else if (kernel_counts_pages(sec)) {
+		if (!keep_size)
+			err = check_pagefile_size(sec->store, end);
+		if (!err && !keep_size && end > atomic_load(&sec->size))
+			err = bitmap_fit(sec, end);
+		/* tmpfs takes every page or none, and grows the size only when it took them all */
+		if (!err && fallocate(sec->fd, keep_size ? FALLOC_FL_KEEP_SIZE : 0, (off_t)off,
+				      (off_t)len) < 0)
+			err = write_error(errno);
+		if (!err && !keep_size && end > atomic_load(&sec->size)) {
+			atomic_store(&sec->size, end);
+			touch_data(sec);
+		}
+	} else if (!keep_size && end > atomic_load(&sec->size)) {
+		err = set_size_locked(sec, end);   /* every byte is charged (or on disk) already */
+	}
+	pthread_rwlock_unlock(&sec->size_lock);
+	pthread_mutex_unlock(&sec->store->lock);
+	return err;
+}
+
+uint32_t section_populate(struct section *sec, uint64_t off, uint64_t len)
+{
+	uint32_t err = ERROR_SUCCESS;
+	uint64_t size;
+
+	pthread_rwlock_rdlock(&sec->size_lock);
+	size = atomic_load(&sec->size);
+	if (len > 0 && off < size && sec->fd >= 0 && kernel_counts_pages(sec)) {
+		if (len > size - off)
+			len = size - off;
+		if (fallocate(sec->fd, FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) < 0)
+			err = write_error(errno);
+	}
+	pthread_rwlock_unlock(&sec->size_lock);
 	return err;
 }
 
@@ -626,50 +747,70 @@ uint32_t section_set_lifetime(struct section *sec, enum section_lifetime lifetim
 uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_access,
 			     const char *file_path, uint64_t size)
 {
+	struct store *st = sec->store;
+	uint32_t protect, attributes, err;
+	enum section_lifetime lifetime;
 	struct section_spec spec;
 	char *path = NULL;
-	uint32_t err;
+	bool unchanged;
+	dev_t dev;
+	ino_t ino;
 	int fd;
 
-	pthread_mutex_lock(&sec->store->lock);
-	if (!sec->staged || sec->file_backed) {
-		err = ERROR_ACCESS_DENIED;
-		goto out;
-	}
-	err = section_spec_win32(sec->protect | sec->attributes, size, file_fd, file_access,
-				 sec->lifetime, &spec);
+	pthread_mutex_lock(&st->lock);
+	unchanged = sec->staged && !sec->file_backed;
+	protect = sec->protect;
+	attributes = sec->attributes;
+	lifetime = sec->lifetime;
+	pthread_mutex_unlock(&st->lock);
+	if (!unchanged)
+		return ERROR_ACCESS_DENIED;
+
+	/* The caller's file may be slow (a network or FUSE file): every system call on it happens
+	 * with no lock held, so nothing else on the store waits for it. */
+	err = section_spec_win32(protect | attributes, size, file_fd, file_access, lifetime, &spec);
 	if (err)
-		goto out;
-	if (file_path && !(path = strdup(file_path))) {
-		err = ERROR_NOT_ENOUGH_MEMORY;
-		goto out;
-	}
-	err = open_backing(&spec, &fd);
+		return err;
+	if (file_path && !(path = strdup(file_path)))
+		return ERROR_NOT_ENOUGH_MEMORY;
+	err = open_backing(st, &spec, &fd);
 	if (err) {
 		free(path);
-		goto out;
+		return err;
 	}
-	pthread_rwlock_wrlock(&sec->size_lock);
-	if (sec->fd >= 0)
-		close(sec->fd);
-	store_refund(sec->store, sec->charged);
-	sec->charged = 0;
-	free(sec->committed);
-	sec->committed = NULL;
-	sec->committed_pages = 0;
-	sec->fd = fd;
-	sec->file_backed = true;
-	file_identity(fd, true, &sec->file_dev, &sec->file_ino);
-	sec->attributes = spec.attributes;
-	free(sec->backing_path);
-	sec->backing_path = path;
-	atomic_store(&sec->size, spec.size);
-	pthread_rwlock_unlock(&sec->size_lock);
-out:
-	pthread_mutex_unlock(&sec->store->lock);
-	if (!err)
-		touch_data(sec);
-	return err;
+	file_identity(fd, true, &dev, &ino);
+
+	pthread_mutex_lock(&st->lock);
+	/* Published, attached or reprotected meanwhile: what was checked no longer holds. */
+	unchanged = sec->staged && !sec->file_backed && sec->protect == protect &&
+		    sec->attributes == attributes;
+	if (unchanged) {
+		pthread_rwlock_wrlock(&sec->size_lock);
+		if (sec->fd >= 0)
+			close(sec->fd);
+		store_refund(st, sec->charged);
+		sec->charged = 0;
+		free(sec->committed);
+		sec->committed = NULL;
+		sec->committed_pages = 0;
+		sec->fd = fd;
+		sec->file_backed = true;
+		sec->file_dev = dev;
+		sec->file_ino = ino;
+		sec->attributes = spec.attributes;
+		free(sec->backing_path);
+		sec->backing_path = path;
+		atomic_store(&sec->size, spec.size);
+		pthread_rwlock_unlock(&sec->size_lock);
+	}
+	pthread_mutex_unlock(&st->lock);
+	if (!unchanged) {
+		close(fd);
+		free(path);
+		return ERROR_ACCESS_DENIED;
+	}
+	touch_data(sec);
+	return ERROR_SUCCESS;
 }
 
 /* ---- SEC_RESERVE ---- */

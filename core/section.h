@@ -113,6 +113,18 @@ uint32_t section_write(struct section *sec, const void *buf, size_t len, uint64_
  * section grows its file as needed and never cuts it. */
 uint32_t section_resize(struct section *sec, uint64_t size, const struct handle *by);
 
+/* fallocate(2) of [off, off+len): where the kernel counts pages (a tmpfs paging file) they are
+ * taken now, every one or none (ERROR_NOT_ENOUGH_MEMORY past the cap); elsewhere they are
+ * charged or on disk already.  Without keep_size the size grows to off+len when that is more,
+ * never past the cap.  ERROR_ACCESS_DENIED for a published section whose pages may not change. */
+uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool keep_size);
+
+/* Makes sure the pages of [off, off+len) (clipped to the size) hold memory of their own, for a
+ * host that is about to hand them out to be written later without asking (a page cache fill):
+ * where the kernel counts pages, ERROR_NOT_ENOUGH_MEMORY when the cap has none left; else
+ * nothing to do. */
+uint32_t section_populate(struct section *sec, uint64_t off, uint64_t len);
+
 /* Takes the size from the memfd: for hosts that let the kernel write it directly (FUSE
  * passthrough), where a write past the end grows the data behind the core's back.  Growth found
  * this way is charged even past the cap (it happened already; the next growth asked for is then

@@ -8,6 +8,7 @@
 
 #include "core_internal.h"
 #include "namespace.h"
+#include "pagefile.h"
 #include "win32_constants.h"
 
 static struct ns *ns_alloc(struct store *st, uint32_t session)
@@ -23,25 +24,40 @@ static struct ns *ns_alloc(struct store *st, uint32_t session)
 
 static struct ns *staging_of(struct store *st);
 
-struct store *store_new(uint64_t cap_bytes)
+struct store *store_new_config(const struct store_config *config)
 {
 	struct store *st = calloc(1, sizeof(*st));
 
-	if (!st)
+	if (!st) {
+		pagefile_free(config->pagefile);
 		return NULL;
+	}
 	pthread_mutex_init(&st->lock, NULL);
-	st->cap = cap_bytes;
+	st->cap = config->cap;
+	st->max_sections = config->max_sections;
+	st->pagefile = config->pagefile;
+	st->counts_sizes = pagefile_kind(st->pagefile) == PAGEFILE_MEMFD;
 	atomic_init(&st->used, 0);
 	atomic_init(&st->next_id, 1);
 	atomic_init(&st->live_sections, 0);
 	st->global = ns_alloc(st, 0);
 	if (!st->global || !staging_of(st)) {
 		free(st->global);
+		pagefile_free(st->pagefile);
 		free(st);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return st;
+}
+
+struct store *store_new(uint64_t cap_bytes)
+{
+	struct store_config config = { .cap = cap_bytes, .pagefile = pagefile_new_memfd() };
+
+	if (!config.pagefile)
+		return NULL;
+	return store_new_config(&config);
 }
 
 static int compare_session(const void *a, const void *b)
@@ -83,6 +99,7 @@ void store_free(struct store *st)
 	assert(atomic_load(&st->live_sections) == 0 && "store_free with sections alive");
 	tdestroy(st->sessions, free_ns);
 	free_ns(st->global);
+	pagefile_free(st->pagefile);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -100,7 +117,24 @@ uint64_t store_cap(const struct store *st)
 
 uint64_t store_used(const struct store *st)
 {
+	if (!st->counts_sizes)
+		return pagefile_used(st->pagefile);
 	return atomic_load(&((struct store *)st)->used);
+}
+
+uint64_t store_max_sections(const struct store *st)
+{
+	return st->max_sections;
+}
+
+struct pagefile *store_pagefile(const struct store *st)
+{
+	return st->pagefile;
+}
+
+bool store_counts_sizes(const struct store *st)
+{
+	return st->counts_sizes;
 }
 
 uint64_t store_live_sections(const struct store *st)
@@ -112,6 +146,8 @@ uint32_t store_charge(struct store *st, uint64_t bytes)
 {
 	uint64_t used = atomic_load(&st->used);
 
+	if (!st->counts_sizes)
+		return ERROR_SUCCESS;
 	do {
 		if (bytes > st->cap || used > st->cap - bytes)
 			return ERROR_NOT_ENOUGH_MEMORY;
@@ -121,12 +157,17 @@ uint32_t store_charge(struct store *st, uint64_t bytes)
 
 void store_charge_anyway(struct store *st, uint64_t bytes)
 {
-	atomic_fetch_add(&st->used, bytes);
+	if (st->counts_sizes)
+		atomic_fetch_add(&st->used, bytes);
 }
 
 void store_refund(struct store *st, uint64_t bytes)
 {
-	uint64_t before = atomic_fetch_sub(&st->used, bytes);
+	uint64_t before;
+
+	if (!st->counts_sizes)
+		return;
+	before = atomic_fetch_sub(&st->used, bytes);
 
 	assert(before >= bytes && "refund of bytes never charged");
 	(void)before;
@@ -205,9 +246,15 @@ uint64_t store_next_section_id(struct store *st)
 	return atomic_fetch_add(&st->next_id, 1);
 }
 
-void store_section_born(struct store *st)
+uint32_t store_section_born(struct store *st)
 {
-	atomic_fetch_add(&st->live_sections, 1);
+	uint64_t live = atomic_load(&st->live_sections);
+
+	do {
+		if (st->max_sections && live >= st->max_sections)
+			return ERROR_NOT_ENOUGH_MEMORY;
+	} while (!atomic_compare_exchange_weak(&st->live_sections, &live, live + 1));
+	return ERROR_SUCCESS;
 }
 
 void store_section_gone(struct store *st)

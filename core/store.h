@@ -16,14 +16,28 @@
 struct store;
 struct ns;
 struct section;
+struct pagefile;
 
 /* Called when a section loses its name without anyone asking (rule C20, a temporary section's
  * last handle closed), so the host can forget the name too.  Called with no lock held, while
  * `sec` is still referenced; `ns` and `leaf` say which name went. */
 typedef void store_unname_hook(void *ctx, struct ns *ns, const char *leaf, struct section *sec);
 
-/* A store whose sections may hold at most cap_bytes in all (the paging-file sections' sizes,
- * rounded up to pages, plus copy-on-write pages).  NULL with errno set on failure. */
+/* How a store keeps its sections' memory. */
+struct store_config {
+	uint64_t cap;                 /* bytes all sections may hold together */
+	uint64_t max_sections;        /* how many sections may exist at once; 0: no bound */
+	struct pagefile *pagefile;    /* where their memory lives (pagefile.h); the store takes it */
+};
+
+/* A store over `config`.  With a tmpfs paging file the kernel counts the pages really used and
+ * refuses any past the cap, whoever writes them; with memfds the store charges each paging-file
+ * section's size, rounded up to pages, plus copy-on-write pages, and refuses growth past the
+ * cap itself.  Either way no section may be made or resized past the cap, and at most
+ * max_sections exist.  NULL with errno set on failure (the paging file is freed). */
+struct store *store_new_config(const struct store_config *config);
+
+/* A store over memfds with cap_bytes, unbounded in count: store_new_config's memfd case. */
 struct store *store_new(uint64_t cap_bytes);
 
 /* Frees the store and its namespaces.  Every section must be gone already (asserted). */
@@ -33,12 +47,18 @@ void store_set_unname_hook(struct store *st, store_unname_hook *hook, void *ctx)
 
 uint64_t store_cap(const struct store *st);
 uint64_t store_used(const struct store *st);
+uint64_t store_max_sections(const struct store *st);   /* 0: no bound */
+struct pagefile *store_pagefile(const struct store *st);
+
+/* Does the store charge sizes itself (memfds), rather than the kernel counting pages? */
+bool store_counts_sizes(const struct store *st);
 
 /* How many sections exist now (for tests: every count back to zero). */
 uint64_t store_live_sections(const struct store *st);
 
-/* Reserves bytes against the cap: ERROR_SUCCESS, or ERROR_NOT_ENOUGH_MEMORY with nothing
- * reserved when the cap would be passed. */
+/* Reserves bytes against the cap where the store counts: ERROR_SUCCESS, or
+ * ERROR_NOT_ENOUGH_MEMORY with nothing reserved when the cap would be passed.  Where the kernel
+ * counts, both do nothing: the kernel refuses the page itself when it is written. */
 uint32_t store_charge(struct store *st, uint64_t bytes);
 void store_refund(struct store *st, uint64_t bytes);
 
