@@ -33,6 +33,7 @@ struct ns {
 	uint32_t session;                  /* 0: the global namespace */
 	void *names;                       /* store->lock: tsearch tree of struct section *, by name */
 	size_t count;                      /* store->lock */
+	_Atomic int64_t changed_ns;        /* when a name last came or went (the directory's mtime) */
 	void *host;                        /* the embedding program's; the core never touches it */
 };
 

@@ -38,6 +38,7 @@ static bool insert_locked(struct ns *ns, struct section *sec, char *leaf)
 		return false;
 	}
 	ns->count++;
+	atomic_store(&ns->changed_ns, section_now_ns());
 	return true;
 }
 
@@ -48,6 +49,7 @@ char *ns_unname_locked(struct section *sec)
 
 	tdelete(sec, &ns->names, compare_name);
 	ns->count--;
+	atomic_store(&ns->changed_ns, section_now_ns());
 	sec->name = NULL;
 	sec->ns = NULL;
 	return leaf;
@@ -270,6 +272,7 @@ void ns_listing_free(struct ns_listing *listing)
 uint32_t ns_session(const struct ns *ns) { return ns->session; }
 bool ns_is_staging(const struct ns *ns) { return ns->session == NS_STAGING_SESSION; }
 void *ns_host(const struct ns *ns) { return ns->host; }
+int64_t ns_changed(const struct ns *ns) { return atomic_load(&((struct ns *)ns)->changed_ns); }
 void ns_set_host(struct ns *ns, void *host) { ns->host = host; }
 
 size_t ns_count(struct ns *ns)

@@ -61,6 +61,9 @@ uint32_t ns_session(const struct ns *ns);   /* 0: global; NS_STAGING_SESSION: st
 bool ns_is_staging(const struct ns *ns);
 size_t ns_count(struct ns *ns);
 void *ns_host(const struct ns *ns);
+
+/* When a name last came or went (nanoseconds since the epoch): the directory's mtime and ctime. */
+int64_t ns_changed(const struct ns *ns);
 void ns_set_host(struct ns *ns, void *host);
 
 /* The session number the staging namespace reports; no real session has it. */

@@ -670,6 +670,18 @@ uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool 
 	return err;
 }
 
+uint64_t section_blocks(struct section *sec)
+{
+	uint64_t blocks = (section_size(sec) + 511) / 512;
+	struct stat st;
+
+	pthread_rwlock_rdlock(&sec->size_lock);
+	if (sec->fd >= 0 && kernel_counts_pages(sec) && fstat(sec->fd, &st) == 0)
+		blocks = (uint64_t)st.st_blocks;
+	pthread_rwlock_unlock(&sec->size_lock);
+	return blocks;
+}
+
 uint32_t section_populate(struct section *sec, uint64_t off, uint64_t len)
 {
 	uint32_t err = ERROR_SUCCESS;

@@ -119,6 +119,10 @@ uint32_t section_resize(struct section *sec, uint64_t size, const struct handle 
  * never past the cap.  ERROR_ACCESS_DENIED for a published section whose pages may not change. */
 uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool keep_size);
 
+/* The 512-byte blocks the data takes, as stat(2) reports them: the pages really used where the
+ * kernel counts pages, else the size. */
+uint64_t section_blocks(struct section *sec);
+
 /* Makes sure the pages of [off, off+len) (clipped to the size) hold memory of their own, for a
  * host that is about to hand them out to be written later without asking (a page cache fill):
  * where the kernel counts pages, ERROR_NOT_ENOUGH_MEMORY when the cap has none left; else

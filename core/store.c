@@ -18,6 +18,7 @@ static struct ns *ns_alloc(struct store *st, uint32_t session)
 	if (ns) {
 		ns->store = st;
 		ns->session = session;
+		atomic_init(&ns->changed_ns, section_now_ns());
 	}
 	return ns;
 }

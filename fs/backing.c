@@ -3,6 +3,7 @@
  * The caller names its descriptor ("fd:N" in user.section.backing) and the daemon takes that
  * very open file with pidfd_getfd(2): the section gets exactly the access the caller opened the
  * file with, never more, whatever the daemon's own privileges (A10 is then checked on it). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,23 +19,6 @@
 #include "protect.h"
 #include "section.h"
 #include "win32_constants.h"
-
-pid_t tgid_of_thread(pid_t tid)
-{
-	char path[64], line[128];
-	pid_t tgid = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
-}
 
 /* A duplicate of descriptor `fd` of process `pid`; -1 with errno set on failure. */
 static int grab_fd(pid_t tid, int fd)
@@ -79,17 +63,21 @@ int backing_attach(struct sfs *fs, fuse_req_t req, struct section *sec, const ch
 	ssize_t n;
 	int fd, err = 0;
 
-	/* "fd:N" or "fd:N:SIZE"; without SIZE the section keeps its size (0: the file's) */
-	if (strncmp(value, "fd:", 3) != 0)
+	/* "fd:N" or "fd:N:SIZE", decimal digits only (strtol alone would take spaces and signs);
+	 * without SIZE the section keeps its size (0: the file's) */
+	if (strncmp(value, "fd:", 3) != 0 || !isdigit((unsigned char)value[3]))
 		return EINVAL;
 	errno = 0;
 	caller_fd = strtol(value + 3, &end, 10);
-	if (errno || end == value + 3 || caller_fd < 0 || caller_fd > INT_MAX)
+	if (errno || caller_fd > INT_MAX)
 		return EINVAL;
 	if (*end == ':') {
 		const char *digits = end + 1;
-		unsigned long long v = strtoull(digits, &end, 10);
-		if (errno || end == digits || *digits == '-')
+		unsigned long long v;
+		if (!isdigit((unsigned char)*digits))
+			return EINVAL;
+		v = strtoull(digits, &end, 10);
+		if (errno)
 			return EINVAL;
 		size = v;
 	}

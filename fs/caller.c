@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "sectionfs.h"
+#include "namespace.h"
+#include "section.h"
 
 /* /proc/PID/sessionid: the audit login session; "4294967295" when there is none. */
 #define NO_LOGIN_SESSION 4294967295UL
@@ -50,9 +52,27 @@ uint32_t caller_session(struct sfs *fs, fuse_req_t req)
 	return 0;
 }
 
+pid_t tgid_of_thread(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
 bool caller_may_enter_session(fuse_req_t req, uint32_t mine, uint32_t session)
 {
-	return fuse_req_ctx(req)->uid == 0 || mine == session;
+	/* session 0's namespace is the global one: everybody's */
+	return session == 0 || fuse_req_ctx(req)->uid == 0 || mine == session;
 }
 
 static bool caller_in_group(fuse_req_t req, gid_t gid)
@@ -83,4 +103,24 @@ bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int ma
 	else
 		granted = mode & 7;
 	return (granted & (mode_t)mask) == (mode_t)mask;
+}
+
+bool caller_may_use_staged(fuse_req_t req, struct section *sec)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	return ctx->uid == 0 || !section_is_staged(sec) || section_owner(sec).uid == ctx->uid;
+}
+
+bool caller_may_create_in(struct sfs *fs, fuse_req_t req, struct ns *ns)
+{
+	uid_t uid = fuse_req_ctx(req)->uid;
+
+	if (ns_session(ns) != 0 || fs->global_create.rule == GLOBAL_CREATE_ANYONE || uid == 0)
+		return true;
+	/* Windows asks for the privilege only from sessions other than 0 (services are in 0) */
+	if (caller_session(fs, req) == 0)
+		return true;
+	return fs->global_create.rule == GLOBAL_CREATE_GROUP &&
+	       caller_in_group(req, fs->global_create.gid);
 }

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "sectionfs.h"
+#include "mountinfo.h"
 #include "namespace.h"
 #include "notify.h"
 #include "options.h"
@@ -86,18 +87,9 @@ static void forget_name(void *ctx, struct ns *ns, const char *leaf, struct secti
  * before the loop runs. */
 static void find_mount_device(struct sfs *fs, const char *where)
 {
-	char line[4096], point[4096];
-	unsigned major, minor;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-
-	while (f && where && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &major, &minor, point) == 3 &&
-		    !strcmp(point, where) && strstr(line, " - fuse.sectionfs ")) {
-			fs->mount_dev_major = major;
-			fs->mount_dev_minor = minor;
-		}
-	if (f)
-		fclose(f);
+	if (!where || !mountinfo_find(where, "fuse.sectionfs", &fs->mount_dev_major,
+					&fs->mount_dev_minor))
+		sfs_log(fs, LOG_WARNING, "cannot find this mount's device in /proc/self/mountinfo");
 }
 
 int main(int argc, char **argv)
@@ -144,12 +136,10 @@ int main(int argc, char **argv)
 	openlog("sectionfs", LOG_PID, LOG_DAEMON);
 	fs.owner_uid = getuid();
 	fs.owner_gid = getgid();
+	fs.global_create = opts.global_create;
 	clock_gettime(CLOCK_REALTIME, &fs.mounted);
-	fs.store = store_new(opts.cap_bytes);
-	if (!fs.store) {
-		perror("sectionfs: store");
+	if (store_setup(&fs, &opts) != 0)
 		goto err_args;
-	}
 	nodes_init(&fs);
 
 	fs.se = fuse_session_new(&args, &sectionfs_ops, sizeof(sectionfs_ops), &fs);

@@ -202,6 +202,9 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 		break;
 	case NODE_NAMESPACE:
 		dir_attr(fs, st, 01777, 2);
+		/* names coming and going change a directory, as on any filesystem */
+		ns_to_timespec(ns_changed(node->ns), &st->st_mtim);
+		st->st_ctim = st->st_mtim;
 		break;
 	case NODE_LOCAL:
 	case NODE_SESSION0:
@@ -219,7 +222,7 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 		st->st_uid = owner.uid;
 		st->st_gid = owner.gid;
 		st->st_size = (off_t)size;
-		st->st_blocks = (blkcnt_t)((size + 511) / 512);
+		st->st_blocks = (blkcnt_t)section_blocks(node->section);
 		section_times(node->section, &a, &m, &c);
 		ns_to_timespec(a, &st->st_atim);
 		ns_to_timespec(m, &st->st_mtim);

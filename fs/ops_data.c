@@ -74,7 +74,7 @@ static enum open_mode open_mode_of(struct sfs *fs, struct handle *h, int flags)
  * shared memory of all maps and reads, so it is kept across opens; close sends no FLUSH.  Returns
  * the backing id for a passthrough open, 0 for another, -ENOMEM. */
 static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_info *fi,
-			  struct handle *h)
+			  struct handle *h, pid_t opener)
 {
 	enum open_mode mode = open_mode_of(fs, h, fi->flags);
 	struct open_file *of;
@@ -93,6 +93,7 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 			pthread_mutex_lock(&fs->nodes_lock);
 			node->passthrough_opens++;
 			pthread_mutex_unlock(&fs->nodes_lock);
+			map_guard_opened(fs, node, opener);
 			return backing_id;
 		}
 		mode = OPEN_CACHED;      /* the kernel refused: passthrough is off from now on */
@@ -120,25 +121,32 @@ static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
 	free(of);
 }
 
-/* E36 for the maps the daemon cannot count: a passthrough map holds the memfd rather than the
- * file once its file is closed.  `by` is the open file cutting (its process's own maps are
- * its own business, as in cached mode), or NULL. */
-static bool cut_under_a_passthrough_map(fuse_req_t req, struct section *sec, uint64_t size,
-					const struct handle *by)
+/* E36 for the maps the daemon cannot count (map_guard.c): a passthrough map holds the data
+ * rather than the file once its file is closed.  `by` is the open file cutting, or NULL.  Asked
+ * only when the cut would otherwise be allowed: another holder refuses it anyway. */
+static bool cut_under_a_passthrough_map(fuse_req_t req, struct node *node, uint64_t size,
+					const struct open_file *by, bool by_holds)
 {
 	struct sfs *fs = sfs_of(req);
+	struct section *sec = node->section;
+	unsigned handles, views;
 
-	return fs->pt.active && size < section_sync_size(sec) &&
-	       passthrough_section_mapped(fs, sec, by ? fuse_req_ctx(req)->pid : 0);
+	if (!fs->pt.active || node->backing_id <= 0 || size >= section_sync_size(sec))
+		return false;
+	section_holders(sec, &handles, &views);
+	if (handles + views > (by_holds ? 1u : 0u))
+		return false;             /* section_resize() refuses it (E36) */
+	return map_guard_mapped_elsewhere(fs, node, by ? fuse_req_ctx(req)->pid : 0,
+					  by && by->passthrough);
 }
 
 /* open(O_TRUNC) of an existing section: the cut obeys E36 like any other. */
-static uint32_t truncate_on_open(fuse_req_t req, struct handle *h, int flags)
+static uint32_t truncate_on_open(fuse_req_t req, struct node *node, struct handle *h, int flags)
 {
 	if (!(flags & O_TRUNC) || !(flags & O_ACCMODE))
 		return ERROR_SUCCESS;
 	/* the opener's other files count, as in cached mode: no process is left out */
-	if (cut_under_a_passthrough_map(req, handle_section(h), 0, NULL))
+	if (cut_under_a_passthrough_map(req, node, 0, NULL, true))
 		return ERROR_USER_MAPPED_FILE;
 	return section_resize(handle_section(h), 0, h);
 }
@@ -159,7 +167,15 @@ static struct handle *create_section(fuse_req_t req, struct node *dir, const cha
 		fuse_reply_err(req, EPERM);   /* no directories, devices or links in a namespace */
 		return NULL;
 	}
-	err = ns_create(dir->ns, name, &spec, &owner, how, access, &h, existed);
+	if (!caller_may_create_in(sfs_of(req), req, dir->ns)) {
+		/* global_create: such a caller may open what exists, never make a name */
+		*existed = true;
+		err = how == NS_CREATE_NEW ? ERROR_ACCESS_DENIED : ns_open(dir->ns, name, access, &h);
+		if (err == ERROR_FILE_NOT_FOUND)
+			err = ERROR_ACCESS_DENIED;
+	} else {
+		err = ns_create(dir->ns, name, &spec, &owner, how, access, &h, existed);
+	}
 	if (err) {
 		reply_winerr(req, err);
 		return NULL;
@@ -197,25 +213,27 @@ void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 			   access_of_flags(fi->flags), &existed);
 	if (!h)
 		return;
+	node = node_for_reply(req, h);
+	if (!node)
+		return;
 	if (existed) {
 		/* Another creator won the race: the kernel checked only the directory, so check
 		 * the section as an open would have. */
 		struct section_owner o = section_owner(handle_section(h));
-		if (!caller_may_access(req, o.uid, o.gid, o.mode, mask_of_flags(fi->flags)))
+		if (!caller_may_access(req, o.uid, o.gid, o.mode, mask_of_flags(fi->flags)) ||
+		    !caller_may_use_staged(req, handle_section(h)))
 			err = ERROR_ACCESS_DENIED;
 		else
-			err = truncate_on_open(req, h, fi->flags);
+			err = truncate_on_open(req, node, h, fi->flags);
 		if (err) {
 			handle_close(h);
+			node_forget(fs, node, 1);
 			reply_winerr(req, err);
 			return;
 		}
 	}
-	node = node_for_reply(req, h);
-	if (!node)
-		return;
 	node_entry(fs, node, &e);
-	int backing_id = set_open_flags(fs, node, fi, h);
+	int backing_id = set_open_flags(fs, node, fi, h, fuse_req_ctx(req)->pid);
 	if (backing_id < 0) {
 		handle_close(h);
 		node_forget(fs, node, 1);
@@ -263,9 +281,13 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
+	if (!caller_may_use_staged(req, node->section)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
 	err = handle_open(node->section, access_of_flags(fi->flags), &h);
 	if (!err) {
-		err = truncate_on_open(req, h, fi->flags);
+		err = truncate_on_open(req, node, h, fi->flags);
 		if (err)
 			handle_close(h);
 	}
@@ -273,7 +295,7 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		reply_winerr(req, err);
 		return;
 	}
-	int backing_id = set_open_flags(fs, node, fi, h);
+	int backing_id = set_open_flags(fs, node, fi, h, fuse_req_ctx(req)->pid);
 	if (backing_id < 0) {
 		handle_close(h);
 		fuse_reply_err(req, -backing_id);
@@ -309,6 +331,9 @@ void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 	 * must never land in it, so its page-cache fills get the section's pages. */
 	if (handle_is_private(h) && fills_page_cache(fi))
 		err = section_read(handle_section(h), buf, size, (uint64_t)off, &done);
+	else if (fills_page_cache(fi) && (err = section_populate(handle_section(h), (uint64_t)off,
+								 size)))
+		done = 0;   /* no page for it under the cap: a fault in a map gets SIGBUS, as on tmpfs */
 	else
 		err = handle_read(h, buf, size, (uint64_t)off, &done);
 	if (err && !done)
@@ -386,10 +411,14 @@ void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	sec = node->section;
 	/* The size first: when it fails, nothing else has changed. */
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		const struct handle *by = fi ? handle_of(fi) : NULL;
-		err = cut_under_a_passthrough_map(req, sec, (uint64_t)attr->st_size, by)
+		const struct open_file *by = fi ? open_file_of(fi) : NULL;
+		if (!by && !caller_may_use_staged(req, sec)) {
+			fuse_reply_err(req, EACCES);   /* truncate(path) of someone's staged section */
+			return;
+		}
+		err = cut_under_a_passthrough_map(req, node, (uint64_t)attr->st_size, by, by != NULL)
 			      ? ERROR_USER_MAPPED_FILE
-			      : section_resize(sec, (uint64_t)attr->st_size, by);
+			      : section_resize(sec, (uint64_t)attr->st_size, by ? by->handle : NULL);
 		if (err) {
 			reply_winerr(req, err);
 			return;
@@ -423,8 +452,6 @@ void sfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t
 		   struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
-	struct section *sec = handle_section(h);
-	uint64_t end = (uint64_t)offset + (uint64_t)length;
 
 	(void)ino;
 	if (mode & ~FALLOC_FL_KEEP_SIZE) {
@@ -439,10 +466,11 @@ void sfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	/* Every byte of a section is reserved against the cap already; only growth is work. */
-	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > section_size(sec)) {
-		reply_winerr(req, section_resize(sec, end, h));
+	if (handle_is_private(h)) {
+		/* a private handle's pages are its own copies, made as it writes; the size is fixed */
+		fuse_reply_err(req, (mode & FALLOC_FL_KEEP_SIZE) ? 0 : EACCES);
 		return;
 	}
-	fuse_reply_err(req, 0);
+	reply_winerr(req, section_allocate(handle_section(h), (uint64_t)offset, (uint64_t)length,
+					   mode & FALLOC_FL_KEEP_SIZE));
 }

@@ -92,7 +92,14 @@ void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct sfs *fs = sfs_of(req);
 	struct fuse_entry_param e;
 	struct node *node = NULL;
-	int err = find_child(fs, req, node_of(fs, parent), name, &node);
+	int err;
+
+	/* FUSE passes names up to 1024 bytes; no name here is longer than a Linux file name */
+	if (strlen(name) > NAME_LEAF_MAX) {
+		fuse_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	err = find_child(fs, req, node_of(fs, parent), name, &node);
 
 	if (err == ENOENT && node_of(fs, parent)->kind == NODE_NAMESPACE) {
 		/* Names appear only through this kernel, which forgets a negative entry when it
@@ -215,6 +222,10 @@ void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t 
 		fuse_reply_err(req, EPERM);
 		return;
 	}
+	if (!caller_may_create_in(fs, req, to)) {
+		fuse_reply_err(req, EACCES);   /* a new name in Global: -o global_create */
+		return;
+	}
 	reply_winerr(req, ns_rename(from, name, to, newname));
 }
 
@@ -222,6 +233,7 @@ void sfs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct sfs *fs = sfs_of(req);
 	uint64_t cap = store_cap(fs->store), used = store_used(fs->store);
+	uint64_t files = store_max_sections(fs->store), live = store_live_sections(fs->store);
 	struct statvfs sv;
 
 	(void)ino;
@@ -231,9 +243,10 @@ void sfs_statfs(fuse_req_t req, fuse_ino_t ino)
 	sv.f_blocks = cap / WIN32_PAGE_SIZE;
 	sv.f_bfree = used < cap ? (cap - used) / WIN32_PAGE_SIZE : 0;
 	sv.f_bavail = sv.f_bfree;
-	sv.f_files = store_live_sections(fs->store) + sv.f_bfree;
-	sv.f_ffree = sv.f_bfree;
-	sv.f_favail = sv.f_bfree;
+	/* df -i: sections are the inodes */
+	sv.f_files = files;
+	sv.f_ffree = files > live ? files - live : 0;
+	sv.f_favail = sv.f_ffree;
 	sv.f_namemax = NAME_LEAF_MAX;
 	fuse_reply_statfs(req, &sv);
 }

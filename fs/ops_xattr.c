@@ -188,6 +188,19 @@ static bool pinned_by_passthrough(struct sfs *fs, fuse_ino_t ino)
 	return pinned;
 }
 
+/* An attribute's value as a C string: one trailing newline (echo) or NUL (some tools count it)
+ * is dropped; any other NUL, or a value too long, is refused rather than cut. */
+static bool value_as_text(const char *value, size_t size, char *text, size_t len)
+{
+	if (size && (value[size - 1] == '\0' || value[size - 1] == '\n'))
+		size--;
+	if (size >= len || memchr(value, '\0', size))
+		return false;
+	memcpy(text, value, size);
+	text[size] = '\0';
+	return true;
+}
+
 void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		  size_t size, int flags)
 {
@@ -211,14 +224,14 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 		fuse_reply_err(req, EPERM);     /* a published section is what it is */
 		return;
 	}
-	if (size >= sizeof(text)) {
+	if (!caller_may_use_staged(req, sec)) {
+		fuse_reply_err(req, EACCES);    /* until published, its creator's alone */
+		return;
+	}
+	if (!value_as_text(value, size, text, sizeof(text))) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	memcpy(text, value, size);
-	text[size] = '\0';
-	while (size && (text[size - 1] == '\n' || text[size - 1] == '\0'))
-		text[--size] = '\0';
 	if (which == XA_BACKING) {
 		int e = pinned_by_passthrough(fs, ino) ? EBUSY : backing_attach(fs, req, sec, text);
 		if (!e)   /* the old pages were the memfd's: the kernel must not keep them */

@@ -3,6 +3,7 @@
 #include "passthrough.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,9 @@
 struct raw_options {
 	char *sessions;
 	char *size;
+	char *nr_sections;
+	char *pagefile;
+	char *global_create;
 	char *passthrough;
 	char *nonopt[3];
 	int n_nonopt;
@@ -23,6 +27,9 @@ struct raw_options {
 static const struct fuse_opt raw_option_spec[] = {
 	RAW_OPT("sessions=%s", sessions),
 	RAW_OPT("size=%s", size),
+	RAW_OPT("nr_sections=%s", nr_sections),
+	RAW_OPT("pagefile=%s", pagefile),
+	RAW_OPT("global_create=%s", global_create),
 	RAW_OPT("passthrough=%s", passthrough),
 	FUSE_OPT_END
 };
@@ -103,6 +110,56 @@ bool options_parse_size(const char *text, uint64_t *bytes)
 	return true;
 }
 
+/* "anyone", "root" or "group:NAME" (a group name or number). */
+static bool parse_global_create(const char *text, struct global_create *out)
+{
+	*out = (struct global_create){ GLOBAL_CREATE_ANYONE, 0 };
+	if (!text || !strcmp(text, "anyone"))
+		return true;
+	if (!strcmp(text, "root")) {
+		out->rule = GLOBAL_CREATE_ROOT;
+		return true;
+	}
+	if (!strncmp(text, "group:", 6) && text[6]) {
+		const char *name = text + 6;
+		struct group *g = getgrnam(name);
+		char *end;
+		unsigned long id;
+
+		out->rule = GLOBAL_CREATE_GROUP;
+		if (g) {
+			out->gid = g->gr_gid;
+			return true;
+		}
+		errno = 0;
+		id = strtoul(name, &end, 10);
+		if (!errno && !*end && *name >= '0' && *name <= '9' && id < (gid_t)-1) {
+			out->gid = (gid_t)id;
+			return true;
+		}
+		fprintf(stderr, "sectionfs: global_create=%s: no such group\n", text);
+		return false;
+	}
+	fprintf(stderr, "sectionfs: global_create=%s: use anyone, root or group:NAME\n", text);
+	return false;
+}
+
+/* A positive count, at most 2^32. */
+static bool parse_count(const char *text, uint64_t *count)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!text || *text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno || *end || n == 0 || n > (1ULL << 32))
+		return false;
+	*count = n;
+	return true;
+}
+
 void options_usage(const char *prog)
 {
 	printf("usage: %s [options] [SOURCE] MOUNTPOINT\n\n"
@@ -113,6 +170,16 @@ void options_usage(const char *prog)
 	       "                                  the audit login session of the caller)\n"
 	       "    -o size=N[k|m|g|t|%%]          cap on the bytes of all sections\n"
 	       "                                  (default: 50%% of RAM)\n"
+	       "    -o nr_sections=N              how many sections may exist at once\n"
+	       "                                  (default: like tmpfs's inodes, half the\n"
+	       "                                  pages of RAM, within the descriptor limit)\n"
+	       "    -o pagefile=auto|tmpfs|memfd  where sections' memory lives: a private\n"
+	       "                                  tmpfs (the kernel holds the cap) or memfds\n"
+	       "                                  (the daemon counts; cached mode only);\n"
+	       "                                  default auto: tmpfs when possible\n"
+	       "    -o global_create=anyone|root|group:NAME\n"
+	       "                                  who may create in Global/ from a session\n"
+	       "                                  other than 0 (default anyone)\n"
 	       "    -o passthrough=auto|on|off    serve sections straight from their memfds\n"
 	       "                                  (FUSE passthrough: Linux 6.9+, root; default\n"
 	       "                                  auto: when possible, else cached mode)\n"
@@ -135,14 +202,36 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 	static const struct choice session_choices[] = {
 		{ "login", SESSIONS_LOGIN }, { "posix", SESSIONS_POSIX }, { "none", SESSIONS_NONE },
 		{ NULL, 0 } };
+	static const struct choice pagefile_choices[] = {
+		{ "auto", PAGEFILE_CHOICE_AUTO }, { "tmpfs", PAGEFILE_CHOICE_TMPFS },
+		{ "memfd", PAGEFILE_CHOICE_MEMFD }, { NULL, 0 } };
 	static const struct choice passthrough_choices[] = {
 		{ "auto", PASSTHROUGH_AUTO }, { "on", PASSTHROUGH_ON }, { "off", PASSTHROUGH_OFF },
 		{ NULL, 0 } };
-	int sessions;
+	int sessions, pagefile;
 	if (!parse_choice("sessions", raw.sessions, session_choices, &sessions) ||
-	    !parse_choice("passthrough", raw.passthrough, passthrough_choices, &opts->passthrough))
+	    !parse_choice("pagefile", raw.pagefile, pagefile_choices, &pagefile) ||
+	    !parse_choice("passthrough", raw.passthrough, passthrough_choices, &opts->passthrough) ||
+	    !parse_global_create(raw.global_create, &opts->global_create))
 		goto out;
 	opts->sessions = (enum session_mode)sessions;
+	opts->pagefile = (enum pagefile_choice)pagefile;
+	if (opts->pagefile == PAGEFILE_CHOICE_MEMFD && opts->passthrough == PASSTHROUGH_ON) {
+		fprintf(stderr, "sectionfs: pagefile=memfd needs cached mode: the daemon could not "
+				"hold the cap over writes it never sees (use passthrough=off or auto)\n");
+		goto out;
+	}
+	if (opts->sessions == SESSIONS_NONE && opts->global_create.rule != GLOBAL_CREATE_ANYONE) {
+		fprintf(stderr, "sectionfs: global_create=%s does nothing with sessions=none: every "
+				"process is in session 0, which may always create global names\n",
+			raw.global_create);
+		goto out;
+	}
+	if (raw.nr_sections && !parse_count(raw.nr_sections, &opts->max_sections)) {
+		fprintf(stderr, "sectionfs: nr_sections=%s: use a count from 1 to 4294967296\n",
+			raw.nr_sections);
+		goto out;
+	}
 	if (raw.size) {
 		if (!options_parse_size(raw.size, &opts->cap_bytes)) {
 			fprintf(stderr, "sectionfs: size=%s: use a positive number of bytes with an "
@@ -180,6 +269,9 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 out:
 	free(raw.sessions);
 	free(raw.size);
+	free(raw.nr_sections);
+	free(raw.pagefile);
+	free(raw.global_create);
 	free(raw.passthrough);
 	for (int i = 0; i < raw.n_nonopt; i++)
 		free(raw.nonopt[i]);

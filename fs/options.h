@@ -1,5 +1,5 @@
-/* The command line: sectionfs [options] [SOURCE] MOUNTPOINT, with -o sessions=, size= and
- * passthrough=. */
+/* The command line: sectionfs [options] [SOURCE] MOUNTPOINT, with -o sessions=, size=,
+ * nr_sections=, pagefile=, passthrough= and global_create=. */
 #ifndef SECTIONFS_OPTIONS_H
 #define SECTIONFS_OPTIONS_H
 
@@ -8,10 +8,20 @@
 
 #include "sectionfs.h"
 
+/* Where sections' memory lives (pagefile.h). */
+enum pagefile_choice {
+	PAGEFILE_CHOICE_AUTO,       /* a private tmpfs when possible, else memfds (said so) */
+	PAGEFILE_CHOICE_TMPFS,      /* a private tmpfs, or no mount */
+	PAGEFILE_CHOICE_MEMFD,      /* memfds, counted by the daemon; cached mode only */
+};
+
 struct sfs_options {
 	enum session_mode sessions;
 	int passthrough;            /* enum passthrough_mode */
+	enum pagefile_choice pagefile;
 	uint64_t cap_bytes;
+	uint64_t max_sections;      /* 0: the default, decided once the descriptor limit is known */
+	struct global_create global_create;
 	char *mountpoint;
 	bool foreground;
 	bool show_help;

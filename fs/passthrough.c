@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/fuse.h>
@@ -58,16 +57,6 @@ struct open_out_740 {
 	int32_t backing_id;
 };
 _Static_assert(sizeof(struct open_out_740) == sizeof(struct fuse_open_out), "7.40 OPEN reply");
-
-static void say(struct sfs *fs, int priority, const char *fmt, const char *why)
-{
-	char line[512];
-
-	snprintf(line, sizeof(line), fmt, why);
-	syslog(priority, "%s", line);
-	if (fs->foreground)
-		fprintf(stderr, "sectionfs: %s\n", line);
-}
 
 bool passthrough_possible(char *why, size_t len)
 {
@@ -164,15 +153,15 @@ void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn)
 	 * mode. */
 	fs->pt.active = fs->pt.mode != PASSTHROUGH_OFF && fs->pt.kernel_offers;
 	if (fs->pt.mode == PASSTHROUGH_OFF) {
-		say(fs, LOG_INFO, "%s", "cached mode (passthrough=off)");
+		sfs_log(fs, LOG_INFO, "%s", "cached mode (passthrough=off)");
 	} else if (fs->pt.active) {
-		say(fs, LOG_INFO, "%s", "passthrough mode: sections are served from their memfds");
+		sfs_log(fs, LOG_INFO, "%s", "passthrough mode: sections are served from their memfds");
 	} else if (fs->pt.mode == PASSTHROUGH_ON) {
-		say(fs, LOG_ERR, "%s", "passthrough=on, but this kernel offers no FUSE passthrough");
+		sfs_log(fs, LOG_ERR, "%s", "passthrough=on, but this kernel offers no FUSE passthrough");
 		fuse_session_exit(fs->se);
 		fs->exit_status = 1;
 	} else {
-		say(fs, LOG_INFO, "%s", "cached mode: this kernel offers no FUSE passthrough");
+		sfs_log(fs, LOG_INFO, "%s", "cached mode: this kernel offers no FUSE passthrough");
 	}
 }
 
@@ -193,7 +182,7 @@ int passthrough_backing_id(struct sfs *fs, struct node *node)
 			 * business, refusing them all is ours. */
 			fs->pt.active = false;
 			pthread_mutex_unlock(&fs->nodes_lock);
-			say(fs, LOG_WARNING, "the kernel refused a backing file (%s): cached mode from now on",
+			sfs_log(fs, LOG_WARNING, "the kernel refused a backing file (%s): cached mode from now on",
 			    strerror(errno));
 			return -1;
 		}
@@ -276,33 +265,4 @@ int passthrough_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
 
 	return fuse_reply_iov(req, iov, 2);
 #endif
-}
-
-bool passthrough_section_mapped(struct sfs *fs, struct section *sec, pid_t except)
-{
-	char want[64], line[1024], path[300];
-	bool mapped = false;
-	pid_t except_tgid = except > 0 ? tgid_of_thread(except) : -1;
-	DIR *proc;
-	struct dirent *d;
-
-	/* A passthrough map is listed under the file the user mapped (checked on Linux 6.18):
-	 * "start-end perms offset MAJOR:MINOR inode path", the mount's device in hex and the
-	 * section's inode number. */
-	snprintf(want, sizeof(want), " %02x:%02x %llu ", fs->mount_dev_major, fs->mount_dev_minor,
-		 (unsigned long long)node_section_ino(sec));
-	proc = opendir("/proc");
-	while (proc && !mapped && (d = readdir(proc))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9' || atoi(d->d_name) == except_tgid)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/maps", d->d_name);
-		FILE *f = fopen(path, "re");
-		while (f && !mapped && fgets(line, sizeof(line), f))
-			mapped = strstr(line, want) != NULL;
-		if (f)
-			fclose(f);
-	}
-	if (proc)
-		closedir(proc);
-	return mapped;
 }

@@ -35,11 +35,6 @@ int passthrough_backing_id(struct sfs *fs, struct node *node);
 /* Drops a node's backing id (the section's data is going). */
 void passthrough_forget(struct sfs *fs, struct node *node);
 
-/* Does any process but `except` (a thread of it; 0 for none) map sec?  A passthrough map holds
- * the memfd itself, so once its file is closed the daemon holds no trace of it; E36 asks here
- * before cutting (a walk of /proc/PID/maps: shrinking is rare). */
-bool passthrough_section_mapped(struct sfs *fs, struct section *sec, pid_t except);
-
 /* Open and create replies for a passthrough open. */
 int passthrough_reply_open(fuse_req_t req, struct fuse_file_info *fi, int backing_id);
 int passthrough_reply_create(fuse_req_t req, const struct fuse_entry_param *e,

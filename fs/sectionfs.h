@@ -28,6 +28,18 @@ enum session_mode {
 	SESSIONS_NONE,    /* every process in session 0 */
 };
 
+/* Who may create names in the global namespace from a session other than 0 (Windows asks for
+ * SeCreateGlobalPrivilege; -o global_create=). */
+enum global_create_rule {
+	GLOBAL_CREATE_ANYONE,
+	GLOBAL_CREATE_ROOT,
+	GLOBAL_CREATE_GROUP,        /* root and members of `gid` */
+};
+struct global_create {
+	enum global_create_rule rule;
+	gid_t gid;
+};
+
 enum node_kind {
 	NODE_ROOT,
 	NODE_SESSIONS,     /* /Sessions */
@@ -40,6 +52,15 @@ enum node_kind {
 
 enum ns_link { NS_LINK_GLOBAL, NS_LINK_LOCAL, NS_LINK_SESSION, NS_LINK_COUNT };
 
+/* map_guard.c: the threads that opened a section through passthrough since its data file was
+ * last found unmapped. */
+#define MAP_GUARD_OPENERS 32
+struct map_guard_openers {
+	pid_t tids[MAP_GUARD_OPENERS];
+	unsigned n;
+	bool overflow;              /* more opened than fit: only a full search answers */
+};
+
 /* An inode the kernel knows.  Nodes of the fixed layout and of namespaces live as long as the
  * daemon; a section's node lives while the kernel holds a lookup on it. */
 struct node {
@@ -47,6 +68,7 @@ struct node {
 	uint64_t ino;               /* st_ino */
 	int backing_id;             /* SECTION: sfs.nodes_lock; the kernel's id of its memfd, or 0 */
 	unsigned passthrough_opens; /* SECTION: sfs.nodes_lock; open files in passthrough now */
+	struct map_guard_openers pt_openers;   /* SECTION: sfs.nodes_lock */
 	struct ns *ns;              /* NAMESPACE: itself; NS_LINK: the namespace holding it */
 	enum ns_link link;          /* NS_LINK */
 	struct section *section;    /* SECTION: referenced while the node lives */
@@ -77,6 +99,7 @@ struct sfs {
 	struct fuse_session *se;
 	struct notifier *notifier;
 	enum session_mode sessions;
+	struct global_create global_create;
 	uid_t owner_uid;            /* who owns the directories: the daemon's user */
 	gid_t owner_gid;
 	struct timespec mounted;    /* the directories' times */
@@ -136,6 +159,17 @@ const char *node_link_target(const struct node *node, uint32_t caller, char *buf
 void nodes_init(struct sfs *fs);
 void nodes_destroy(struct sfs *fs);
 
+/* ---- log.c: one line per event worth knowing (syslog priorities) ---- */
+void sfs_log(const struct sfs *fs, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- store_setup.c: the store over its paging file, before mounting ---- */
+struct sfs_options;
+/* Raises the descriptor limit, bounds the sections, opens the paging file (pagefile=) and makes
+ * fs->store; may turn passthrough off when only memfds are possible.  Prints why and returns
+ * -1 when the mount cannot go on. */
+int store_setup(struct sfs *fs, const struct sfs_options *opts);
+
 /* ---- caller.c: who is asking ---- */
 
 /* The calling process's Windows session under the mount's session mode. */
@@ -145,6 +179,14 @@ uint32_t caller_session(struct sfs *fs, fuse_req_t req);
  * root may use any. */
 bool caller_may_enter_session(fuse_req_t req, uint32_t mine, uint32_t session);
 
+/* A staged section is its creator's alone until it is published, whatever its mode says (the
+ * mode applies from publication): may the caller open it or change it?  Root may. */
+bool caller_may_use_staged(fuse_req_t req, struct section *sec);
+
+/* May the caller make a new name in ns?  Everywhere but in the global namespace, where
+ * -o global_create decides for callers outside session 0, as SeCreateGlobalPrivilege does. */
+bool caller_may_create_in(struct sfs *fs, fuse_req_t req, struct ns *ns);
+
 /* Unix permission check of the caller on an object (mask of R_OK, W_OK, X_OK), as the kernel's
  * default_permissions would do, for the rare paths where the kernel did not check. */
 bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int mask);
@@ -152,10 +194,19 @@ bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int ma
 /* ---- bdi.c: the mount's read-ahead and dirty-page limits (root only) ---- */
 void bdi_tune(struct sfs *fs);
 
-/* ---- backing.c: file-backed sections ---- */
-
 /* The process a thread belongs to (requests name the calling thread); -1 when it is gone. */
 pid_t tgid_of_thread(pid_t tid);
+
+/* ---- map_guard.c: E36 under passthrough maps (see there) ---- */
+
+/* A thread opened node's section through passthrough: its process may map it. */
+void map_guard_opened(struct sfs *fs, struct node *node, pid_t tid);
+
+/* Does a process other than `by`'s (the cutting thread; 0: none) map node's section through
+ * passthrough?  by_passthrough: the cut comes through a passthrough open of by's. */
+bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, bool by_passthrough);
+
+/* ---- backing.c: file-backed sections ---- */
 
 /* Puts staged section sec over the caller's open file named by value ("fd:N" or "fd:N:SIZE",
  * SIZE 0 meaning the file's own; without it the section's size).  Returns 0 or an

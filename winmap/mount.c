@@ -10,6 +10,7 @@
 #include <sys/xattr.h>
 
 #include "internal.h"
+#include "mountinfo.h"
 #include "name.h"
 #include "protocol.h"
 #include "store.h"
@@ -18,40 +19,12 @@ static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *root;                 /* root_lock; once found it stays */
 static bool told;                  /* root_lock: the debug message went out */
 
-/* mountinfo escapes spaces and such as \ooo */
-static void unescape(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
-			*out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
-}
-
 static bool is_sectionfs_mount(const char *path)
 {
-	char real[PATH_MAX], line[8192], point[4096];
-	bool found = false;
-	FILE *f;
+	char real[PATH_MAX];
 
-	if (!path || !*path || !realpath(path, real))
-		return false;
-	f = fopen("/proc/self/mountinfo", "re");
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*d %*d %*s %*s %4095s", point) != 1)
-			continue;
-		unescape(point);
-		found = !strcmp(point, real) && strstr(line, " - fuse.sectionfs ");
-	}
-	if (f)
-		fclose(f);
-	return found;
+	return path && *path && realpath(path, real) &&
+	       mountinfo_find(real, "fuse.sectionfs", NULL, NULL);
 }
 
 const char *wm_mount_root(void)

@@ -1,0 +1,214 @@
+/* E36 under passthrough maps: no process may cut what another one maps.
+ *
+ * A passthrough map holds the section's data file itself, not the file it was made through, so
+ * once that file is closed the daemon has no trace of the map.  Three steps, cheapest first:
+ *
+ * 1. A write lease on the data file (F_SETLEASE): the kernel grants it only while no other open
+ *    file of it exists anywhere: no passthrough open and no map (a map keeps the open file it was
+ *    made through alive).  Granted: nothing maps the section.  This is the common answer and
+ *    costs two system calls.
+ * 2. Refused: a passthrough open or a map exists.  The cutting open file itself is one (its own
+ *    process's maps are its own business), and every other open file was counted by E36 already.
+ *    Any other map was made through a passthrough open made since the data file was last found
+ *    unmapped, so the threads that made those opens are remembered per section; their processes
+ *    and the children of those are the only ones whose maps are read.
+ * 3. When that memory is incomplete (an opener is gone, so its children may live on under another
+ *    parent; or too many openers), every process's maps are read, as a last resort.
+ *
+ * Not seen: a map made in a process that was handed a passthrough open file over a socket by
+ * another process.  Maps are read from /proc/PID/maps, whose device and inode fields are compared
+ * exactly (a passthrough map shows the mount's device and the section's inode). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sectionfs.h"
+#include "section.h"
+
+/* Does the data file have no open file but ours (step 1)? */
+static bool data_file_alone(struct section *sec)
+{
+	int fd = section_fd(sec);
+
+	if (fd < 0 || fcntl(fd, F_SETLEASE, F_WRLCK) < 0)
+		return false;
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return true;
+}
+
+/* Does /proc/PID/maps list a map of (major:minor, ino)?  The fields are parsed, never searched
+ * for: a path may hold any text. */
+static bool process_maps(pid_t pid, unsigned major, unsigned minor, uint64_t ino)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		unsigned maj, min;
+		unsigned long long inode;
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &min, &inode) == 3)
+			found = maj == major && min == minor && inode == ino;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+struct pid_set {
+	pid_t *pids;
+	size_t n, cap;
+};
+
+static bool pid_set_has(const struct pid_set *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->pids[i] == pid)
+			return true;
+	return false;
+}
+
+static bool pid_set_add(struct pid_set *s, pid_t pid)
+{
+	if (pid_set_has(s, pid))
+		return true;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		pid_t *p = realloc(s->pids, cap * sizeof(*p));
+		if (!p)
+			return false;
+		s->pids = p;
+		s->cap = cap;
+	}
+	s->pids[s->n++] = pid;
+	return true;
+}
+
+/* Adds pid and every process below it (from /proc/PID/task/TID/children). */
+static bool add_with_children(struct pid_set *s, pid_t pid)
+{
+	size_t from = s->n;
+
+	if (!pid_set_add(s, pid))
+		return false;
+	for (size_t i = from; i < s->n; i++) {
+		char path[64];
+		DIR *tasks;
+		struct dirent *t;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)s->pids[i]);
+		tasks = opendir(path);
+		while (tasks && (t = readdir(tasks))) {
+			char file[384];
+			int child;
+			FILE *f;
+			if (t->d_name[0] == '.')
+				continue;
+			snprintf(file, sizeof(file), "%s/%s/children", path, t->d_name);
+			f = fopen(file, "re");
+			while (f && fscanf(f, "%d", &child) == 1)
+				if (!pid_set_add(s, child))
+					break;
+			if (f)
+				fclose(f);
+		}
+		if (tasks)
+			closedir(tasks);
+	}
+	return true;
+}
+
+static bool any_process_maps(pid_t except, unsigned major, unsigned minor, uint64_t ino)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	bool mapped = false;
+
+	while (proc && !mapped && (d = readdir(proc))) {
+		pid_t pid = atoi(d->d_name);
+		if (pid > 0 && pid != except)
+			mapped = process_maps(pid, major, minor, ino);
+	}
+	if (proc)
+		closedir(proc);
+	return mapped;
+}
+
+void map_guard_opened(struct sfs *fs, struct node *node, pid_t tid)
+{
+	pthread_mutex_lock(&fs->nodes_lock);
+	if (node->pt_openers.n < MAP_GUARD_OPENERS) {
+		bool known = false;
+		for (unsigned i = 0; i < node->pt_openers.n; i++)
+			known |= node->pt_openers.tids[i] == tid;
+		if (!known)
+			node->pt_openers.tids[node->pt_openers.n++] = tid;
+	} else {
+		node->pt_openers.overflow = true;
+	}
+	pthread_mutex_unlock(&fs->nodes_lock);
+}
+
+/* Forgets the first `seen` openers (those just checked); `keep` (the cutter, 0: none) stays. */
+static void forget_openers(struct sfs *fs, struct node *node, unsigned seen, bool overflow_seen,
+			   pid_t keep)
+{
+	struct map_guard_openers *o = &node->pt_openers;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	if (seen > o->n)
+		seen = o->n;
+	memmove(o->tids, o->tids + seen, (o->n - seen) * sizeof(o->tids[0]));
+	o->n -= seen;
+	if (overflow_seen)
+		o->overflow = false;
+	pthread_mutex_unlock(&fs->nodes_lock);
+	if (keep > 0)
+		map_guard_opened(fs, node, keep);
+}
+
+bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, bool by_passthrough)
+{
+	unsigned major = fs->mount_dev_major, minor = fs->mount_dev_minor;
+	uint64_t ino = node->ino;
+	struct map_guard_openers seen;
+	struct pid_set targets = { 0 };
+	pid_t by_tgid = by > 0 ? tgid_of_thread(by) : -1;
+	bool full = false, mapped = false;
+
+	if (data_file_alone(node->section)) {
+		forget_openers(fs, node, MAP_GUARD_OPENERS, true, 0);
+		return false;
+	}
+	pthread_mutex_lock(&fs->nodes_lock);
+	seen = node->pt_openers;
+	pthread_mutex_unlock(&fs->nodes_lock);
+
+	full = seen.overflow || (seen.n == 0 && !by_passthrough);
+	for (unsigned i = 0; i < seen.n && !full; i++) {
+		pid_t tgid = tgid_of_thread(seen.tids[i]);
+		if (tgid < 0)
+			full = true;       /* gone: its children may live on elsewhere */
+		else if (!add_with_children(&targets, tgid))
+			full = true;
+	}
+	if (full) {
+		mapped = any_process_maps(by_tgid, major, minor, ino);
+	} else {
+		for (size_t i = 0; i < targets.n && !mapped; i++)
+			if (targets.pids[i] != by_tgid)
+				mapped = process_maps(targets.pids[i], major, minor, ino);
+	}
+	free(targets.pids);
+	if (!mapped)   /* nothing maps it now: only opens from here on can */
+		forget_openers(fs, node, seen.n, seen.overflow, by_passthrough ? by : 0);
+	return mapped;
+}
