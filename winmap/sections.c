@@ -10,12 +10,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -27,6 +30,9 @@
 
 /* How often a create may find the name come and go under it before giving up. */
 #define CREATE_ATTEMPTS 100
+/* How many staging names a create tries before giving up: each is 128 random bits, so only a
+ * broken random source ever makes a second try find its name taken too. */
+#define STAGE_ATTEMPTS 8
 
 /* A10 in Windows terms: what a file handle opened with GENERIC_* may back. */
 static unsigned file_access_of(DWORD generic)
@@ -114,19 +120,54 @@ static int set_text_xattr(int fd, const char *name, const char *value)
 	return fsetxattr(fd, name, value, strlen(value), 0);
 }
 
+/* splitmix64: spreads the fallback's inputs over all 64 bits. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* A staging file name nobody can guess: Staging/ is shared by every user (mode 1777) and by
+ * every pid namespace, so a name made of the pid and a counter can be taken first by another
+ * user, or by a process with the same pid in another namespace.  The name is ".winmap-" and 128
+ * bits from getrandom(2) in hex.  Should getrandom fail (ENOSYS, or an entropy pool not yet
+ * ready: it must not block a create), the bits come from the clock, the pid, a counter and an
+ * address mixed together: guessable, but a name taken anyway is only retried (stage()). */
+static void staging_name(char *buf, size_t len, const char *mount)
+{
+	static atomic_ulong counter;
+	uint64_t bits[2];
+
+	if (getrandom(bits, sizeof(bits), GRND_NONBLOCK) != (ssize_t)sizeof(bits)) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		bits[0] = mix64((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
+		bits[1] = mix64(bits[0] ^ (uint64_t)getpid() << 32 ^ (uintptr_t)&bits ^
+				atomic_fetch_add(&counter, 1));
+	}
+	snprintf(buf, len, "%s/Staging/.winmap-%016llx%016llx", mount, (unsigned long long)bits[0],
+		 (unsigned long long)bits[1]);
+}
+
 /* Builds a staged section: temporary, with its protection, and its size or its file. */
 static int stage(const char *mount, const struct section_spec *spec, DWORD flprotect,
 		 int file_fd, char *stage_path, size_t len)
 {
-	static atomic_ulong counter;
 	char value[64];
 	int fd, err;
 
-	snprintf(stage_path, len, "%s/Staging/.winmap-%d-%lu", mount, (int)getpid(),
-		 atomic_fetch_add(&counter, 1));
 	/* O_DIRECT: this handle is never mapped, and in passthrough mode a staged section opened
-	 * this way may still be put over a file or made copy-on-write (README). */
-	fd = open(stage_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0666);
+	 * this way may still be put over a file or made copy-on-write (README).  A name someone
+	 * else holds (EEXIST) is no failure of this create: try another. */
+	for (int attempt = 0; attempt < STAGE_ATTEMPTS; attempt++) {
+		staging_name(stage_path, len, mount);
+		fd = open(stage_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
 	if (fd < 0)
 		return -1;
 	snprintf(value, sizeof(value), "0x%x", flprotect);
@@ -178,8 +219,13 @@ static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, con
 		}
 		s->fd = stage(mount, spec, flprotect, file_fd, stage_path, sizeof(stage_path));
 		if (s->fd < 0) {
-			/* ENOSPC, the cap, comes back as ERROR_NOT_ENOUGH_MEMORY (A7) */
-			wm_fail_errno(errno);
+			/* Every staging name tried was taken: never ERROR_ALREADY_EXISTS, which
+			 * Windows gives only with a handle to the existing object (B12).  ENOSPC,
+			 * the cap, comes back as ERROR_NOT_ENOUGH_MEMORY (A7). */
+			if (errno == EEXIST)
+				wm_fail(ERROR_SHARING_VIOLATION);
+			else
+				wm_fail_errno(errno);
 			return NULL;
 		}
 		if (renameat2(AT_FDCWD, stage_path, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
