@@ -120,6 +120,14 @@ static uint32_t bitmap_fit(struct section *sec, uint64_t size)
 	return ERROR_SUCCESS;
 }
 
+/* Is page p committed?  Every page is, but in a SEC_RESERVE section (D33). */
+static bool page_committed_locked(const struct section *sec, uint64_t p)
+{
+	if (!sec->committed)
+		return true;
+	return p < sec->committed_pages && (sec->committed[p / 8] & (1u << (p % 8)));
+}
+
 /* ---- creation and references ---- */
 
 /* The file identity a backing descriptor has (0, 0 for a memfd: no file to ask about). */
@@ -690,10 +698,19 @@ uint32_t section_populate(struct section *sec, uint64_t off, uint64_t len)
 	pthread_rwlock_rdlock(&sec->size_lock);
 	size = atomic_load(&sec->size);
 	if (len > 0 && off < size && sec->fd >= 0 && kernel_counts_pages(sec)) {
-		if (len > size - off)
-			len = size - off;
-		if (fallocate(sec->fd, FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) < 0)
-			err = write_error(errno);
+		uint64_t end = len > size - off ? size : off + len;
+		/* SEC_RESERVE: only committed pages have memory (D33); a run at a time */
+		for (uint64_t at = off / WIN32_PAGE_SIZE * WIN32_PAGE_SIZE; !err && at < end;) {
+			uint64_t run = at;
+			while (run < end && page_committed_locked(sec, run / WIN32_PAGE_SIZE))
+				run += WIN32_PAGE_SIZE;
+			if (run > at && fallocate(sec->fd, FALLOC_FL_KEEP_SIZE, (off_t)at,
+						  (off_t)((run < end ? run : end) - at)) < 0)
+				err = write_error(errno);
+			at = run;
+			while (at < end && !page_committed_locked(sec, at / WIN32_PAGE_SIZE))
+				at += WIN32_PAGE_SIZE;
+		}
 	}
 	pthread_rwlock_unlock(&sec->size_lock);
 	return err;
@@ -837,6 +854,9 @@ uint32_t section_commit(struct section *sec, uint64_t off, uint64_t len)
 		err = ERROR_ACCESS_DENIED;                      /* D34 */
 	else if (end < off || end > atomic_load(&sec->size))
 		err = ERROR_INVALID_PARAMETER;
+	else if (sec->committed && len && kernel_counts_pages(sec) && sec->fd >= 0 &&
+		 fallocate(sec->fd, FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) < 0)
+		err = write_error(errno);   /* committed pages are taken from the cap now */
 	else if (sec->committed && len)
 		for (uint64_t p = off / WIN32_PAGE_SIZE; p <= (end - 1) / WIN32_PAGE_SIZE; p++)
 			sec->committed[p / 8] |= (uint8_t)(1u << (p % 8));

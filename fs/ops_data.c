@@ -328,11 +328,14 @@ void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 		return;
 	}
 	/* The page cache is every process's view of the section: a private handle's own writes
-	 * must never land in it, so its page-cache fills get the section's pages. */
+	 * must never land in it, so its page-cache fills get the section's pages.  A page filled
+	 * through a writable open file may be written through a map without asking us, and its
+	 * writeback must then find memory under the cap: it gets its page now (a read-only open
+	 * cannot map for writing, so reading holes never fails for lack of room). */
 	if (handle_is_private(h) && fills_page_cache(fi))
 		err = section_read(handle_section(h), buf, size, (uint64_t)off, &done);
-	else if (fills_page_cache(fi) && (err = section_populate(handle_section(h), (uint64_t)off,
-								 size)))
+	else if (fills_page_cache(fi) && (handle_access(h) & FILE_MAP_WRITE) &&
+		 (err = section_populate(handle_section(h), (uint64_t)off, size)))
 		done = 0;   /* no page for it under the cap: a fault in a map gets SIGBUS, as on tmpfs */
 	else
 		err = handle_read(h, buf, size, (uint64_t)off, &done);

@@ -54,6 +54,7 @@ static struct pagefile *open_pagefile(struct sfs *fs, const struct sfs_options *
 	char why[256];
 
 	if (opts->pagefile == PAGEFILE_CHOICE_MEMFD) {
+		fs->pt.mode = PASSTHROUGH_OFF;   /* options.c refused passthrough=on */
 		sfs_log(fs, LOG_INFO, "pagefile=memfd: sections live in memfds and the daemon counts "
 			"their sizes against the cap");
 		return pagefile_new_memfd();

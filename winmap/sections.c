@@ -177,6 +177,12 @@ static int stage(const char *mount, const struct section_spec *spec, DWORD flpro
 	if (file_fd < 0) {
 		if (ftruncate(fd, (off_t)spec->size) < 0)
 			goto fail;
+		/* SEC_COMMIT: Windows charges every page at creation, so a view never lacks one;
+		 * the mount's cap takes them now (ENOSPC when it cannot).  SEC_RESERVE pages are
+		 * taken as VirtualAlloc commits them.  A daemon without fallocate has nothing to take. */
+		if (!(spec->attributes & SEC_RESERVE) && spec->size &&
+		    fallocate(fd, 0, 0, (off_t)spec->size) < 0 && errno != EOPNOTSUPP)
+			goto fail;
 	} else {
 		snprintf(value, sizeof(value), "fd:%d:%llu", file_fd, (unsigned long long)spec->size);
 		if (set_text_xattr(fd, SECTIONFS_BACKING_XATTR, value) < 0)

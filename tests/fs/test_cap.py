@@ -1,15 +1,17 @@
-"""The cap (-o size=): sections' bytes, rounded up to pages, never go past it; going past fails
-with ENOSPC and loses nothing already written; df shows the cap and the use.  In passthrough
-mode the kernel writes the memfd itself, so growth by write() is charged after the fact rather
-than refused (README, "Two data paths"); everything the daemon is asked for obeys the cap in
-both modes."""
+"""The cap (-o size=): sections' memory lives in a private tmpfs instance of that size, so the
+kernel itself refuses a page past it with ENOSPC, whoever writes it and however (write, pwrite at
+any offset, a map, copy_file_range, fallocate), in both data paths, and what was written before
+stays as it was.  Pages are counted as tmpfs counts them: a page uses the cap once written, sparse
+growth is free, and df shows the cap and the pages in use.  No section may be sized past the cap
+(ENOSPC).  With -o pagefile=memfd the daemon counts sizes instead (README, "The cap")."""
 import errno
 import os
+import signal
 import subprocess
 import unittest
 
 import sfstest
-from sfstest import MountTestCase, in_both_data_paths, wait_handles, wait_until
+from sfstest import MountTestCase, as_user, in_both_data_paths, wait_handles, wait_until
 
 PAGE = 4096
 CAP = 1 << 20
@@ -22,16 +24,26 @@ def pattern(n, seed):
 class CapBase(MountTestCase):
     mount_options = ("size=1m",)
 
-    def make(self, *parts, **kwargs):
-        """Creates a section and waits for the daemon to see its open file closed: in
-        passthrough mode that is when write() growth is charged (README)."""
-        path = super().make(*parts, **kwargs)
-        wait_handles(path, 0)
-        return path
-
     def used(self):
         sv = os.statvfs(self.p())
         return (sv.f_blocks - sv.f_bfree) * sv.f_frsize
+
+    def fill(self, *parts, leave=0):
+        """Writes a section until only `leave` bytes of the cap are free; returns its data."""
+        data = pattern(CAP - self.used() - leave, 7)
+        self.make(*parts, data=data)
+        self.assertEqual(self.used(), CAP - leave)
+        return data
+
+    def write_until_full(self, fd, chunk):
+        """write()s chunk until ENOSPC; returns what the writes reported as written."""
+        written = b""
+        with self.assertRaises(OSError) as cm:
+            for _ in range(2 * CAP // len(chunk) + 2):
+                n = os.write(fd, chunk)
+                written += chunk[:n]
+        self.assertEqual(cm.exception.errno, errno.ENOSPC)
+        return written
 
 
 @in_both_data_paths
@@ -52,13 +64,23 @@ class CapTest(CapBase):
         self.assertEqual(used, 100 * 1024)
         self.assertEqual(avail, CAP - 100 * 1024)
 
-    def test_use_counts_sizes_rounded_up_to_pages(self):
+    def test_use_counts_pages_written(self):
         self.make("Global", "A", data=b"x")
         self.assertEqual(self.used(), PAGE)
         self.make("Global", "B", data=bytes(PAGE + 1))
         self.assertEqual(self.used(), 3 * PAGE)
         self.make("Global", "C")
         self.assertEqual(self.used(), 3 * PAGE)
+        self.assertEqual(os.stat(self.p("Global", "B")).st_blocks, 2 * PAGE // 512)
+
+    def test_sparse_growth_is_free_as_on_tmpfs(self):
+        path = self.make("Global", "Sparse", data=b"head")
+        os.truncate(path, CAP)                      # exactly the cap: allowed, uses nothing more
+        self.assertEqual(os.stat(path).st_size, CAP)
+        self.assertEqual(self.used(), PAGE)
+        self.assertEqual(os.stat(path).st_blocks, PAGE // 512)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), b"head" + bytes(CAP - 4))
 
     def test_use_goes_down_after_unlink(self):
         self.make("Global", "A", data=bytes(200 * 1024))
@@ -95,77 +117,46 @@ class CapTest(CapBase):
         self.assertEqual(os.stat(path).st_size, 3)
         self.assertEqual(self.read("Global", "T"), b"abc")
 
-    def test_exactly_the_cap_fits(self):
-        path = self.make("Global", "Full")
-        os.truncate(path, CAP)
-        self.assertEqual(os.stat(path).st_size, CAP)
-        self.assertEqual(os.statvfs(self.p()).f_bfree, 0)
-        self.assertErrno(errno.ENOSPC, os.truncate, path, CAP + 1)
-        fd = os.open(self.p("Global", "More"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            self.assertErrno(errno.ENOSPC, os.ftruncate, fd, 1)
-        finally:
-            os.close(fd)
-        self.assertEqual(os.stat(self.p("Global", "More")).st_size, 0)
-
-    def test_cap_counts_every_namespace_and_staging(self):
-        self.make("Global", "G", data=bytes(CAP // 2))
-        fd = os.open(self.p("Staging", "s"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            os.ftruncate(fd, CAP // 2)
-            self.assertErrno(errno.ENOSPC, os.ftruncate, fd, CAP // 2 + 1)
-            self.assertEqual(os.statvfs(self.p()).f_bfree, 0)
-        finally:
-            os.close(fd)
-        wait_until(lambda: self.used() == CAP // 2, "the unpublished staged section to go")
-
-    def test_mapped_section_gets_every_page(self):
-        # The whole size is charged when the section grows, so a map can touch every page of it
-        # even when the cap is otherwise used up.
-        path = self.make("Global", "Mapped")
-        os.truncate(path, 768 * 1024)
-        self.make("Global", "Rest", data=bytes(256 * 1024))
-        self.assertEqual(os.statvfs(self.p()).f_bfree, 0)
-        out = self.python_ok(
-            "import mmap, os, sys\n"
-            "fd = os.open(sys.argv[1], os.O_RDWR)\n"
-            "m = mmap.mmap(fd, 0)\n"
-            "for off in range(0, len(m), 4096):\n"
-            "    m[off:off + 4] = b'page'\n"
-            "print(sum(m[off:off + 4] == b'page' for off in range(0, len(m), 4096)))\n", path)
-        self.assertEqual(int(out), 768 // 4)
-        with open(path, "rb") as f:
-            data = f.read()
-        self.assertEqual(data[::4096], b"p" * (768 // 4))
-        self.assertEqual(os.statvfs(self.p()).f_bfree, 0)
-
-
-class CachedWriteCapTest(CapBase):
-    """Cached mode: every write reaches the daemon, which refuses growth past the cap."""
-    mount_options = ("size=1m", "passthrough=off")
-
     def test_write_past_the_cap_is_enospc_and_keeps_what_was_written(self):
-        first = pattern(CAP - 8 * PAGE, 1)
-        self.make("Global", "First", data=first)
+        first = self.fill("Global", "First", leave=8 * PAGE)
         fd = os.open(self.p("Global", "Second"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        chunk = pattern(3 * PAGE + 100, 2)
-        written = b""
         try:
-            with self.assertRaises(OSError) as cm:
-                for _ in range(100):
-                    n = os.write(fd, chunk)
-                    written += chunk[:n]
-                    if n < len(chunk):
-                        os.write(fd, chunk[n:])   # the rest must fail
-            self.assertEqual(cm.exception.errno, errno.ENOSPC)
+            written = self.write_until_full(fd, pattern(3 * PAGE + 100, 2))
+            self.assertEqual(os.fstat(fd).st_size, len(written))
         finally:
             os.close(fd)
         self.assertLessEqual(len(written), 8 * PAGE)
-        self.assertGreaterEqual(len(written), 8 * PAGE - len(chunk))
-        self.assertEqual(os.stat(self.p("Global", "Second")).st_size, len(written))
+        self.assertGreaterEqual(len(written), 8 * PAGE - (3 * PAGE + 100))
         self.assertEqual(self.read("Global", "Second"), written)
         self.assertEqual(self.read("Global", "First"), first)
+        self.assertLessEqual(self.used(), CAP)
 
+    def test_pwrite_at_any_offset_into_a_full_cap_is_enospc(self):
+        path = self.make("Global", "Other", data=b"kept")
+        first = self.fill("Global", "Full")
+        fd = os.open(path, os.O_RDWR)
+        try:
+            for offset in (PAGE, 1 << 20, 1 << 40, 1 << 62):
+                with self.subTest(offset=offset):
+                    self.assertErrno(errno.ENOSPC, os.pwrite, fd, b"z", offset)
+                    self.assertEqual(os.fstat(fd).st_size, 4)
+        finally:
+            os.close(fd)
+        self.assertEqual(self.read("Global", "Other"), b"kept")
+        self.assertEqual(self.read("Global", "Full"), first)
+
+    def test_one_far_write_costs_a_page_and_denies_nobody(self):
+        # nobody writes one byte at 2^62: the section is that big, sparse, and uses one page
+        path = self.make("Global", "Far")
+        os.chmod(path, 0o666)
+        self.python_ok("import os, sys\n"
+                       "fd = os.open(sys.argv[1], os.O_WRONLY)\n"
+                       "os.pwrite(fd, b'!', 1 << 62)\n", path, preexec_fn=as_user())
+        self.assertEqual(os.stat(path).st_size, (1 << 62) + 1)
+        self.assertEqual(self.used(), PAGE)
+        # everybody else still has the rest of the cap
+        rest = self.fill("Global", "Rest")
+        self.assertEqual(self.read("Global", "Rest"), rest)
 
     def test_dd_past_the_cap_fails_with_no_space(self):
         r = subprocess.run(["dd", "if=/dev/zero", "of=" + self.p("Global", "D"), "bs=64k",
@@ -175,44 +166,104 @@ class CachedWriteCapTest(CapBase):
         size = os.stat(self.p("Global", "D")).st_size
         self.assertLessEqual(size, CAP)
         self.assertEqual(self.read("Global", "D"), bytes(size))
+        self.assertLessEqual(self.used(), CAP)
 
-
-    def test_write_into_a_full_cap_is_enospc(self):
-        path = self.make("Global", "Full")
-        os.truncate(path, CAP)
-        self.assertErrno(errno.ENOSPC, self.make, "Global", "More", data=b"x")
-        self.assertEqual(os.stat(self.p("Global", "More")).st_size, 0)
-
-
-class PassthroughWriteCapTest(CapBase):
-    """Passthrough mode: write() growth past the cap is not refused but charged when the daemon
-    sees it (at stat, close and truncate); then nothing more may grow."""
-    mount_options = ("size=1m", "passthrough=on")
-
-    def setUp(self):
+    def test_copy_file_range_past_the_cap_is_enospc(self):
+        source = self.make("Global", "Source", data=pattern(CAP // 2 + PAGE, 9))
+        self.make("Global", "Middle", data=pattern(CAP // 2 - 4 * PAGE, 8))
+        src = os.open(source, os.O_RDONLY)
+        dst = os.open(self.p("Global", "Copy"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        copied = 0
         try:
-            super().setUp()
-        except RuntimeError as e:
-            if "passthrough=on:" in str(e):
-                self.skipTest("no passthrough on this machine: %s" % str(e).strip())
-            raise
+            with self.assertRaises(OSError) as cm:
+                while True:
+                    n = os.copy_file_range(src, dst, CAP, copied, copied)
+                    if n == 0:
+                        self.fail("copied everything into a full cap")
+                    copied += n
+            self.assertEqual(cm.exception.errno, errno.ENOSPC)
+            self.assertEqual(os.fstat(dst).st_size, copied)
+        finally:
+            os.close(src)
+            os.close(dst)
+        self.assertLessEqual(copied, 4 * PAGE)
+        self.assertEqual(self.read("Global", "Copy"), self.read("Global", "Source")[:copied])
+        self.assertLessEqual(self.used(), CAP)
 
-    def test_write_growth_past_the_cap_is_charged_after_the_fact(self):
-        other = self.make("Global", "Other")
-        data = pattern(CAP + 5 * PAGE, 4)
-        path = self.make("Global", "Big", data=data)
-        wait_handles(path, 0)
-        self.assertEqual(os.stat(path).st_size, len(data))
-        self.assertEqual(self.read("Global", "Big"), data)
-        self.assertEqual(os.statvfs(self.p()).f_bfree, 0)
-        self.assertErrno(errno.ENOSPC, os.truncate, other, 1)
-        self.assertOpenFails(errno.ENOSPC, self.p("Global", "New"),
-                             os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-        self.assertErrno(errno.ENOSPC, os.truncate, path, len(data) + PAGE)
-        os.unlink(path)
-        wait_until(lambda: self.used() == 0, "the over-cap section's pages to be returned")
-        os.truncate(other, CAP)
-        self.assertEqual(os.stat(other).st_size, CAP)
+    def test_fallocate_past_the_cap_is_enospc_and_changes_nothing(self):
+        self.fill("Global", "Most", leave=4 * PAGE)
+        path = self.make("Global", "F", data=b"abc")
+        fd = os.open(path, os.O_RDWR)
+        try:
+            self.assertErrno(errno.ENOSPC, os.posix_fallocate, fd, 0, 16 * PAGE)
+            self.assertEqual(os.fstat(fd).st_size, 3)
+            self.assertEqual(self.used(), CAP - 3 * PAGE)
+            os.posix_fallocate(fd, 0, 4 * PAGE)     # what is left fits, and is taken
+            self.assertEqual(os.fstat(fd).st_size, 4 * PAGE)
+            self.assertEqual(self.used(), CAP)
+        finally:
+            os.close(fd)
+        self.assertEqual(self.read("Global", "F"), b"abc" + bytes(4 * PAGE - 3))
+
+    def test_a_store_into_a_new_page_of_a_full_cap_is_sigbus(self):
+        # tmpfs's rule: a map that needs a page the cap cannot give gets SIGBUS; pages it
+        # already has stay usable, and nothing else changes
+        path = self.make("Global", "Mapped", data=b"first page")
+        os.truncate(path, 8 * PAGE)
+        full = self.fill("Global", "Rest")
+        code = ("import mmap, os, sys\n"
+                "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+                "m = mmap.mmap(fd, 0)\n"
+                "m[0:5] = b'FIRST'\n"
+                "print('first page ok', flush=True)\n"
+                "m[4 * 4096] = 1\n"
+                "print('stored past the cap', flush=True)\n")
+        r = sfstest.run_python(code, path)
+        self.assertEqual(r.returncode, -signal.SIGBUS, r.stderr)
+        self.assertEqual(r.stdout, "first page ok\n")
+        self.assertEqual(self.read("Global", "Mapped"), b"FIRST page" + bytes(8 * PAGE - 10))
+        self.assertEqual(self.read("Global", "Rest"), full)
+        self.assertEqual(self.used(), CAP)
+
+    def test_cap_counts_every_namespace_and_staging(self):
+        self.make("Global", "G", data=bytes(CAP // 2))
+        fd = os.open(self.p("Staging", "s"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            written = self.write_until_full(fd, bytes(64 * 1024))
+            self.assertEqual(len(written), CAP // 2)
+            self.assertEqual(os.statvfs(self.p()).f_bfree, 0)
+        finally:
+            os.close(fd)
+        wait_until(lambda: self.used() == CAP // 2, "the unpublished staged section to go")
+
+
+class MemfdPagefileTest(CapBase):
+    """-o pagefile=memfd: the daemon counts each section's size, rounded up to pages, and
+    refuses growth past the cap; only cached mode (it must see every write)."""
+    mount_options = ("size=1m", "pagefile=memfd")
+
+    def test_sizes_are_charged(self):
+        path = self.make("Global", "S", data=b"x")
+        self.assertEqual(self.used(), PAGE)
+        os.truncate(path, CAP // 2 + 1)
+        self.assertEqual(self.used(), CAP // 2 + PAGE)
+        self.assertErrno(errno.ENOSPC, os.truncate, self.make("Global", "T"), CAP // 2)
+
+    def test_write_past_the_cap_is_enospc(self):
+        first = self.fill("Global", "First", leave=8 * PAGE)
+        fd = os.open(self.p("Global", "Second"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            written = self.write_until_full(fd, pattern(3 * PAGE + 100, 2))
+        finally:
+            os.close(fd)
+        self.assertEqual(self.read("Global", "Second"), written)
+        self.assertEqual(self.read("Global", "First"), first)
+        self.assertLessEqual(self.used(), CAP)
+
+    def test_passthrough_on_is_refused(self):
+        with self.assertRaises(RuntimeError) as cm:
+            sfstest.Mount("size=1m", "pagefile=memfd", "passthrough=on").start()
+        self.assertIn("pagefile=memfd needs cached mode", str(cm.exception))
 
 
 def mem_total():

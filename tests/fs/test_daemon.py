@@ -3,7 +3,6 @@ auto_unmount), detaching without -f, and mounting through mount(8) and an fstab 
 import contextlib
 import errno
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -202,68 +201,88 @@ class DetachTest(DaemonTestCase):
         wait_until(lambda: not alive(pids[0]), "the detached daemon to exit")
 
 
+# mount(8) runs its helpers with PATH cleared, so `mount -t fuse.sectionfs` finds the daemon
+# only in the shell's default PATH: an installed one, never the build under test.  So each of
+# these tests runs in a mount namespace of its own in which /usr/local/sbin (first in that PATH)
+# holds the daemon just built.  The script prints what the test checks; the namespace, and every
+# mount in it, goes when the script ends (the trap unmounts even when a step fails).
+NAMESPACE_SCRIPT = r"""
+set -u
+mount -t tmpfs -o mode=0755 sectionfs-bin /usr/local/sbin || exit 100
+ln -s "$SECTIONFS_UNDER_TEST" /usr/local/sbin/sectionfs
+trap 'umount -l "$DIR" 2>/dev/null' EXIT
+# the programs of the daemons serving $DIR (fusermount3, watching one, is not one)
+daemons() {
+    for p in $(pgrep -x sectionfs); do
+        tr '\\0' '\\n' < /proc/$p/cmdline | grep -qxF "$DIR" && readlink -f /proc/$p/exe
+    done
+}
+%s
+"""
+
+
 class MountCommandTest(DaemonTestCase):
 
-    def setUp(self):
-        super().setUp()
-        self.bindir = tempfile.mkdtemp(prefix="sectionfs-bin-")
-        self.addCleanup(shutil.rmtree, self.bindir, True)
-        os.symlink(os.path.abspath(SECTIONFS), os.path.join(self.bindir, "sectionfs"))
-        self.env = dict(os.environ, PATH=self.bindir + os.pathsep + os.environ.get("PATH", ""))
+    def in_namespace(self, script, **env):
+        """Runs script (sh, with $DIR the mount point) in a namespace of its own: a
+        CompletedProcess with text output."""
+        env = dict(os.environ, SECTIONFS_UNDER_TEST=os.path.abspath(SECTIONFS), DIR=self.dir,
+                   **env)
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            NAMESPACE_SCRIPT % script], env=env, capture_output=True, text=True,
+                           timeout=60)
+        self.assertNotEqual(r.returncode, 100, "no namespace to test in: " + r.stderr)
+        return r
 
-    def unmount(self):
-        pids = daemon_pids(self.dir)
-        subprocess.run(["umount", self.dir], check=True)
-        self.assertFalse(is_mounted(self.dir))
-        for pid in pids:
-            wait_until(lambda: not alive(pid), "the daemon to exit")
+    def facts(self, r):
+        """The key=value lines a script printed."""
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
 
-    def cap(self):
-        sv = os.statvfs(self.dir)
-        return sv.f_blocks * sv.f_frsize
-
-    def fstype(self):
-        with open("/proc/self/mountinfo") as f:
-            for line in f:
-                fields = line.split()
-                if fields[4] == os.path.realpath(self.dir):
-                    return fields[fields.index("-") + 1]
-        return None
+    # What a script prints about the mount at $DIR, then unmounts it with umount(8) and prints
+    # whether a daemon is left.
+    DESCRIBE = r"""
+echo "fstype=$(findmnt -n -o FSTYPE "$DIR")"
+echo "cap=$(stat -f -c '%b*%S' "$DIR" | sh -c 'read e; echo $(($e))')"
+echo "entries=$(ls "$DIR" | tr '\n' ' ')"
+echo "daemon=$(daemons)"
+echo "local=$(readlink "$DIR/Local")"
+umount "$DIR" || exit 1
+sleep 0.2
+echo "left=$(daemons | wc -l)"
+"""
 
     def test_mount_t_fuse_sectionfs(self):
-        r = subprocess.run(["mount", "-t", "fuse.sectionfs", "sectionfs", self.dir,
-                            "-o", "size=1m"], env=self.env, capture_output=True, text=True,
-                           timeout=30)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(is_mounted(self.dir))
-        self.assertEqual(self.fstype(), "fuse.sectionfs")
-        self.assertEqual(self.cap(), 1 << 20)
-        self.assertEqual(sorted(os.listdir(self.dir)), ["Global", "Local", "Sessions", "Staging"])
-        self.unmount()
+        f = self.facts(self.in_namespace(
+            'mount -t fuse.sectionfs sectionfs "$DIR" -o size=1m || exit 1\n' + self.DESCRIBE))
+        self.assertEqual(f["fstype"], "fuse.sectionfs")
+        self.assertEqual(int(f["cap"]), 1 << 20)
+        self.assertEqual(f["entries"].split(), ["Global", "Local", "Sessions", "Staging"])
+        self.assertEqual(f["daemon"], os.path.realpath(SECTIONFS))   # the build, not an install
+        self.assertEqual(f["left"], "0")
+        self.assertFalse(is_mounted(self.dir))
 
     def test_mount_with_a_temporary_fstab(self):
-        fstab = os.path.join(self.bindir, "fstab")
+        fstab = os.path.join(self.dir + ".fstab")
+        self.addCleanup(lambda: os.path.exists(fstab) and os.unlink(fstab))
         with open(fstab, "w") as f:
             f.write("sectionfs  %s  fuse.sectionfs  size=2m,sessions=none  0 0\n" % self.dir)
-        r = subprocess.run(["mount", "-T", fstab, self.dir], env=self.env, capture_output=True,
-                           text=True, timeout=30)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(is_mounted(self.dir))
-        self.assertEqual(self.cap(), 2 << 20)
-        out = subprocess.run(["readlink", os.path.join(self.dir, "Local")],
-                             preexec_fn=sfstest.in_new_login_session(), capture_output=True,
-                             text=True, check=True).stdout
-        self.assertEqual(out.strip(), "Global")       # sessions=none came through
-        self.unmount()
+        f = self.facts(self.in_namespace(
+            'mount -T "$FSTAB" "$DIR" || exit 1\n' + self.DESCRIBE, FSTAB=fstab))
+        self.assertEqual(int(f["cap"]), 2 << 20)
+        self.assertEqual(f["local"], "Global")        # sessions=none came through
+        self.assertEqual(f["daemon"], os.path.realpath(SECTIONFS))
+        self.assertEqual(f["left"], "0")
 
     def test_mount_with_a_bad_option_fails_and_leaves_nothing(self):
-        r = subprocess.run(["mount", "-t", "fuse.sectionfs", "sectionfs", self.dir,
-                            "-o", "size=abc"], env=self.env, capture_output=True, text=True,
-                           timeout=30)
-        self.assertNotEqual(r.returncode, 0)
+        r = self.in_namespace(
+            'mount -t fuse.sectionfs sectionfs "$DIR" -o size=abc && exit 1\n'
+            'echo "mounted=$(findmnt -n "$DIR" | wc -l)"\n'
+            'echo "left=$(daemons | wc -l)"\n')
+        f = self.facts(r)
         self.assertIn("size=abc", r.stderr)
-        self.assertFalse(is_mounted(self.dir))
-        self.assertEqual(daemon_pids(self.dir), [])
+        self.assertEqual(f["mounted"], "0")
+        self.assertEqual(f["left"], "0")
 
 
 # A test module of its own whose test fails (or waits to be killed) with a mount up.
