@@ -59,6 +59,7 @@ struct section {
 	pthread_rwlock_t size_lock;
 	_Atomic uint64_t size;             /* bytes; readable without the lock */
 	int fd;                            /* memfd or the backing file; -1 once destroyed */
+	int dead_fd;                       /* a destroyed tmpfs file, till its pages are dropped */
 	bool file_backed;
 	dev_t file_dev;                    /* file-backed: the file's identity, for E36 questions */
 	ino_t file_ino;

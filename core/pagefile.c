@@ -220,6 +220,14 @@ int pagefile_new_file(struct pagefile *pf)
 	return openat(pf->mount_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 }
 
+bool pagefile_file_alone(int fd)
+{
+	if (fd < 0 || fcntl(fd, F_SETLEASE, F_WRLCK) < 0)
+		return false;
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return true;
+}
+
 uint64_t pagefile_used(struct pagefile *pf)
 {
 	struct statfs sv;

@@ -42,6 +42,11 @@ enum pagefile_kind pagefile_kind(const struct pagefile *pf);
  * (ENOSPC: the tmpfs instance has no inode left). */
 int pagefile_new_file(struct pagefile *pf);
 
+/* Is fd's file open nowhere but through fd itself: no other open file, no map made through one
+ * (a map keeps its open file)?  Asked with a write lease (F_SETLEASE), which the kernel grants
+ * only then; for tmpfs paging files, whose files are opened like any file (memfds are not). */
+bool pagefile_file_alone(int fd);
+
 /* Bytes in use in a tmpfs paging file, as the kernel counts them (0 for memfds: the store
  * counts those). */
 uint64_t pagefile_used(struct pagefile *pf);

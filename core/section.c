@@ -120,6 +120,8 @@ static uint32_t bitmap_fit(struct section *sec, uint64_t size)
 	return ERROR_SUCCESS;
 }
 
+static bool kernel_counts_pages(const struct section *sec);
+
 /* Is page p committed?  Every page is, but in a SEC_RESERVE section (D33). */
 static bool page_committed_locked(const struct section *sec, uint64_t p)
 {
@@ -219,6 +221,7 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	pthread_rwlock_init(&sec->size_lock, NULL);
 	atomic_init(&sec->size, spec->size);
 	sec->fd = fd;
+	sec->dead_fd = -1;
 	sec->file_backed = !paging_file;
 	file_identity(fd, sec->file_backed, &sec->file_dev, &sec->file_ino);
 	sec->charged = charge;
@@ -254,14 +257,33 @@ void section_get(struct section *sec)
 	(void)before;
 }
 
-/* Frees the data now (C21); takes size_lock. */
+/* Under size_lock held for writing: drops the pages of a destroyed section's file once nothing
+ * else has it open or mapped, and lets go of it. */
+static void trim_locked(struct section *sec)
+{
+	if (sec->dead_fd >= 0 && pagefile_file_alone(sec->dead_fd)) {
+		if (ftruncate(sec->dead_fd, 0) < 0) {
+			/* harmless: the pages go with the file instead */
+		}
+		close(sec->dead_fd);
+		sec->dead_fd = -1;
+	}
+}
+
+/* Frees the data now (C21); takes size_lock.  Where the kernel counts pages, the file may outlive
+ * our descriptor (FUSE passthrough holds it, as does every map made through it), so its pages
+ * are dropped here when nothing else has it, else at a later section_trim(). */
 static void section_destroy_data(struct section *sec)
 {
 	pthread_rwlock_wrlock(&sec->size_lock);
 	if (sec->fd >= 0) {
-		close(sec->fd);
+		if (kernel_counts_pages(sec))
+			sec->dead_fd = sec->fd;
+		else
+			close(sec->fd);
 		sec->fd = -1;
 	}
+	trim_locked(sec);
 	if (sec->charged) {
 		store_refund(sec->store, sec->charged);
 		sec->charged = 0;
@@ -269,6 +291,13 @@ static void section_destroy_data(struct section *sec)
 	free(sec->committed);
 	sec->committed = NULL;
 	sec->committed_pages = 0;
+	pthread_rwlock_unlock(&sec->size_lock);
+}
+
+void section_trim(struct section *sec)
+{
+	pthread_rwlock_wrlock(&sec->size_lock);
+	trim_locked(sec);
 	pthread_rwlock_unlock(&sec->size_lock);
 }
 
@@ -281,6 +310,8 @@ void section_put(struct section *sec)
 		return;
 	assert(!sec->name && sec->handles == 0 && sec->views == 0);
 	section_destroy_data(sec);
+	if (sec->dead_fd >= 0)
+		close(sec->dead_fd);
 	pthread_rwlock_destroy(&sec->size_lock);
 	free(sec->backing_path);
 	store_section_gone(sec->store);

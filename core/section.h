@@ -123,6 +123,10 @@ uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool 
  * kernel counts pages, else the size. */
 uint64_t section_blocks(struct section *sec);
 
+/* A destroyed section's pages are dropped at once if nothing opens or maps its file any more;
+ * for hosts to call when one of those lets go (a FUSE release). */
+void section_trim(struct section *sec);
+
 /* Makes sure the pages of [off, off+len) (clipped to the size) hold memory of their own, for a
  * host that is about to hand them out to be written later without asking (a page cache fill):
  * where the kernel counts pages, ERROR_NOT_ENOUGH_MEMORY when the cap has none left; else

@@ -27,18 +27,8 @@
 #include <unistd.h>
 
 #include "sectionfs.h"
+#include "pagefile.h"
 #include "section.h"
-
-/* Does the data file have no open file but ours (step 1)? */
-static bool data_file_alone(struct section *sec)
-{
-	int fd = section_fd(sec);
-
-	if (fd < 0 || fcntl(fd, F_SETLEASE, F_WRLCK) < 0)
-		return false;
-	fcntl(fd, F_SETLEASE, F_UNLCK);
-	return true;
-}
 
 /* Does /proc/PID/maps list a map of (major:minor, ino)?  The fields are parsed, never searched
  * for: a path may hold any text. */
@@ -184,7 +174,7 @@ bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, boo
 	pid_t by_tgid = by > 0 ? tgid_of_thread(by) : -1;
 	bool full = false, mapped = false;
 
-	if (data_file_alone(node->section)) {
+	if (pagefile_file_alone(section_fd(node->section))) {
 		forget_openers(fs, node, MAP_GUARD_OPENERS, true, 0);
 		return false;
 	}

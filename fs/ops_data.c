@@ -118,6 +118,8 @@ static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
 		section_sync_size(handle_section(of->handle));
 	}
 	handle_close(of->handle);
+	if (of->passthrough)   /* its file may have been the last thing keeping the pages */
+		section_trim(of->node->section);
 	free(of);
 }
 

@@ -214,7 +214,7 @@ trap 'umount -l "$DIR" 2>/dev/null' EXIT
 # the programs of the daemons serving $DIR (fusermount3, watching one, is not one)
 daemons() {
     for p in $(pgrep -x sectionfs); do
-        tr '\\0' '\\n' < /proc/$p/cmdline | grep -qxF "$DIR" && readlink -f /proc/$p/exe
+        tr '\0' '\n' < /proc/$p/cmdline | grep -qxF "$DIR" && readlink -f /proc/$p/exe
     done
 }
 %s
