@@ -31,6 +31,9 @@ struct store {
 struct ns {
 	struct store *store;
 	uint32_t session;                  /* 0: the global namespace */
+	unsigned refs;                     /* store->lock: the store's tree, and store_session()'s */
+	bool ended;                        /* store->lock: its session ended; no new names */
+	uint64_t token;                    /* store->lock: the host's mark of which session it is */
 	void *names;                       /* store->lock: tsearch tree of struct section *, by name */
 	size_t count;                      /* store->lock */
 	_Atomic int64_t changed_ns;        /* when a name last came or went (the directory's mtime) */

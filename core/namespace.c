@@ -77,6 +77,13 @@ uint32_t ns_create(struct ns *ns, const char *leaf, const struct section_spec *s
 		return err;
 	for (;;) {
 		pthread_mutex_lock(&st->lock);
+		if (ns->ended) {
+			/* its session ended while the caller held the directory */
+			pthread_mutex_unlock(&st->lock);
+			if (made)
+				section_put(made);
+			return ERROR_PATH_NOT_FOUND;
+		}
 		sec = find_locked(ns, leaf);
 		if (sec || made)
 			break;
@@ -185,6 +192,10 @@ uint32_t ns_rename(struct ns *from, const char *from_leaf, struct ns *to, const 
 	err = find_section_locked(from, from_leaf, &sec);
 	if (err)
 		goto fail;
+	if (to->ended) {
+		err = ERROR_PATH_NOT_FOUND;
+		goto fail;
+	}
 	target = find_locked(to, to_leaf);
 	if (target == sec) {
 		err = ERROR_SUCCESS;      /* renaming a name onto itself changes nothing */
@@ -270,6 +281,33 @@ void ns_listing_free(struct ns_listing *listing)
 }
 
 uint32_t ns_session(const struct ns *ns) { return ns->session; }
+
+bool ns_is_ended(struct ns *ns)
+{
+	bool ended;
+
+	pthread_mutex_lock(&ns->store->lock);
+	ended = ns->ended;
+	pthread_mutex_unlock(&ns->store->lock);
+	return ended;
+}
+
+uint64_t ns_token(struct ns *ns)
+{
+	uint64_t token;
+
+	pthread_mutex_lock(&ns->store->lock);
+	token = ns->token;
+	pthread_mutex_unlock(&ns->store->lock);
+	return token;
+}
+
+void ns_set_token(struct ns *ns, uint64_t token)
+{
+	pthread_mutex_lock(&ns->store->lock);
+	ns->token = token;
+	pthread_mutex_unlock(&ns->store->lock);
+}
 bool ns_is_staging(const struct ns *ns) { return ns->session == NS_STAGING_SESSION; }
 void *ns_host(const struct ns *ns) { return ns->host; }
 int64_t ns_changed(const struct ns *ns) { return atomic_load(&((struct ns *)ns)->changed_ns); }

@@ -58,6 +58,12 @@ uint32_t ns_list(struct ns *ns, struct ns_listing *out);
 void ns_listing_free(struct ns_listing *listing);
 
 uint32_t ns_session(const struct ns *ns);   /* 0: global; NS_STAGING_SESSION: staging */
+bool ns_is_ended(struct ns *ns);            /* its session ended (store_end_session) */
+
+/* The host's mark of which session a namespace belongs to, for session ids that the system
+ * reuses (the daemon keeps the session leader's start time); 0 until set. */
+uint64_t ns_token(struct ns *ns);
+void ns_set_token(struct ns *ns, uint64_t token);
 bool ns_is_staging(const struct ns *ns);
 size_t ns_count(struct ns *ns);
 void *ns_host(const struct ns *ns);

@@ -18,6 +18,7 @@ static struct ns *ns_alloc(struct store *st, uint32_t session)
 	if (ns) {
 		ns->store = st;
 		ns->session = session;
+		ns->refs = 1;                  /* the store's */
 		atomic_init(&ns->changed_ns, section_now_ns());
 	}
 	return ns;
@@ -189,6 +190,12 @@ struct ns *store_staging(struct store *st)
 	return ns;
 }
 
+/* Namespaces that live as long as the store: the global one and staging. */
+static bool ns_is_permanent(const struct ns *ns)
+{
+	return ns->session == 0 || ns->session == NS_STAGING_SESSION;
+}
+
 struct ns *store_session(struct store *st, uint32_t id, bool create)
 {
 	struct ns key = { .session = id }, *ns = NULL;
@@ -211,8 +218,92 @@ struct ns *store_session(struct store *st, uint32_t id, bool create)
 			st->n_sessions++;
 		}
 	}
+	if (ns)
+		ns->refs++;                    /* the caller's */
 	pthread_mutex_unlock(&st->lock);
 	return ns;
+}
+
+void ns_get(struct ns *ns)
+{
+	if (ns_is_permanent(ns))
+		return;
+	pthread_mutex_lock(&ns->store->lock);
+	ns->refs++;
+	pthread_mutex_unlock(&ns->store->lock);
+}
+
+void ns_put(struct ns *ns)
+{
+	bool last;
+
+	if (!ns || ns_is_permanent(ns))
+		return;
+	pthread_mutex_lock(&ns->store->lock);
+	assert(ns->refs > 0 && "ns_put without a reference");
+	last = --ns->refs == 0;
+	pthread_mutex_unlock(&ns->store->lock);
+	if (last) {
+		assert(ns->ended && ns->count == 0);
+		free(ns);
+	}
+}
+
+/* A name store_end_session() took, to be reported and let go of with no lock held. */
+struct ended_name {
+	struct section *sec;
+	char *leaf;
+};
+
+struct end_walk {
+	struct ended_name *names;
+	size_t n;
+};
+
+static void collect_for_end(const void *node, VISIT which, void *ctx)
+{
+	struct end_walk *w = ctx;
+
+	if (which == postorder || which == leaf)
+		w->names[w->n++].sec = *(struct section *const *)node;
+}
+
+void store_end_session(struct store *st, uint32_t id)
+{
+	struct ns key = { .session = id }, *ns;
+	struct end_walk w = { 0 };
+	void *found;
+
+	if (id == 0 || id == NS_STAGING_SESSION)
+		return;
+	pthread_mutex_lock(&st->lock);
+	found = tfind(&key, &st->sessions, compare_session);
+	if (!found) {
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
+	ns = *(struct ns **)found;
+	tdelete(&key, &st->sessions, compare_session);
+	st->n_sessions--;
+	ns->ended = true;
+	/* Every name goes, as by unlink: holders keep their data (C21 settles the rest). */
+	w.names = calloc(ns->count ? ns->count : 1, sizeof(*w.names));
+	if (w.names)
+		twalk_r(ns->names, collect_for_end, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		w.names[i].leaf = ns_unname_locked(w.names[i].sec);
+		section_settle_locked(w.names[i].sec, NULL, NULL);
+	}
+	pthread_mutex_unlock(&st->lock);
+	for (size_t i = 0; i < w.n; i++) {
+		if (st->unname_hook)
+			st->unname_hook(st->unname_ctx, ns, w.names[i].leaf, w.names[i].sec);
+		free(w.names[i].leaf);
+		section_touch_ctime(w.names[i].sec);
+		section_put(w.names[i].sec);
+	}
+	free(w.names);
+	ns_put(ns);                            /* the store's */
 }
 
 struct session_walk {

@@ -68,10 +68,20 @@ void store_charge_anyway(struct store *st, uint64_t bytes);
 /* The global namespace. */
 struct ns *store_global(struct store *st);
 
-/* Session `id`'s namespace; session 0's is the global one.  With create, a missing namespace is
- * made (sessions get theirs on first use); without it, NULL when there is none.  Namespaces live
- * as long as the store. */
+/* Session `id`'s namespace, with a reference for the caller (ns_put); session 0's is the global
+ * one.  With create, a missing namespace is made (sessions get theirs on first use); without
+ * it, NULL when there is none.  The global and staging namespaces live as long as the store, a
+ * session's until its session ends and the last reference goes. */
 struct ns *store_session(struct store *st, uint32_t id, bool create);
+
+/* References on a namespace (nothing to do for the global and staging ones). */
+void ns_get(struct ns *ns);
+void ns_put(struct ns *ns);
+
+/* Session `id` ended: every name in its namespace goes, as by unlink (holders keep their data,
+ * the unname hook tells the host), and the namespace leaves the store, taking no new name; the
+ * next store_session(id, true) makes a new, empty one.  Nothing happens for 0 or an unknown id. */
+void store_end_session(struct store *st, uint32_t id);
 
 /* The staging namespace: sections under construction, published into a real namespace by
  * ns_rename().  A staged section loses its staging name with its last handle, whatever its

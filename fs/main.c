@@ -75,7 +75,7 @@ void sfs_init(void *userdata, struct fuse_conn_info *conn)
 static void forget_name(void *ctx, struct ns *ns, const char *leaf, struct section *sec)
 {
 	struct sfs *fs = ctx;
-	struct node *dir = node_of_namespace(fs, ns);
+	struct node *dir = node_of_namespace_if_known(fs, ns);
 
 	(void)sec;
 	if (dir && fs->notifier)
@@ -166,6 +166,7 @@ int main(int argc, char **argv)
 		goto err_mount;
 	}
 	store_set_unname_hook(fs.store, forget_name, &fs);
+	fs.sweeper = sessions_sweeper_start(&fs);
 
 	loop = fuse_loop_cfg_create();
 	if (!loop)
@@ -179,6 +180,7 @@ int main(int argc, char **argv)
 	fuse_loop_cfg_destroy(loop);
 
 err_notifier:
+	sessions_sweeper_stop(fs.sweeper);
 	store_set_unname_hook(fs.store, NULL, NULL);
 	notifier_stop(fs.notifier);
 	fs.notifier = NULL;

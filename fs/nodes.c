@@ -2,8 +2,12 @@
  *
  * Lookup-count contract (as libfuse's passthrough_ll): a section node's nlookup grows by one for
  * every fuse_reply_entry, fuse_reply_create and readdirplus entry naming it, and shrinks by what
- * FORGET says.  At zero the node goes and drops its reference on the section.  Nodes of the fixed
- * layout and of namespaces are never freed, so their counts are not kept. */
+ * FORGET says.  At zero the node goes and drops its reference on the section.  A session's
+ * namespace nodes are counted the same way, all four together (node_hold), and go once the
+ * session ended and nothing counts them.  Nodes of the fixed layout, of the global namespace
+ * and of staging are never freed, so their counts are not kept.
+ *
+ * Lock order: nodes_lock before the core's locks (store.h). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +61,9 @@ static void free_session_nodes(struct sfs *fs, uint32_t id)
 	if (ns && ns_host(ns)) {
 		free(ns_host(ns));
 		ns_set_host(ns, NULL);
+		ns_put(ns);                /* the nodes' reference */
 	}
+	ns_put(ns);
 }
 
 void nodes_destroy(struct sfs *fs)
@@ -72,6 +78,66 @@ void nodes_destroy(struct sfs *fs)
 		free(ids);
 	}
 	pthread_mutex_destroy(&fs->nodes_lock);
+}
+
+/* A session's namespace nodes, which are counted and may go; NULL for the permanent ones. */
+static struct ns_nodes *counted_group(const struct node *node)
+{
+	if ((node->kind != NODE_NAMESPACE && node->kind != NODE_NS_LINK) ||
+	    ns_session(node->ns) == 0 || ns_is_staging(node->ns))
+		return NULL;
+	return ns_host(node->ns);
+}
+
+/* Under nodes_lock: frees a group nothing counts any more once its session ended; true when it
+ * did (the caller then drops the namespace reference it returns in *ns). */
+static bool release_group_locked(struct ns_nodes *g, struct ns **ns)
+{
+	if (g->nlookup || g->listings || !ns_is_ended(g->dir.ns))
+		return false;
+	*ns = g->dir.ns;
+	ns_set_host(*ns, NULL);
+	free(g);
+	return true;
+}
+
+void node_hold(struct sfs *fs, struct node *node)
+{
+	struct ns_nodes *g;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	g = counted_group(node);
+	if (g)
+		g->nlookup++;
+	pthread_mutex_unlock(&fs->nodes_lock);
+}
+
+void node_listing_hold(struct sfs *fs, struct node *dir, bool listed)
+{
+	struct ns_nodes *g;
+	struct ns *gone = NULL;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	g = counted_group(dir);
+	if (g && listed)
+		g->listings++;
+	else if (g && --g->listings == 0)
+		release_group_locked(g, &gone);
+	pthread_mutex_unlock(&fs->nodes_lock);
+	ns_put(gone);
+}
+
+void nodes_session_ended(struct sfs *fs, struct ns *ns)
+{
+	struct ns_nodes *g;
+	struct ns *gone = NULL;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	g = ns_host(ns);
+	if (g)
+		release_group_locked(g, &gone);
+	pthread_mutex_unlock(&fs->nodes_lock);
+	ns_put(gone);
 }
 
 uint64_t node_section_ino(const struct section *sec)
@@ -101,9 +167,21 @@ struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
 	n = ns_host(ns);
 	if (!n) {
 		n = calloc(1, sizeof(*n));
-		if (n)
+		if (n) {
 			init_ns_nodes(n, ns, INO_NS_BASE + ((uint64_t)ns_session(ns) << 2));
+			ns_get(ns);        /* the nodes keep their namespace */
+		}
 	}
+	pthread_mutex_unlock(&fs->nodes_lock);
+	return n ? &n->dir : NULL;
+}
+
+struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns)
+{
+	struct ns_nodes *n;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	n = ns_host(ns);
 	pthread_mutex_unlock(&fs->nodes_lock);
 	return n ? &n->dir : NULL;
 }
@@ -139,12 +217,31 @@ struct node *node_lookup_section(struct sfs *fs, struct section *sec)
 	return node;
 }
 
+/* The kernel forgot n lookups of a session's namespace node. */
+static void forget_group(struct sfs *fs, struct node *node, uint64_t n)
+{
+	struct ns_nodes *g;
+	struct ns *gone = NULL;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	g = counted_group(node);
+	if (g) {
+		assert(g->nlookup >= n && "the kernel forgot more than it looked up");
+		g->nlookup -= n;
+		release_group_locked(g, &gone);
+	}
+	pthread_mutex_unlock(&fs->nodes_lock);
+	ns_put(gone);
+}
+
 void node_forget(struct sfs *fs, struct node *node, uint64_t n)
 {
 	struct section *sec = NULL;
 
-	if (node->kind != NODE_SECTION)
+	if (node->kind != NODE_SECTION) {
+		forget_group(fs, node, n);
 		return;
+	}
 	pthread_mutex_lock(&fs->nodes_lock);
 	assert(node->nlookup >= n && "the kernel forgot more than it looked up");
 	node->nlookup -= n;

@@ -45,12 +45,17 @@ static int find_session_dir(struct sfs *fs, fuse_req_t req, const char *name, st
 	if (!name_parse_session_id(name, strlen(name), &id))
 		return ENOENT;
 	uint32_t mine = caller_session(fs, req);
-	ns = store_session(fs->store, id, mine == id);
+	ns = session_namespace(fs, id, mine == id);
 	if (!ns)
 		return ENOENT;
-	if (!caller_may_enter_session(req, mine, id))
+	if (!caller_may_enter_session(req, mine, id)) {
+		ns_put(ns);
 		return EACCES;
+	}
 	*out = node_of_namespace(fs, ns);
+	if (*out)
+		node_hold(fs, *out);
+	ns_put(ns);
 	return *out ? 0 : ENOMEM;
 }
 
@@ -75,6 +80,8 @@ static int find_child(struct sfs *fs, fuse_req_t req, struct node *parent, const
 			enum ns_link l = !strcmp(name, "Global") ? NS_LINK_GLOBAL :
 					 !strcmp(name, "Local")  ? NS_LINK_LOCAL : NS_LINK_SESSION;
 			*out = node_of_ns_link(fs, parent->ns, l);
+			if (*out)
+				node_hold(fs, *out);
 			return *out ? 0 : ENOMEM;
 		}
 		err = ns_lookup(parent->ns, name, &sec);
@@ -157,7 +164,7 @@ void sfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	if (node->kind == NODE_LOCAL) {
 		/* the caller's session uses the filesystem: make its namespace */
 		mine = caller_session(fs, req);
-		store_session(fs->store, mine, true);
+		ns_put(session_namespace(fs, mine, true));
 	}
 	if (node->kind != NODE_LOCAL && node->kind != NODE_SESSION0 && node->kind != NODE_NS_LINK) {
 		fuse_reply_err(req, EINVAL);
@@ -266,12 +273,15 @@ struct dir_listing {
 	bool fresh;                 /* taken by opendir and not read from offset 0 yet */
 };
 
-static void listing_clear(struct dir_listing *l)
+static void listing_clear(struct sfs *fs, struct dir_listing *l)
 {
 	for (size_t i = 0; i < l->count; i++) {
-		free(l->entries[i].name);
-		if (l->entries[i].section)
-			section_put(l->entries[i].section);
+		struct dir_entry *e = &l->entries[i];
+		free(e->name);
+		if (e->section)
+			section_put(e->section);
+		else if (i >= 2 && e->node->kind == NODE_NAMESPACE)
+			node_listing_hold(fs, e->node, false);   /* a Sessions/ entry */
 	}
 	free(l->entries);
 	memset(l, 0, sizeof(*l));
@@ -304,7 +314,7 @@ static int list_sessions(struct sfs *fs, fuse_req_t req, struct dir_listing *l)
 	char name[16];
 	bool ok = true;
 
-	store_session(fs->store, caller_session(fs, req), true);   /* first use makes it */
+	ns_put(session_namespace(fs, caller_session(fs, req), true));   /* first use makes it */
 	n = store_sessions(fs->store, NULL, 0);
 	ids = calloc(n ? n : 1, sizeof(*ids));
 	if (!ids)
@@ -312,9 +322,15 @@ static int list_sessions(struct sfs *fs, fuse_req_t req, struct dir_listing *l)
 	n = store_sessions(fs->store, ids, n);
 	ok = listing_add(l, "0", &fs->session0, NULL);
 	for (size_t i = 0; ok && i < n; i++) {
-		struct node *dir = node_of_namespace(fs, store_session(fs->store, ids[i], false));
+		struct ns *ns = store_session(fs->store, ids[i], false);
+		struct node *dir = ns ? node_of_namespace(fs, ns) : NULL;
+		if (!ns)
+			continue;          /* ended meanwhile */
 		snprintf(name, sizeof(name), "%u", ids[i]);
 		ok = dir && listing_add(l, name, dir, NULL);
+		if (ok)
+			node_listing_hold(fs, dir, true);   /* the listing's; listing_clear lets go */
+		ns_put(ns);
 	}
 	free(ids);
 	return ok ? 0 : ENOMEM;
@@ -347,7 +363,7 @@ static int list_directory(struct sfs *fs, fuse_req_t req, struct node *dir, stru
 	struct node *parent = dir->kind == NODE_NAMESPACE && ns_session(dir->ns) != 0 &&
 			      !ns_is_staging(dir->ns) ? &fs->sessions_dir : &fs->root;
 
-	listing_clear(l);
+	listing_clear(fs, l);
 	if (!listing_add(l, ".", dir, NULL) || !listing_add(l, "..", parent, NULL))
 		return ENOMEM;
 	switch (dir->kind) {
@@ -390,7 +406,7 @@ void sfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	err = list_directory(fs, req, dir, l);
 	l->fresh = true;
 	if (err) {
-		listing_clear(l);
+		listing_clear(fs, l);
 		free(l);
 		fuse_reply_err(req, err);
 		return;
@@ -398,7 +414,7 @@ void sfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)l;
 	fi->cache_readdir = 0;
 	if (fuse_reply_open(req, fi) != 0) {
-		listing_clear(l);
+		listing_clear(fs, l);
 		free(l);
 	}
 }
@@ -456,6 +472,8 @@ static void read_directory(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			node = node_lookup_section(fs, d->section);
 			if (!node)
 				break;
+		} else if (!dot) {
+			node_hold(fs, node);   /* an entry the kernel counts as a lookup */
 		}
 		node_entry(fs, node, &e);
 		if (dot)
@@ -482,7 +500,7 @@ void sfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct dir_listing *l = (struct dir_listing *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	listing_clear(l);
+	listing_clear(sfs_of(req), l);
 	free(l);
 	fuse_reply_err(req, 0);
 }

@@ -75,10 +75,14 @@ struct node {
 	uint64_t nlookup;           /* SECTION: sfs.nodes_lock; the kernel's lookup count */
 };
 
-/* The nodes of one namespace directory: itself and its three links. */
+/* The nodes of one namespace directory: itself and its three links.  A session's are counted
+ * together (the kernel's lookups of any of the four, and listings holding them) and go, with
+ * the reference they hold on the namespace, once its session ended and nothing counts them. */
 struct ns_nodes {
 	struct node dir;
 	struct node links[NS_LINK_COUNT];
+	uint64_t nlookup;           /* sfs.nodes_lock; sessions' only */
+	unsigned listings;          /* sfs.nodes_lock; Sessions/ listings naming dir */
 };
 
 /* Passthrough state (passthrough.c). */
@@ -98,6 +102,7 @@ struct sfs {
 	int exit_status;            /* set when the daemon must fail after mounting */
 	struct fuse_session *se;
 	struct notifier *notifier;
+	struct sweeper *sweeper;
 	enum session_mode sessions;
 	struct global_create global_create;
 	uid_t owner_uid;            /* who owns the directories: the daemon's user */
@@ -141,6 +146,19 @@ fuse_ino_t node_id(struct sfs *fs, const struct node *node);
 /* The directory node of a namespace (made the first time a namespace is seen). */
 struct node *node_of_namespace(struct sfs *fs, struct ns *ns);
 struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link);
+/* ns's directory node if it has been made, else NULL (never makes one). */
+struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns);
+
+/* One more kernel lookup of a fixed or namespace node about to be replied (counted for a
+ * session's nodes, which may go; nothing to count for the others). */
+void node_hold(struct sfs *fs, struct node *node);
+
+/* A Sessions/ listing names (listed) or no longer names a session's directory node. */
+void node_listing_hold(struct sfs *fs, struct node *dir, bool listed);
+
+/* ns's session ended (store_end_session): its nodes go now if nothing counts them, else with
+ * the last forget. */
+void nodes_session_ended(struct sfs *fs, struct ns *ns);
 
 /* A section's node with one more kernel lookup; consumes the caller's reference on sec. */
 struct node *node_lookup_section(struct sfs *fs, struct section *sec);
@@ -169,6 +187,18 @@ struct sfs_options;
  * fs->store; may turn passthrough off when only memfds are possible.  Prints why and returns
  * -1 when the mount cannot go on. */
 int store_setup(struct sfs *fs, const struct sfs_options *opts);
+
+/* ---- sessions.c: a session's namespace dies with the session ---- */
+struct sweeper;
+
+/* Session id's namespace, referenced (ns_put), made when create says so; under sessions=posix
+ * a namespace left by an earlier session with the same id is ended first. */
+struct ns *session_namespace(struct sfs *fs, uint32_t id, bool create);
+
+/* The thread that ends the namespaces of sessions with no process left (NULL when there is
+ * nothing to sweep: sessions=none). */
+struct sweeper *sessions_sweeper_start(struct sfs *fs);
+void sessions_sweeper_stop(struct sweeper *sw);
 
 /* ---- caller.c: who is asking ---- */
 
