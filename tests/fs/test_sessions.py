@@ -1,8 +1,12 @@
 """Sessions: each login session has its own Local namespace (Sessions/<id>), all share Global;
 a session's directory is closed to other sessions' processes (root excepted); the sessions=
-option chooses what a session is."""
+option chooses what a session is.  A session's namespace dies with the session
+(test_hostile.py), so the children here leave a keeper process in their session until the test
+ends."""
+import contextlib
 import errno
 import os
+import signal
 
 import sfstest
 from sfstest import (NOBODY, MountTestCase, as_user, chain, in_new_login_session,
@@ -38,11 +42,40 @@ for path in sys.argv[1:]:
 """
 
 
-class LoginSessionsTest(MountTestCase):
+# Put before a child's script: leaves a process in the child's session (closed to the test's
+# pipes, asleep) so that the session outlives the child; its pid comes first on stdout.
+KEEP_SESSION = r"""
+import os as _os, time as _time
+_keeper = _os.fork()
+if _keeper == 0:
+    for _fd in (0, 1, 2):
+        _os.close(_fd)
+    _time.sleep(300)
+    _os._exit(0)
+print(_keeper, flush=True)
+"""
+
+
+def kill_quietly(pid):
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+class SessionTestCase(MountTestCase):
+
+    def python_in_session(self, code, *args, preexec_fn):
+        """python_ok(code) whose session stays alive until the test ends."""
+        out = self.python_ok(KEEP_SESSION + code, *args, preexec_fn=preexec_fn)
+        keeper, _, rest = out.partition("\n")
+        self.addCleanup(kill_quietly, int(keeper))
+        return rest
+
+
+class LoginSessionsTest(SessionTestCase):
 
     def in_session(self, name, text="-", preexec=None):
-        out = self.python_ok(IN_SESSION, self.p(), name, text,
-                             preexec_fn=preexec or in_new_login_session())
+        out = self.python_in_session(IN_SESSION, self.p(), name, text,
+                                     preexec_fn=preexec or in_new_login_session())
         sid, local, exists, listing = out.splitlines()
         return sid, local, exists == "True", listing.split(",")
 
@@ -138,7 +171,7 @@ class LoginSessionsTest(MountTestCase):
         self.assertEqual(os.stat(self.p("Sessions", sid, "N")).st_uid, NOBODY)
 
     def test_session_directory_is_made_when_the_session_first_uses_it_by_number(self):
-        out = self.python_ok(
+        out = self.python_in_session(
             "import os, sys\n"
             "sid = open('/proc/self/sessionid').read().strip()\n"
             "open(os.path.join(sys.argv[1], 'Sessions', sid, 'Direct'), 'w').write('by number')\n"
@@ -171,11 +204,11 @@ class NoSessionsTest(MountTestCase):
         self.assertEqual(os.listdir(self.p("Sessions")), ["0"])
 
 
-class PosixSessionsTest(MountTestCase):
+class PosixSessionsTest(SessionTestCase):
     mount_options = ("sessions=posix",)
 
     def posix_session(self, name, text):
-        out = self.python_ok(
+        out = self.python_in_session(
             "import os, sys\n"
             "m, name, text = sys.argv[1:]\n"
             "sid = os.getsid(0)\n"
