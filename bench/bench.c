@@ -70,6 +70,27 @@ static void bench_lifecycle(void)
 	report("create_map_unlink", n / (now() - t0), "ops/s");
 }
 
+/* ftruncate grow + shrink of an open section, per second: the shrink is where E36 looks for
+ * other holders and, in passthrough mode, for maps (fs/map_guard.c) */
+static void bench_truncate(void)
+{
+	const int n = 5000;
+	char path[4096];
+	int fd;
+
+	path_of(path, sizeof(path), "resized");
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die("create");
+	double t0 = now();
+	for (int i = 0; i < n; i++)
+		if (ftruncate(fd, 65536) < 0 || ftruncate(fd, 4096) < 0)
+			die("ftruncate");
+	report("truncate_grow_shrink", n / (now() - t0), "ops/s");
+	close(fd);
+	unlink(path);
+}
+
 /* open + read 4 KiB + close, per second */
 static void bench_open_read(void)
 {
@@ -274,6 +295,7 @@ int main(int argc, char **argv)
 		big = (size_t)atol(argv[2]) << 20;
 	bench_lifecycle();
 	bench_open_read();
+	bench_truncate();
 	bench_sequential();
 	bench_map();
 	bench_pingpong();
