@@ -2,8 +2,9 @@
  *
  * Windows resolves "Global\X", "Local\X", "Session\2\X" and a bare "X" as paths through its object
  * namespace, where every namespace directory holds the links "Global", "Local" and "Session"
- * (SEMANTICS.md F).  sectionfs has no other directories in a namespace, so the walk is pure string
- * work: name_parse() ends in one of three roots and a leaf, and never looks at live objects.
+ * (docs/windows-rules.md, F).  sectionfs has no other directories in a namespace, so the walk is
+ * pure string work: name_parse() ends in one of three roots and a leaf, and never looks at live
+ * objects.
  *
  * A leaf is stored as a file name.  A Win32 leaf cannot hold a backslash (that would be a path),
  * and a Linux file name cannot hold '/', so '/' in a Win32 name is '\' in the file name: the

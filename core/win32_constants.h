@@ -1,7 +1,7 @@
 /* The Windows constants that sections speak in, with their Windows values.
  *
  * Shared by the core, the daemon and winmap.h (which installs this header beside itself), so that
- * every number is written down once.  Values follow ../shared/SEMANTICS.md and the Windows SDK. */
+ * every number is written down once.  Values follow docs/windows-rules.md and the Windows SDK. */
 #ifndef SECTIONFS_WIN32_CONSTANTS_H
 #define SECTIONFS_WIN32_CONSTANTS_H
 

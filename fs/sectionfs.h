@@ -6,7 +6,8 @@
  *   /Sessions/<id>/   each session's namespace, open only to that session (and root)
  *   /Sessions/0       a symlink to ../Global: session 0's namespace is the global one
  *   /Staging/         sections under construction, published into a namespace by rename
- * Inside every namespace: the links Global, Local and Session, as in Windows (SEMANTICS F). */
+ * Inside every namespace: the links Global, Local and Session, as in Windows
+ * (docs/windows-rules.md, F). */
 #ifndef SECTIONFS_FS_H
 #define SECTIONFS_FS_H
 
