@@ -1,6 +1,7 @@
-/* The creator of ../shared/seeds/001: makes the 4096-byte named section "Mysharedmem", maps it,
- * writes a message and waits for a reader to answer.  Written for <windows.h>; only the include
- * changed.  Run it, then the reader (or `cat /run/sectionfs/Local/Mysharedmem`). */
+/* The creator of the Win32 documentation's "Creating Named Shared Memory" example: makes the
+ * 4096-byte named section "Mysharedmem", maps it, writes a message and waits for a reader to
+ * answer.  Written for <windows.h>; only the include changed.  Run it, then the reader (or
+ * `cat /run/sectionfs/Local/Mysharedmem`). */
 #include <stdio.h>
 #include <string.h>
 #include <winmap.h>

@@ -1,5 +1,6 @@
-/* The reader of ../shared/seeds/001: opens the named section "Mysharedmem" that the creator
- * made, maps it, prints what the creator wrote and answers.  Only the include changed. */
+/* The reader of the Win32 documentation's "Creating Named Shared Memory" example: opens the
+ * named section "Mysharedmem" that the creator made, maps it, prints what the creator wrote and
+ * answers.  Only the include changed. */
 #include <stdio.h>
 #include <string.h>
 #include <winmap.h>
