@@ -201,6 +201,63 @@ class DetachTest(DaemonTestCase):
         wait_until(lambda: not alive(pids[0]), "the detached daemon to exit")
 
 
+# Runs as the mount's user: writes 64 KiB chunks into DIR/Global/F until an error, prints how
+# many bytes went in and the error's name.
+FILL = r"""
+import errno, os, sys
+fd = os.open(os.path.join(sys.argv[1], "Global", "F"), os.O_WRONLY | os.O_CREAT, 0o600)
+n = 0
+try:
+    while n < 4 << 20:
+        n += os.write(fd, b"u" * 65536)
+    print(n, "none")
+except OSError as e:
+    print(n, errno.errorcode[e.errno])
+"""
+
+
+class UserMountTest(DaemonTestCase):
+    """A daemon run by an ordinary user (a FUSE user mount through fusermount3) may not mount
+    tmpfs, so it makes its private tmpfs inside a user namespace of its own: the kernel holds
+    its cap too.  Cached mode (passthrough needs root), said in the log."""
+
+    def test_a_user_mount_has_a_kernel_held_cap(self):
+        bindir = tempfile.mkdtemp(prefix="sectionfs-user-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", bindir])
+        daemon = os.path.join(bindir, "sectionfs")
+        subprocess.run(["cp", SECTIONFS, daemon], check=True)
+        os.chmod(bindir, 0o755)
+        os.chown(self.dir, sfstest.NOBODY, sfstest.NOBODY)
+        # Debian's udev makes /dev/fuse 0666 for user mounts; a container may leave it 0600
+        mode = os.stat("/dev/fuse").st_mode & 0o777
+        if mode & 0o006 != 0o006:
+            os.chmod("/dev/fuse", mode | 0o666)
+            self.addCleanup(os.chmod, "/dev/fuse", mode)
+        proc = subprocess.Popen([daemon, "-f", "-o", "size=1m", self.dir],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=sfstest.as_user())
+        def stop():
+            subprocess.run(["fusermount3", "-u", self.dir], capture_output=True)
+            try:
+                return proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                return proc.communicate()
+        self.addCleanup(lambda: proc.poll() is None and stop())
+        wait_until(lambda: is_mounted(self.dir) or proc.poll() is not None, "the user mount")
+        self.assertTrue(is_mounted(self.dir), proc.stderr.read() if proc.poll() is not None
+                        else "")
+        out = subprocess.run([sfstest.CHILD_PYTHON, "-c", FILL, self.dir], capture_output=True,
+                             text=True, preexec_fn=sfstest.as_user(), timeout=60)
+        written, error = out.stdout.split()
+        self.assertEqual(error, "ENOSPC", out.stderr)
+        self.assertLessEqual(int(written), 1 << 20)
+        self.assertGreaterEqual(int(written), (1 << 20) - (64 << 10))
+        _, err = stop()
+        self.assertIn("private tmpfs", err)
+        self.assertIn("cached mode", err)
+
+
 # mount(8) runs its helpers with PATH cleared, so `mount -t fuse.sectionfs` finds the daemon
 # only in the shell's default PATH: an installed one, never the build under test.  So each of
 # these tests runs in a mount namespace of its own in which /usr/local/sbin (first in that PATH)
