@@ -14,7 +14,7 @@
 /* /proc/PID/sessionid: the audit login session; "4294967295" when there is none. */
 #define NO_LOGIN_SESSION 4294967295UL
 
-static uint32_t login_session_of(pid_t pid)
+uint32_t login_session_of(pid_t pid)
 {
 	char path[64], text[32];
 	ssize_t n;

@@ -203,6 +203,9 @@ void sessions_sweeper_stop(struct sweeper *sw);
 
 /* ---- caller.c: who is asking ---- */
 
+/* The audit login session of a process (/proc/PID/sessionid), 0 when it has none. */
+uint32_t login_session_of(pid_t pid);
+
 /* The calling process's Windows session under the mount's session mode. */
 uint32_t caller_session(struct sfs *fs, fuse_req_t req);
 

@@ -132,23 +132,7 @@ struct ns *session_namespace(struct sfs *fs, uint32_t id, bool create)
 /* The session of process `pid` under the mount's mode, or 0. */
 static uint32_t session_of_process(struct sfs *fs, pid_t pid)
 {
-	char path[64], text[32];
-	ssize_t n;
-	int fd;
-
-	if (fs->sessions == SESSIONS_POSIX)
-		return posix_session_of(pid);
-	snprintf(path, sizeof(path), "/proc/%d/sessionid", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
-	unsigned long id = strtoul(text, NULL, 10);
-	return id >= 4294967295UL ? 0 : (uint32_t)id;
+	return fs->sessions == SESSIONS_POSIX ? posix_session_of(pid) : login_session_of(pid);
 }
 
 static int compare_u32(const void *a, const void *b)
