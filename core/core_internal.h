@@ -63,6 +63,7 @@ struct section {
 	_Atomic uint64_t size;             /* bytes; readable without the lock */
 	int fd;                            /* memfd or the backing file; -1 once destroyed */
 	int dead_fd;                       /* a destroyed tmpfs file, till its pages are dropped */
+	bool counted;                      /* in the store's live count: until the data goes */
 	bool file_backed;
 	dev_t file_dev;                    /* file-backed: the file's identity, for E36 questions */
 	ino_t file_ino;

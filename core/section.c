@@ -222,6 +222,7 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	atomic_init(&sec->size, spec->size);
 	sec->fd = fd;
 	sec->dead_fd = -1;
+	sec->counted = true;
 	sec->file_backed = !paging_file;
 	file_identity(fd, sec->file_backed, &sec->file_dev, &sec->file_ino);
 	sec->charged = charge;
@@ -284,6 +285,11 @@ static void section_destroy_data(struct section *sec)
 		sec->fd = -1;
 	}
 	trim_locked(sec);
+	if (sec->counted) {
+		/* the section's slot is free again now, as tmpfs frees an inode at unlink */
+		sec->counted = false;
+		store_section_gone(sec->store);
+	}
 	if (sec->charged) {
 		store_refund(sec->store, sec->charged);
 		sec->charged = 0;
@@ -314,7 +320,6 @@ void section_put(struct section *sec)
 		close(sec->dead_fd);
 	pthread_rwlock_destroy(&sec->size_lock);
 	free(sec->backing_path);
-	store_section_gone(sec->store);
 	free(sec);
 }
 

@@ -53,7 +53,8 @@ struct pagefile *store_pagefile(const struct store *st);
 /* Does the store charge sizes itself (memfds), rather than the kernel counting pages? */
 bool store_counts_sizes(const struct store *st);
 
-/* How many sections exist now (for tests: every count back to zero). */
+/* How many sections hold data now (a section's slot is free once its data went, C21, even while
+ * references to the structure remain); for tests: every count back to zero. */
 uint64_t store_live_sections(const struct store *st);
 
 /* Reserves bytes against the cap where the store counts: ERROR_SUCCESS, or

@@ -152,10 +152,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sectionfs: cannot mount on %s\n", opts.mountpoint);
 		goto err_signals;
 	}
-	find_mount_device(&fs, where);
-	bdi_tune(&fs);
-	if (passthrough_setup(&fs) != 0) {
-		fprintf(stderr, "sectionfs: cannot set up passthrough\n");
+	find_mount_device(&fs, where);   /* bdi_tune() uses it once INIT is answered */
+	if (session_io_setup(&fs) != 0) {
+		fprintf(stderr, "sectionfs: cannot set up the session's I/O\n");
 		goto err_mount;
 	}
 	if (fuse_daemonize(opts.foreground) != 0)

@@ -78,65 +78,30 @@ bool passthrough_possible(char *why, size_t len)
 	return true;
 }
 
-#if !HAVE_FUSE_PASSTHROUGH_API
-/* ---- the custom I/O layer: passthrough flags into the INIT reply ---- */
-
-static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
+void passthrough_saw_init(struct sfs *fs, uint64_t kernel_flags)
 {
-	struct sfs *fs = userdata;
-	ssize_t n = read(fd, buf, len);
-
-	if (n >= (ssize_t)(sizeof(struct fuse_in_header) + sizeof(struct fuse_init_in))) {
-		const struct fuse_in_header *in = buf;
-		if (in->opcode == FUSE_INIT) {
-			const struct fuse_init_in *init = (const void *)(in + 1);
-			uint64_t flags = init->flags;
-			if (flags & FUSE_INIT_EXT)
-				flags |= (uint64_t)init->flags2 << 32;
-			fs->pt.kernel_offers = (flags & FUSE_PASSTHROUGH) != 0;
-			fs->pt.init_unique = in->unique;
-		}
-	}
-	return n;   /* as read(2): libfuse reads errno on -1 (ENODEV: unmounted) */
-}
-
-static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
-{
-	struct sfs *fs = userdata;
-	const struct fuse_out_header *out = iov[0].iov_base;
-	struct init_out_740 patched;
-	struct iovec copy[2];
-	ssize_t n;
-
-	if (count == 2 && out->unique == fs->pt.init_unique && out->error == 0 &&
-	    fs->pt.active && !fs->pt.negotiated &&
-	    iov[1].iov_len == sizeof(patched)) {
-		memcpy(&patched, iov[1].iov_base, sizeof(patched));
-		patched.flags |= FUSE_INIT_EXT;
-		patched.flags2 |= (uint32_t)(FUSE_PASSTHROUGH >> 32);
-		patched.max_stack_depth = 1;    /* a memfd stacks on nothing */
-		copy[0] = iov[0];
-		copy[1] = (struct iovec){ &patched, sizeof(patched) };
-		fs->pt.negotiated = true;
-		iov = copy;
-	}
-	n = writev(fd, iov, count);
-	return n;   /* as writev(2): -1 with errno */
-}
-
-#endif
-
-int passthrough_setup(struct sfs *fs)
-{
-	if (fs->pt.mode == PASSTHROUGH_OFF)
-		return 0;
-	fs->pt.dev_fd = fuse_session_fd(fs->se);
 #if HAVE_FUSE_PASSTHROUGH_API
-	return 0;   /* init() asks libfuse for the capability */
+	(void)fs; (void)kernel_flags;   /* init() asks libfuse for the capability */
 #else
-	static const struct fuse_custom_io io = { .read = pt_read, .writev = pt_writev };
-	/* Same descriptor: only the way requests are read and replies written changes. */
-	return fuse_session_custom_io(fs->se, &io, fs->pt.dev_fd);
+	fs->pt.kernel_offers = (kernel_flags & FUSE_PASSTHROUGH) != 0;
+#endif
+}
+
+bool passthrough_patch_init_reply(struct sfs *fs, void *reply, size_t len)
+{
+#if HAVE_FUSE_PASSTHROUGH_API
+	(void)fs; (void)reply; (void)len;
+	return false;                   /* libfuse says it itself */
+#else
+	struct init_out_740 *out = reply;
+
+	if (!fs->pt.active || fs->pt.negotiated || len != sizeof(*out))
+		return false;
+	out->flags |= FUSE_INIT_EXT;
+	out->flags2 |= (uint32_t)(FUSE_PASSTHROUGH >> 32);
+	out->max_stack_depth = 1;       /* a tmpfs file stacks on nothing */
+	fs->pt.negotiated = true;
+	return true;
 #endif
 }
 

@@ -21,8 +21,12 @@ enum passthrough_mode { PASSTHROUGH_AUTO, PASSTHROUGH_ON, PASSTHROUGH_OFF };
  * why, in a sentence, into why. */
 bool passthrough_possible(char *why, size_t len);
 
-/* After mounting, before the loop: asks the kernel for passthrough on this session. */
-int passthrough_setup(struct sfs *fs);
+/* The kernel's INIT request offered these flags (session_io.c): does it offer passthrough? */
+void passthrough_saw_init(struct sfs *fs, uint64_t kernel_flags);
+
+/* Our INIT reply (a struct fuse_init_out of len bytes) on its way to the kernel: adds the
+ * passthrough flags libfuse 3.14 cannot say when passthrough is on; true when it changed it. */
+bool passthrough_patch_init_reply(struct sfs *fs, void *reply, size_t len);
 
 /* In init(): asks for passthrough (libfuse >= 3.17) and settles whether it is on.  Logs the
  * outcome once. */

@@ -90,7 +90,6 @@ struct ns_nodes {
 struct sfs_passthrough {
 	int mode;                   /* enum passthrough_mode, fixed */
 	int dev_fd;                 /* the session's /dev/fuse descriptor */
-	uint64_t init_unique;       /* the INIT request, while it is answered */
 	bool kernel_offers;         /* the kernel's INIT offered FUSE_PASSTHROUGH */
 	bool negotiated;            /* our INIT reply took it */
 	bool active;                /* in use; turned off for good if the kernel refuses */
@@ -104,6 +103,7 @@ struct sfs {
 	struct fuse_session *se;
 	struct notifier *notifier;
 	struct sweeper *sweeper;
+	uint64_t init_unique;       /* the INIT request, while it is answered (session_io.c) */
 	enum session_mode sessions;
 	struct global_create global_create;
 	uid_t owner_uid;            /* who owns the directories: the daemon's user */
@@ -227,6 +227,10 @@ bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int ma
 
 /* ---- bdi.c: the mount's read-ahead and dirty-page limits (root only) ---- */
 void bdi_tune(struct sfs *fs);
+
+/* ---- session_io.c: /dev/fuse read and written with the INIT exchange in view ---- */
+/* After mounting, before the loop. */
+int session_io_setup(struct sfs *fs);
 
 /* The process a thread belongs to (requests name the calling thread); -1 when it is gone. */
 pid_t tgid_of_thread(pid_t tid);

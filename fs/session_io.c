@@ -1,0 +1,68 @@
+/* How the daemon reads requests from /dev/fuse and writes replies: as libfuse would, but seeing
+ * the INIT exchange go by.  Two things need it: FUSE passthrough, which libfuse 3.14 cannot
+ * negotiate (passthrough.c reads the kernel's offer and adds the flags to our reply), and the
+ * mount's backing device, whose read-ahead the kernel sets from our INIT reply (at most the
+ * 128 KiB it offered), so it can be raised only once the kernel has taken that reply. */
+#include <errno.h>
+#include <linux/fuse.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sectionfs.h"
+#include "passthrough.h"
+
+static ssize_t session_read(int fd, void *buf, size_t len, void *userdata)
+{
+	struct sfs *fs = userdata;
+	ssize_t n = read(fd, buf, len);
+
+	if (n >= (ssize_t)(sizeof(struct fuse_in_header) + sizeof(struct fuse_init_in))) {
+		const struct fuse_in_header *in = buf;
+		if (in->opcode == FUSE_INIT) {
+			const struct fuse_init_in *init = (const void *)(in + 1);
+			uint64_t flags = init->flags;
+			if (flags & FUSE_INIT_EXT)
+				flags |= (uint64_t)init->flags2 << 32;
+			passthrough_saw_init(fs, flags);
+			fs->init_unique = in->unique;
+		}
+	}
+	return n;   /* as read(2): libfuse reads errno on -1 (ENODEV: unmounted) */
+}
+
+static ssize_t session_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	struct sfs *fs = userdata;
+	const struct fuse_out_header *out = iov[0].iov_base;
+	bool init_reply = fs->init_unique && out->unique == fs->init_unique && out->error == 0;
+	struct fuse_init_out patched;
+	struct iovec copy[2];
+	ssize_t n;
+
+	if (init_reply && count == 2 && iov[1].iov_len == sizeof(patched)) {
+		memcpy(&patched, iov[1].iov_base, sizeof(patched));
+		if (passthrough_patch_init_reply(fs, &patched, sizeof(patched))) {
+			copy[0] = iov[0];
+			copy[1] = (struct iovec){ &patched, sizeof(patched) };
+			iov = copy;
+		}
+	}
+	n = writev(fd, iov, count);
+	if (init_reply && n >= 0) {
+		/* the kernel has applied the reply (it does so within this write): now the
+		 * read-ahead we set stays */
+		fs->init_unique = 0;
+		bdi_tune(fs);
+	}
+	return n;   /* as writev(2): -1 with errno */
+}
+
+int session_io_setup(struct sfs *fs)
+{
+	static const struct fuse_custom_io io = { .read = session_read, .writev = session_writev };
+
+	fs->pt.dev_fd = fuse_session_fd(fs->se);
+	/* Same descriptor: only the way requests are read and replies written changes. */
+	return fuse_session_custom_io(fs->se, &io, fs->pt.dev_fd);
+}
