@@ -18,6 +18,7 @@ _Static_assert(PAGEFILE_PAGE_SIZE == WIN32_PAGE_SIZE, "a copy is one page of the
 struct cow_page {
 	uint64_t index;             /* the section's page this is a copy of */
 	uint64_t slot;              /* where the copy lives in the paging file's pool */
+	bool fresh;                 /* copied by the cow_write under way */
 };
 
 struct cow_overlay {
@@ -130,6 +131,7 @@ static uint32_t copy_page(struct cow_overlay *cow, uint64_t index)
 	if (!page)
 		return ERROR_NOT_ENOUGH_MEMORY;
 	page->index = index;
+	page->fresh = true;
 	err = section_read(cow->sec, data, WIN32_PAGE_SIZE, index * WIN32_PAGE_SIZE, &read);
 	if (err) {
 		free(page);
@@ -147,6 +149,15 @@ static uint32_t copy_page(struct cow_overlay *cow, uint64_t index)
 	}
 	cow->n_pages++;
 	return ERROR_SUCCESS;
+}
+
+/* Takes a copy out of the overlay again and gives its slot back. */
+static void drop_page(struct cow_overlay *cow, struct cow_page *page)
+{
+	tdelete(page, &cow->pages, compare_page);
+	pagefile_page_free(pool_of(cow), page->slot);
+	free(page);
+	cow->n_pages--;
 }
 
 uint32_t cow_write(struct cow_overlay *cow, const void *buf, size_t len, uint64_t off,
@@ -167,15 +178,24 @@ uint32_t cow_write(struct cow_overlay *cow, const void *buf, size_t len, uint64_
 		if (!find_page(cow, p))
 			missing++;
 	err = store_charge(cow->sec->store, missing * WIN32_PAGE_SIZE);
+	bool charged = !err;
 	for (uint64_t p = off / WIN32_PAGE_SIZE; !err && len && p <= (off + len - 1) / WIN32_PAGE_SIZE;
 	     p++) {
-		if (!find_page(cow, p)) {
-			if ((err = copy_page(cow, p)))
-				store_refund(cow->sec->store, missing * WIN32_PAGE_SIZE);
-			else
-				missing--;
-		}
+		if (!find_page(cow, p))
+			err = copy_page(cow, p);
 	}
+	/* A page that could not be copied (where the kernel counts pages, the cap was full): the
+	 * copies made for this write go again, so that the cap gets back every page it gave. */
+	for (uint64_t p = off / WIN32_PAGE_SIZE;
+	     charged && len && p <= (off + len - 1) / WIN32_PAGE_SIZE; p++) {
+		struct cow_page *page = find_page(cow, p);
+		if (page && page->fresh && err)
+			drop_page(cow, page);
+		else if (page)
+			page->fresh = false;
+	}
+	if (charged && err)
+		store_refund(cow->sec->store, missing * WIN32_PAGE_SIZE);
 	while (!err && put < len) {
 		uint64_t at = off + put;
 		size_t in_page = (size_t)(at % WIN32_PAGE_SIZE);

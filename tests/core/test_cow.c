@@ -1,7 +1,9 @@
 /* Copy-on-write (PAGE_WRITECOPY, rule D30 for handles): a handle opened for writing on a
  * copy-on-write section is private.  It reads its own writes; other handles and the section
  * never see them; it cannot write past the section's end; its pages are charged against the
- * store's cap (a full cap: ERROR_NOT_ENOUGH_MEMORY, nothing changed) and refunded on close. */
+ * store's cap (a full cap: ERROR_NOT_ENOUGH_MEMORY, nothing changed) and refunded on close.  The
+ * copies live in the paging file's page pool, so over a tmpfs paging file the kernel counts
+ * them against the cap like any page, and a closed overlay gives its pages back. */
 #include <CUnit/CUnit.h>
 
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include "fixture.h"
 #include "handle.h"
 #include "namespace.h"
+#include "pagefile.h"
 #include "protect.h"
 #include "section.h"
 #include "store.h"
@@ -401,6 +404,93 @@ static void test_cow_private_handle_of_a_named_section_is_refunded_after_the_dat
 	CU_ASSERT_EQUAL(store_live_sections(st), 0);
 }
 
+/* ---- copies in the paging file's page pool, under the kernel-held cap ---- */
+
+#define SMALL_CAP (16u * PAGE)
+
+/* Replaces the suite's store with a tmpfs one of SMALL_CAP (the test's first act). */
+static void use_tmpfs(void)
+{
+	store_free(st);
+	st = fixture_tmpfs_store(SMALL_CAP, 0);
+}
+
+static void test_cow_copies_count_against_the_kernel_held_cap(void)
+{
+	struct section *sec;
+	struct handle *keep, *a, *b;
+	size_t done;
+
+	use_tmpfs();
+	sec = new_section(PAGE_WRITECOPY, 4 * PAGE);
+	keep = open_handle(sec, FILE_MAP_READ);
+	a = open_handle(sec, FILE_MAP_WRITE);
+	CU_ASSERT_EQUAL(store_used(st), 4 * PAGE);
+	CU_ASSERT_EQUAL(put(a, PAGE + 5, 1, 'a', &done), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 5 * PAGE);          /* the copy is a page of the pool */
+	CU_ASSERT_EQUAL(store_used(st), pagefile_used(store_pagefile(st)));
+	CU_ASSERT_EQUAL(put(a, PAGE - 1, PAGE + 2, 'a', &done), ERROR_SUCCESS);   /* pages 0-2 */
+	CU_ASSERT_EQUAL(store_used(st), 7 * PAGE);
+	CU_ASSERT_TRUE(reads(sec, a, 0, 4 * PAGE, PAGE - 1, PAGE + 2, 'a'));
+	CU_ASSERT_TRUE(reads(sec, NULL, 0, 4 * PAGE, 0, 0, 0));   /* the section never changes */
+	handle_close(a);
+	CU_ASSERT_EQUAL(store_used(st), 4 * PAGE);          /* freeing the overlay returns them */
+	/* the next overlay takes the slots again, and sees none of the old bytes */
+	b = open_handle(sec, FILE_MAP_WRITE);
+	CU_ASSERT_EQUAL(put(b, 3 * PAGE, 2, 'b', &done), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(put(b, 0, 1, 'b', &done), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 6 * PAGE);
+	CU_ASSERT_TRUE(reads(sec, b, PAGE, 2 * PAGE, 0, 0, 0));
+	CU_ASSERT_TRUE(reads(sec, b, 3 * PAGE, PAGE, 3 * PAGE, 2, 'b'));
+	CU_ASSERT_TRUE(reads(sec, b, 0, PAGE, 0, 1, 'b'));
+	handle_close(b);
+	handle_close(keep);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	section_put(sec);
+}
+
+static void test_cow_copies_that_do_not_fit_change_nothing(void)
+{
+	struct section *sec, *filler;
+	struct handle *keep, *h;
+	size_t done = 7;
+
+	use_tmpfs();
+	sec = new_section(PAGE_WRITECOPY, 4 * PAGE);
+	filler = new_section(PAGE_READWRITE, 10 * PAGE);    /* room for two pages is left */
+	keep = open_handle(sec, FILE_MAP_READ);
+	h = open_handle(sec, FILE_MAP_WRITE);
+	CU_ASSERT_EQUAL(store_used(st), 14 * PAGE);
+	/* three pages to copy, room for two: nothing copied, taken or written */
+	CU_ASSERT_EQUAL(put(h, PAGE - 1, PAGE + 2, 'x', &done), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(done, 0);
+	CU_ASSERT_EQUAL(store_used(st), 14 * PAGE);
+	CU_ASSERT_TRUE(reads(sec, h, 0, 4 * PAGE, 0, 0, 0));
+	/* one page copied and written, one page of room left */
+	CU_ASSERT_EQUAL(put(h, 10, 1, 'y', &done), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(done, 1);
+	CU_ASSERT_EQUAL(store_used(st), 15 * PAGE);
+	/* a write over the copy and two pages more: the copy keeps its bytes too */
+	CU_ASSERT_EQUAL(put(h, 0, 3 * PAGE, 'z', &done), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(done, 0);
+	CU_ASSERT_EQUAL(store_used(st), 15 * PAGE);
+	CU_ASSERT_TRUE(reads(sec, h, 0, 4 * PAGE, 10, 1, 'y'));
+	/* what fits still goes in */
+	CU_ASSERT_EQUAL(put(h, 3 * PAGE, PAGE, 'w', &done), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), SMALL_CAP);
+	CU_ASSERT_EQUAL(put(h, PAGE, 1, 'v', &done), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(put(h, 0, PAGE, 'u', &done), ERROR_SUCCESS);   /* copied already */
+	CU_ASSERT_TRUE(reads(sec, h, 0, PAGE, 0, PAGE, 'u'));
+	CU_ASSERT_TRUE(reads(sec, h, PAGE, 2 * PAGE, 0, 0, 0));
+	CU_ASSERT_TRUE(reads(sec, h, 3 * PAGE, PAGE, 3 * PAGE, PAGE, 'w'));
+	CU_ASSERT_TRUE(reads(sec, NULL, 0, 4 * PAGE, 0, 0, 0));
+	handle_close(h);
+	CU_ASSERT_EQUAL(store_used(st), 14 * PAGE);
+	handle_close(keep);
+	section_put(filler);
+	section_put(sec);
+}
+
 const char *suite_name = "cow";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D30_writecopy_write_handles_are_private),
@@ -414,5 +504,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_cow_full_cap_gives_not_enough_memory),
 	UNIT_TEST(test_cow_overlay_directly),
 	UNIT_TEST(test_cow_private_handle_of_a_named_section_is_refunded_after_the_data),
+	UNIT_TEST(test_cow_copies_count_against_the_kernel_held_cap),
+	UNIT_TEST(test_cow_copies_that_do_not_fit_change_nothing),
 	{ 0 },
 };

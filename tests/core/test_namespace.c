@@ -1,11 +1,13 @@
 /* Namespaces: create-or-open with exactly one creator (A11, B12), NS_CREATE_NEW, the link names
  * that are no sections (B13), case-sensitive names (B14), the caller's session namespace and
  * the global one (B16, B17, through name_parse and store_session), unlink (the name goes at
- * once, holders keep the data), rename (never replaces; publishing out of staging) and listing. */
+ * once, holders keep the data), rename (never replaces; publishing out of staging), listing, and
+ * when a namespace's names last changed (created, unlinked, renamed in or out, lost by C20). */
 #include <CUnit/CUnit.h>
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cunit_main.h"
@@ -721,6 +723,111 @@ static void test_namespace_listing_shows_one_namespace(void)
 	CU_ASSERT_EQUAL(ns_unlink(s1, "in-one"), ERROR_SUCCESS);
 }
 
+/* ---- when names last changed (the directory's mtime) ---- */
+
+/* Waits until the clock has moved on, so that a change now is later than anything before. */
+static int64_t tick(void)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_REALTIME, &a);
+	do
+		clock_gettime(CLOCK_REALTIME, &b);
+	while (b.tv_sec == a.tv_sec && b.tv_nsec < a.tv_nsec + 2000);
+	return (int64_t)b.tv_sec * 1000000000 + b.tv_nsec;
+}
+
+static void test_namespace_changed_when_a_name_comes_or_goes(void)
+{
+	struct section_spec spec = spec_of(PAGE_READWRITE, PAGE, SECTION_PERMANENT);
+	struct ns *g = store_global(st), *s = store_session(st, 3, true);
+	struct handle *h, *o;
+	bool existed;
+	int64_t before, g_was, s_was;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	before = tick();
+	CU_ASSERT(ns_changed(g) > 0 && ns_changed(g) < before);
+	/* create */
+	h = create_new(g, "a", PAGE);
+	CU_ASSERT(ns_changed(g) > before);
+	CU_ASSERT(ns_changed(s) < before);
+
+	/* nothing that leaves the names as they are changes it */
+	g_was = ns_changed(g);
+	tick();
+	CU_ASSERT_EQUAL(ns_create(g, "a", &spec, &owner, NS_OPEN_IF_EXISTS, FILE_MAP_READ, &o,
+				  &existed), ERROR_SUCCESS);
+	CU_ASSERT_TRUE(existed);
+	handle_close(o);
+	CU_ASSERT_EQUAL(ns_create(g, "a", &spec, &owner, NS_CREATE_NEW, FILE_MAP_READ, &o,
+				  &existed), ERROR_ALREADY_EXISTS);
+	CU_ASSERT_EQUAL(ns_create(g, "bad/leaf", &spec, &owner, NS_CREATE_NEW, FILE_MAP_READ, &o,
+				  &existed), ERROR_INVALID_NAME);
+	write_byte(h, 0, 'w');
+	CU_ASSERT_EQUAL(section_resize(handle_section(h), 2 * PAGE, h), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(ns_open(g, "a", FILE_MAP_READ, &o), ERROR_SUCCESS);
+	handle_close(o);
+	CU_ASSERT_EQUAL(ns_unlink(g, "missing"), ERROR_FILE_NOT_FOUND);
+	CU_ASSERT_EQUAL(ns_rename(g, "a", g, "a"), ERROR_SUCCESS);      /* onto itself */
+	handle_close(create_new(s, "taken", PAGE));
+	s_was = ns_changed(s);
+	tick();
+	CU_ASSERT_EQUAL(ns_rename(g, "a", s, "taken"), ERROR_ALREADY_EXISTS);
+	CU_ASSERT_EQUAL(ns_changed(g), g_was);
+	CU_ASSERT_EQUAL(ns_changed(s), s_was);
+
+	/* rename: both ends */
+	before = tick();
+	CU_ASSERT_EQUAL(ns_rename(g, "a", s, "b"), ERROR_SUCCESS);
+	CU_ASSERT(ns_changed(g) > before);
+	CU_ASSERT(ns_changed(s) > before);
+	/* unlink */
+	g_was = ns_changed(g);
+	before = tick();
+	CU_ASSERT_EQUAL(ns_unlink(s, "b"), ERROR_SUCCESS);
+	CU_ASSERT(ns_changed(s) > before);
+	CU_ASSERT_EQUAL(ns_changed(g), g_was);
+	handle_close(h);
+	CU_ASSERT_EQUAL(ns_unlink(s, "taken"), ERROR_SUCCESS);
+	ns_put(s);
+}
+
+static void test_C20_namespace_changed_when_a_temporary_name_goes(void)
+{
+	struct section_spec spec = spec_of(PAGE_READWRITE, PAGE, SECTION_TEMPORARY);
+	struct ns *g = store_global(st);
+	struct handle *h, *o;
+	bool existed;
+	int64_t before, was;
+
+	CU_ASSERT_EQUAL_FATAL(ns_create(g, "temp", &spec, &owner, NS_CREATE_NEW,
+					FILE_MAP_ALL_ACCESS, &h, &existed), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(ns_open(g, "temp", FILE_MAP_READ, &o), ERROR_SUCCESS);
+	was = ns_changed(g);
+	tick();
+	handle_close(o);                         /* a handle is left: the name stays */
+	CU_ASSERT_EQUAL(ns_changed(g), was);
+	before = tick();
+	handle_close(h);                         /* the last one: the name goes (C20) */
+	CU_ASSERT_EQUAL(ns_count(g), 0);
+	CU_ASSERT(ns_changed(g) > before);
+}
+
+static void test_namespace_changed_when_staging_publishes(void)
+{
+	struct ns *g = store_global(st), *staging = store_staging(st);
+	struct handle *h = create_new(staging, "building", PAGE);
+	int64_t before = tick();
+
+	CU_ASSERT(ns_changed(staging) < before);
+	CU_ASSERT_EQUAL(ns_rename(staging, "building", g, "built"), ERROR_SUCCESS);
+	CU_ASSERT(ns_changed(staging) > before);
+	CU_ASSERT(ns_changed(g) > before);
+	handle_close(h);
+	CU_ASSERT_EQUAL(ns_unlink(g, "built"), ERROR_SUCCESS);
+}
+
 const char *suite_name = "namespace";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_A11_create_makes_a_new_object),
@@ -747,5 +854,8 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_namespace_publishing_onto_an_existing_name_is_refused),
 	UNIT_TEST(test_namespace_listing_is_sorted),
 	UNIT_TEST(test_namespace_listing_shows_one_namespace),
+	UNIT_TEST(test_namespace_changed_when_a_name_comes_or_goes),
+	UNIT_TEST(test_C20_namespace_changed_when_a_temporary_name_goes),
+	UNIT_TEST(test_namespace_changed_when_staging_publishes),
 	{ 0 },
 };

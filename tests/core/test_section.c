@@ -1,13 +1,23 @@
 /* Section objects: rules A1-A7 and A11 through section_spec_win32() and section_new() over the
  * paging file (memfd) and over real files, the data (zero-filled, read, written, grown), E36
  * (no shrinking under another holder; no resizing of published READONLY/WRITECOPY sections; a
- * file is never cut), the staged-section setters and SEC_RESERVE commits (D33, D34). */
+ * file is never cut), the staged-section setters and SEC_RESERVE commits (D33, D34).  Over a tmpfs
+ * paging file the kernel holds the cap: writes grow sections sparsely as on tmpfs, a write past
+ * the cap keeps exactly what went in, fallocate takes every page or none, populate and commit
+ * take pages, and a destroyed section's pages go once nothing else has its file open or mapped.
+ * A file is attached with no lock held, and refused when the section changed meanwhile. */
 #include <CUnit/CUnit.h>
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cunit_main.h"
@@ -1111,6 +1121,612 @@ static void test_D34_commit_in_a_file_backed_section_is_refused(void)
 	close(fd);
 }
 
+/* ---- the kernel-held cap: a tmpfs paging file ---- */
+
+#define SMALL_CAP (16u * PAGE)   /* 64 KiB: hitting it takes sixteen pages */
+
+/* Replaces the suite's store with a tmpfs one of SMALL_CAP (the test's first act). */
+static void use_tmpfs(void)
+{
+	store_free(st);
+	st = fixture_tmpfs_store(SMALL_CAP, 0);
+}
+
+/* ...or with a memfd one of SMALL_CAP. */
+static void use_memfd(void)
+{
+	store_free(st);
+	st = fixture_store(SMALL_CAP);
+}
+
+/* Fills a new section with `pages` written pages of `byte`. */
+static struct section *new_filled(unsigned pages, unsigned char byte)
+{
+	struct section *sec = new_plain(0);
+
+	write_all(sec, 0, (uint64_t)pages * PAGE, byte);
+	return sec;
+}
+
+/* A second open file of the section's file, as FUSE passthrough or a map keeps one. */
+static int reopen_data(struct section *sec)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", section_fd(sec));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	return fd;
+}
+
+static void test_section_tmpfs_writes_grow_sparsely_as_tmpfs_does(void)
+{
+	struct section *sec;
+
+	use_tmpfs();
+	sec = new_plain(0);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	write_all(sec, 10 * PAGE, 1, 'x');
+	CU_ASSERT_EQUAL(section_size(sec), 10 * PAGE + 1);
+	CU_ASSERT_EQUAL(store_used(st), PAGE);              /* only the page written counts */
+	CU_ASSERT_EQUAL(section_blocks(sec), PAGE / 512);
+	CU_ASSERT_TRUE(reads_as(sec, 0, 10 * PAGE, 0));
+	CU_ASSERT_TRUE(reads_as(sec, 10 * PAGE, 1, 'x'));
+	/* a size set costs nothing either, and neither does a write far past the cap */
+	CU_ASSERT_EQUAL(section_resize(sec, SMALL_CAP, NULL), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), PAGE);
+	write_all(sec, (uint64_t)1 << 40, 2, 'f');
+	CU_ASSERT_EQUAL(section_size(sec), ((uint64_t)1 << 40) + 2);
+	CU_ASSERT_EQUAL(store_used(st), 2 * PAGE);
+	CU_ASSERT_EQUAL(section_blocks(sec), 2 * PAGE / 512);
+	CU_ASSERT_TRUE(reads_as(sec, (uint64_t)1 << 40, 2, 'f'));
+	/* shrinking gives the pages back */
+	CU_ASSERT_EQUAL(section_resize(sec, PAGE, NULL), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	CU_ASSERT_EQUAL(section_blocks(sec), 0);
+	section_put(sec);
+}
+
+static void test_section_tmpfs_partial_write_keeps_exactly_what_was_written(void)
+{
+	struct section *first, *sec;
+	unsigned char *buf = malloc(4 * PAGE);
+	size_t done = 0;
+
+	use_tmpfs();
+	first = new_filled(12, 'f');
+	sec = new_filled(2, 'b');                            /* two pages left */
+	CU_ASSERT_EQUAL(section_resize(sec, 2 * PAGE - 10, NULL), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 14 * PAGE);
+	/* 10 bytes into the page there, two new pages, then the cap */
+	memset(buf, 'n', 4 * PAGE);
+	CU_ASSERT_EQUAL(section_write(sec, buf, 4 * PAGE, 2 * PAGE - 10, &done),
+			ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(done, 2 * PAGE + 10);
+	CU_ASSERT_EQUAL(section_size(sec), 4 * PAGE);       /* exactly what went in */
+	CU_ASSERT_TRUE(reads_as(sec, 0, 2 * PAGE - 10, 'b'));
+	CU_ASSERT_TRUE(reads_as(sec, 2 * PAGE - 10, 2 * PAGE + 10, 'n'));
+	CU_ASSERT_EQUAL(store_used(st), SMALL_CAP);
+	CU_ASSERT_TRUE(reads_as(first, 0, 12 * PAGE, 'f'));
+	CU_ASSERT_EQUAL(section_size(first), 12 * PAGE);
+	free(buf);
+	section_put(sec);
+	section_put(first);
+}
+
+static void test_section_tmpfs_write_refused_past_the_cap_changes_nothing(void)
+{
+	struct section *full, *sec, *sparse;
+	unsigned char byte = 'z';
+	size_t done = 7;
+
+	use_tmpfs();
+	sec = new_filled(1, 's');
+	CU_ASSERT_EQUAL(section_resize(sec, 100, NULL), ERROR_SUCCESS);
+	sparse = new_plain(4 * PAGE);
+	full = new_filled(15, 'F');
+	CU_ASSERT_EQUAL(store_used(st), SMALL_CAP);
+	/* past the end, near or far: refused, and the size stays */
+	const uint64_t offsets[] = { 100, PAGE, 3 * PAGE + 1, SMALL_CAP, (uint64_t)1 << 40 };
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		done = 7;
+		CU_ASSERT_EQUAL(section_write(sec, "zz", 2, offsets[i] + PAGE, &done),
+				ERROR_NOT_ENOUGH_MEMORY);
+		CU_ASSERT_EQUAL(done, 0);
+		CU_ASSERT_EQUAL(section_size(sec), 100);
+		CU_ASSERT_EQUAL(section_write(sparse, &byte, 1, offsets[i] + 4 * PAGE, &done),
+				ERROR_NOT_ENOUGH_MEMORY);
+		CU_ASSERT_EQUAL(section_size(sparse), 4 * PAGE);
+	}
+	/* into a hole within the size: refused too */
+	CU_ASSERT_EQUAL(section_write(sparse, &byte, 1, PAGE, &done), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(done, 0);
+	CU_ASSERT_TRUE(reads_as(sparse, 0, 4 * PAGE, 0));
+	CU_ASSERT_TRUE(reads_as(sec, 0, 100, 's'));
+	CU_ASSERT_EQUAL(store_used(st), SMALL_CAP);
+	/* a page that has memory already takes writes, growth within it included */
+	write_all(sec, 50, 100, 'g');
+	CU_ASSERT_EQUAL(section_size(sec), 150);
+	CU_ASSERT_TRUE(reads_as(sec, 0, 50, 's'));
+	CU_ASSERT_TRUE(reads_as(sec, 50, 100, 'g'));
+	/* and room comes back when pages go */
+	CU_ASSERT_EQUAL(section_resize(full, 14 * PAGE, NULL), ERROR_SUCCESS);
+	write_all(sparse, PAGE, 1, 'y');
+	CU_ASSERT_EQUAL(store_used(st), SMALL_CAP);
+	section_put(full);
+	section_put(sparse);
+	section_put(sec);
+}
+
+/* In either mode, no section is made or resized past the cap (a write may still reach past it
+ * where the kernel counts pages: tmpfs lets sparse files be any size). */
+static void no_section_past_the_cap(void)
+{
+	struct section_spec spec = section_spec_default(SECTION_PERMANENT);
+	struct section *sec = NULL, *whole;
+
+	spec.size = SMALL_CAP + 1;
+	CU_ASSERT_EQUAL(section_new(st, &spec, &owner, &sec), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_PTR_NULL(sec);
+	CU_ASSERT_EQUAL(store_live_sections(st), 0);
+	whole = new_plain(SMALL_CAP);                       /* exactly the cap is allowed */
+	CU_ASSERT_EQUAL(section_resize(whole, SMALL_CAP + 1, NULL), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(section_resize(whole, 2 * SMALL_CAP, NULL), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(section_size(whole), SMALL_CAP);
+	CU_ASSERT_EQUAL(section_allocate(whole, 0, SMALL_CAP + 1, false), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(section_allocate(whole, SMALL_CAP, 1, false), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(section_size(whole), SMALL_CAP);
+	CU_ASSERT_EQUAL(section_resize(whole, 0, NULL), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_resize(whole, SMALL_CAP, NULL), ERROR_SUCCESS);
+	section_put(whole);
+}
+
+static void test_A7_no_section_past_the_cap_over_tmpfs(void)
+{
+	use_tmpfs();
+	no_section_past_the_cap();
+	CU_ASSERT_EQUAL(store_used(st), 0);
+}
+
+static void test_A7_no_section_past_the_cap_over_memfds(void)
+{
+	use_memfd();
+	no_section_past_the_cap();
+}
+
+/* ---- fallocate ---- */
+
+static void test_section_allocate_takes_every_page_or_none(void)
+{
+	struct section *sec, *other;
+
+	use_tmpfs();
+	sec = new_plain(0);
+	CU_ASSERT_EQUAL(section_allocate(sec, 0, 4 * PAGE, false), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_size(sec), 4 * PAGE);       /* the size grows */
+	CU_ASSERT_EQUAL(store_used(st), 4 * PAGE);          /* and the pages are taken */
+	CU_ASSERT_EQUAL(section_blocks(sec), 4 * PAGE / 512);
+	CU_ASSERT_TRUE(reads_as(sec, 0, 4 * PAGE, 0));
+	/* keep_size: the pages only */
+	CU_ASSERT_EQUAL(section_allocate(sec, 8 * PAGE, 2 * PAGE, true), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_size(sec), 4 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), 6 * PAGE);
+	/* a range with memory already: nothing more */
+	CU_ASSERT_EQUAL(section_allocate(sec, 100, 3 * PAGE, false), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_size(sec), 4 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), 6 * PAGE);
+
+	other = new_filled(8, 'o');                          /* two pages left */
+	CU_ASSERT_EQUAL(section_allocate(sec, 4 * PAGE, 3 * PAGE, false), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(section_allocate(sec, 4 * PAGE, 4 * PAGE, true), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(section_size(sec), 4 * PAGE);       /* none taken, no growth */
+	CU_ASSERT_EQUAL(store_used(st), 14 * PAGE);
+	CU_ASSERT_EQUAL(section_allocate(sec, 4 * PAGE, 2 * PAGE, false), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_size(sec), 6 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), SMALL_CAP);
+	CU_ASSERT_TRUE(reads_as(other, 0, 8 * PAGE, 'o'));
+	section_put(other);
+	section_put(sec);
+}
+
+static void test_section_allocate_over_memfds_grows_the_charged_size(void)
+{
+	struct section *sec;
+
+	use_memfd();
+	sec = new_plain(PAGE);
+	CU_ASSERT_EQUAL(section_allocate(sec, PAGE, 2 * PAGE, true), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_size(sec), PAGE);           /* charged already: nothing to do */
+	CU_ASSERT_EQUAL(store_used(st), PAGE);
+	CU_ASSERT_EQUAL(section_allocate(sec, PAGE, 2 * PAGE, false), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_size(sec), 3 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	CU_ASSERT_EQUAL(section_blocks(sec), 3 * PAGE / 512);   /* the size, as charged */
+	CU_ASSERT_EQUAL(section_allocate(sec, 0, PAGE, false), ERROR_SUCCESS);   /* no shrinking */
+	CU_ASSERT_EQUAL(section_size(sec), 3 * PAGE);
+	CU_ASSERT_EQUAL(section_allocate(sec, 0, SMALL_CAP + 1, false), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(section_size(sec), 3 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	section_put(sec);
+}
+
+static void test_section_allocate_refused_for_published_readonly_sections(void)
+{
+	const uint32_t refusing[] = { PAGE_READONLY, PAGE_WRITECOPY, PAGE_EXECUTE_READ,
+				      PAGE_EXECUTE_WRITECOPY };
+
+	use_tmpfs();
+	for (size_t i = 0; i < sizeof(refusing) / sizeof(refusing[0]); i++) {
+		struct section *sec = new_pagefile(refusing[i], 2 * PAGE);
+		CU_ASSERT_EQUAL(section_allocate(sec, 0, PAGE, true), ERROR_ACCESS_DENIED);
+		CU_ASSERT_EQUAL(section_allocate(sec, 0, 4 * PAGE, false), ERROR_ACCESS_DENIED);
+		CU_ASSERT_EQUAL(section_size(sec), 2 * PAGE);
+		CU_ASSERT_EQUAL(store_used(st), 0);
+		/* while staged it may still be built */
+		section_mark_staged(sec, true);
+		CU_ASSERT_EQUAL(section_allocate(sec, 0, 3 * PAGE, false), ERROR_SUCCESS);
+		CU_ASSERT_EQUAL(section_size(sec), 3 * PAGE);
+		CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+		section_put(sec);
+	}
+	{
+		struct section *sec = new_pagefile(PAGE_EXECUTE_READWRITE, PAGE);
+		CU_ASSERT_EQUAL(section_allocate(sec, 0, PAGE, false), ERROR_SUCCESS);
+		section_put(sec);
+	}
+}
+
+/* ---- populate: pages for a page cache fill ---- */
+
+static void test_section_populate_takes_the_pages_of_a_range_within_the_size(void)
+{
+	struct section *sec, *other;
+
+	use_tmpfs();
+	sec = new_plain(8 * PAGE);
+	CU_ASSERT_EQUAL(section_populate(sec, PAGE + 1, 2 * PAGE), ERROR_SUCCESS);   /* pages 1-3 */
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	CU_ASSERT_EQUAL(section_size(sec), 8 * PAGE);
+	CU_ASSERT_EQUAL(section_populate(sec, 6 * PAGE, 100 * PAGE), ERROR_SUCCESS); /* clipped */
+	CU_ASSERT_EQUAL(store_used(st), 5 * PAGE);
+	CU_ASSERT_EQUAL(section_size(sec), 8 * PAGE);
+	CU_ASSERT_EQUAL(section_populate(sec, 8 * PAGE, PAGE), ERROR_SUCCESS);       /* past it */
+	CU_ASSERT_EQUAL(section_populate(sec, 0, 0), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_populate(sec, UINT64_MAX - 1, 10), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 5 * PAGE);
+	CU_ASSERT_EQUAL(section_size(sec), 8 * PAGE);
+	CU_ASSERT_TRUE(reads_as(sec, 0, 8 * PAGE, 0));
+	/* the cap full: refused */
+	other = new_filled(11, 'o');
+	CU_ASSERT_EQUAL(section_populate(sec, 0, PAGE), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_EQUAL(store_used(st), SMALL_CAP);
+	CU_ASSERT_EQUAL(section_populate(sec, PAGE, 2 * PAGE), ERROR_SUCCESS);   /* had them */
+	section_put(other);
+	section_put(sec);
+}
+
+static void test_D33_populate_takes_only_committed_pages(void)
+{
+	struct section *sec;
+
+	use_tmpfs();
+	sec = new_pagefile(PAGE_READWRITE | SEC_RESERVE, 8 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	CU_ASSERT_EQUAL(section_populate(sec, 0, 8 * PAGE), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 0);                 /* nothing committed: nothing taken */
+	CU_ASSERT_EQUAL(section_commit(sec, 2 * PAGE, 2 * PAGE), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_commit(sec, 6 * PAGE, PAGE), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	CU_ASSERT_EQUAL(section_populate(sec, 0, 8 * PAGE), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_populate(sec, PAGE, 6 * PAGE), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	section_put(sec);
+}
+
+static void test_section_populate_over_memfds_does_nothing(void)
+{
+	struct section *sec;
+
+	use_memfd();
+	sec = new_plain(4 * PAGE);
+	CU_ASSERT_EQUAL(section_populate(sec, 0, 4 * PAGE), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 4 * PAGE);
+	CU_ASSERT_EQUAL(section_size(sec), 4 * PAGE);
+	section_put(sec);
+}
+
+/* ---- SEC_RESERVE commits take pages where the kernel counts them ---- */
+
+static void test_D33_commit_takes_the_pages_from_the_cap(void)
+{
+	struct section *sec, *other;
+
+	use_tmpfs();
+	sec = new_pagefile(PAGE_READWRITE | SEC_RESERVE, 8 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	CU_ASSERT_EQUAL(section_commit(sec, PAGE + 1, PAGE), ERROR_SUCCESS);    /* pages 1, 2 */
+	CU_ASSERT_EQUAL(store_used(st), 2 * PAGE);
+	CU_ASSERT_TRUE(section_is_committed(sec, PAGE, 2 * PAGE));
+	CU_ASSERT_EQUAL(section_commit(sec, PAGE, 2 * PAGE), ERROR_SUCCESS);    /* again: no more */
+	CU_ASSERT_EQUAL(store_used(st), 2 * PAGE);
+	CU_ASSERT_EQUAL(section_commit(sec, 0, 0), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 2 * PAGE);
+
+	other = new_filled(13, 'o');                         /* one page left */
+	CU_ASSERT_EQUAL(section_commit(sec, 4 * PAGE, 2 * PAGE), ERROR_NOT_ENOUGH_MEMORY);
+	CU_ASSERT_FALSE(section_is_committed(sec, 4 * PAGE, 1));   /* nothing marked */
+	CU_ASSERT_FALSE(section_is_committed(sec, 5 * PAGE, 1));
+	CU_ASSERT_EQUAL(store_used(st), 15 * PAGE);        /* nothing taken */
+	CU_ASSERT_EQUAL(section_commit(sec, 4 * PAGE, PAGE), ERROR_SUCCESS);
+	CU_ASSERT_TRUE(section_is_committed(sec, 4 * PAGE, PAGE));
+	CU_ASSERT_EQUAL(store_used(st), SMALL_CAP);
+	section_put(other);
+	section_put(sec);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+}
+
+static void test_D33_commit_over_memfds_takes_nothing_more(void)
+{
+	struct section *sec;
+
+	use_memfd();
+	sec = new_pagefile(PAGE_READWRITE | SEC_RESERVE, 4 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), 4 * PAGE);          /* the size was charged */
+	CU_ASSERT_EQUAL(section_commit(sec, 0, 4 * PAGE), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 4 * PAGE);
+	CU_ASSERT_TRUE(section_is_committed(sec, 0, 4 * PAGE));
+	section_put(sec);
+}
+
+/* ---- destroyed sections give their pages back once nothing else has the file ---- */
+
+/* A named section written with `pages` pages and a reference held past its name (as the
+ * daemon's inode holds one), with no handle left: unlinking it destroys the data. */
+static struct section *named_unheld(const char *leaf, unsigned pages)
+{
+	struct section_spec spec = section_spec_default(SECTION_PERMANENT);
+	struct section *sec = NULL;
+	struct handle *h = NULL;
+	bool existed;
+
+	CU_ASSERT_EQUAL_FATAL(ns_create(store_global(st), leaf, &spec, &owner, NS_CREATE_NEW,
+					FILE_MAP_ALL_ACCESS, &h, &existed), ERROR_SUCCESS);
+	sec = handle_section(h);
+	section_get(sec);
+	write_all(sec, 0, (uint64_t)pages * PAGE, 'd');
+	handle_close(h);
+	return sec;
+}
+
+static void test_C21_destroyed_section_pages_go_at_once_when_nobody_has_the_file(void)
+{
+	struct section *sec;
+
+	use_tmpfs();
+	sec = named_unheld("alone", 3);
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	CU_ASSERT_EQUAL(ns_unlink(store_global(st), "alone"), ERROR_SUCCESS);
+	CU_ASSERT_TRUE(section_is_destroyed(sec));
+	CU_ASSERT_EQUAL(store_used(st), 0);                 /* while the reference lives on */
+	section_trim(sec);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	section_put(sec);
+}
+
+static void test_C21_destroyed_section_pages_stay_while_another_open_file_has_them(void)
+{
+	struct section *sec;
+	char c = 0;
+	int other;
+
+	use_tmpfs();
+	sec = named_unheld("opened", 3);
+	other = reopen_data(sec);
+	CU_ASSERT_EQUAL(ns_unlink(store_global(st), "opened"), ERROR_SUCCESS);
+	CU_ASSERT_TRUE(section_is_destroyed(sec));
+	CU_ASSERT_EQUAL(section_fd(sec), -1);
+	/* the other opener still reads the data: it is not cut under it */
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	CU_ASSERT_EQUAL(pread(other, &c, 1, 2 * PAGE), 1);
+	CU_ASSERT_EQUAL(c, 'd');
+	section_trim(sec);                                  /* still open elsewhere: kept */
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	close(other);
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);          /* ours still holds the file */
+	section_trim(sec);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	section_put(sec);
+}
+
+static void test_C21_destroyed_section_pages_stay_while_a_map_has_them(void)
+{
+	struct section *sec;
+	unsigned char *map;
+	int other;
+
+	use_tmpfs();
+	sec = named_unheld("mapped", 2);
+	other = reopen_data(sec);
+	map = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, other, 0);
+	CU_ASSERT_FATAL(map != MAP_FAILED);
+	close(other);                                        /* the map keeps its open file */
+	CU_ASSERT_EQUAL(ns_unlink(store_global(st), "mapped"), ERROR_SUCCESS);
+	CU_ASSERT_TRUE(section_is_destroyed(sec));
+	CU_ASSERT_EQUAL(map[PAGE], 'd');
+	section_trim(sec);
+	CU_ASSERT_EQUAL(store_used(st), 2 * PAGE);
+	CU_ASSERT_EQUAL(map[2 * PAGE - 1], 'd');
+	munmap(map, 2 * PAGE);
+	section_trim(sec);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	section_put(sec);
+}
+
+/* The last reference going first: the file is let go of without a cut, and its pages go with
+ * the other opener. */
+static void test_C21_destroyed_section_freed_before_the_other_opener(void)
+{
+	struct section *sec;
+	char c = 0;
+	int other;
+
+	use_tmpfs();
+	sec = named_unheld("last", 2);
+	other = reopen_data(sec);
+	CU_ASSERT_EQUAL(ns_unlink(store_global(st), "last"), ERROR_SUCCESS);
+	section_put(sec);
+	CU_ASSERT_EQUAL(store_live_sections(st), 0);
+	CU_ASSERT_EQUAL(pread(other, &c, 1, PAGE), 1);
+	CU_ASSERT_EQUAL(c, 'd');
+	CU_ASSERT_EQUAL(store_used(st), 2 * PAGE);
+	close(other);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+}
+
+/* ---- attaching a file with no lock held ---- */
+
+/* The test's ftruncate, which the core calls too: the hook armed in during_ftruncate runs
+ * first, once, as if the caller's file were slow (a network or FUSE file) and somebody changed
+ * the section meanwhile.  (With 64-bit file offsets the symbol is ftruncate64.) */
+#if defined(_FILE_OFFSET_BITS) && _FILE_OFFSET_BITS == 64
+#define REAL_FTRUNCATE "ftruncate64"
+#else
+#define REAL_FTRUNCATE "ftruncate"
+#endif
+
+static void (*during_ftruncate)(void);
+
+int ftruncate(int fd, off_t length)
+{
+	static int (*real)(int, off_t);
+	void (*hook)(void) = during_ftruncate;
+
+	if (!real)
+		real = (int (*)(int, off_t))dlsym(RTLD_NEXT, REAL_FTRUNCATE);
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (hook) {
+		during_ftruncate = NULL;
+		hook();
+	}
+	return real(fd, length);
+}
+
+static struct section *meddled;          /* the section the hook changes */
+static void (*meddle)(struct section *);
+static bool meddling_waited;             /* the change had to wait: a lock was held */
+
+static void *meddle_thread(void *arg)
+{
+	(void)arg;
+	meddle(meddled);
+	return NULL;
+}
+
+/* Makes the change from another thread, as another request would; it must not wait for the
+ * file I/O. */
+static void meddle_now(void)
+{
+	struct timespec deadline;
+	pthread_t t;
+
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, meddle_thread, NULL), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	if (pthread_timedjoin_np(t, NULL, &deadline) != 0) {
+		meddling_waited = true;
+		pthread_detach(t);
+	}
+}
+
+static void publish(struct section *sec) { section_mark_staged(sec, false); }
+
+static void reprotect(struct section *sec)
+{
+	CU_ASSERT_EQUAL(section_set_protect(sec, PAGE_READONLY), ERROR_SUCCESS);
+}
+
+static int other_file = -1;
+
+static void attach_other(struct section *sec)
+{
+	CU_ASSERT_EQUAL(section_attach_file(sec, other_file, RW_ACCESS, "/other", 0),
+			ERROR_SUCCESS);
+}
+
+static void test_section_attach_file_refused_when_the_section_changed_meanwhile(void)
+{
+	const struct { const char *what; void (*change)(struct section *); } cases[] = {
+		{ "published", publish },
+		{ "reprotected", reprotect },
+		{ "attached", attach_other },
+	};
+
+	use_tmpfs();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct section *sec = new_filled(2, 'm');
+		int fd = temp_file(PAGE, false);
+		unsigned failures = CU_get_number_of_failures();
+		char path[32] = "";
+
+		other_file = temp_file(3 * PAGE, false);
+		section_mark_staged(sec, true);
+		meddled = sec;
+		meddle = cases[i].change;
+		meddling_waited = false;
+		during_ftruncate = meddle_now;
+		/* 2 pages over a 1-page file: A5 grows the file, and the change comes then */
+		CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, "/mine", 2 * PAGE),
+				ERROR_ACCESS_DENIED);
+		CU_ASSERT_PTR_NULL(during_ftruncate);        /* the hook did run */
+		CU_ASSERT_FALSE(meddling_waited);
+		section_backing_path(sec, path, sizeof(path));
+		if (cases[i].change == attach_other) {
+			/* the other attach stands */
+			CU_ASSERT_TRUE(section_is_file_backed(sec));
+			CU_ASSERT_STRING_EQUAL(path, "/other");
+			CU_ASSERT_EQUAL(section_size(sec), 3 * PAGE);
+			CU_ASSERT_TRUE(reads_pattern(sec, 0, 3 * PAGE));
+		} else {
+			/* still the paging-file section it was */
+			CU_ASSERT_FALSE(section_is_file_backed(sec));
+			CU_ASSERT_STRING_EQUAL(path, "");
+			CU_ASSERT_EQUAL(section_size(sec), 2 * PAGE);
+			CU_ASSERT_TRUE(reads_as(sec, 0, 2 * PAGE, 'm'));
+			CU_ASSERT_EQUAL(store_used(st), 2 * PAGE);
+		}
+		if (CU_get_number_of_failures() != failures)
+			fprintf(stderr, "\n(the section was %s meanwhile)\n", cases[i].what);
+		section_put(sec);
+		close(fd);
+		close(other_file);
+		other_file = -1;
+	}
+	CU_ASSERT_EQUAL(store_used(st), 0);
+}
+
+/* Attaching in tmpfs mode gives the paging-file pages back. */
+static void test_section_attach_file_returns_the_tmpfs_pages(void)
+{
+	struct section *sec;
+	int fd = temp_file(PAGE, false);
+
+	use_tmpfs();
+	sec = new_filled(3, 'm');
+	CU_ASSERT_EQUAL(store_used(st), 3 * PAGE);
+	section_mark_staged(sec, true);
+	CU_ASSERT_EQUAL(section_attach_file(sec, fd, RW_ACCESS, "/f", 0), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	CU_ASSERT_EQUAL(section_size(sec), PAGE);
+	CU_ASSERT_TRUE(reads_pattern(sec, 0, PAGE));
+	CU_ASSERT_EQUAL(section_blocks(sec), PAGE / 512);   /* a file's blocks: its size */
+	section_put(sec);
+	close(fd);
+}
+
 const char *suite_name = "section";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_A1_pagefile_size_zero),
@@ -1160,5 +1776,24 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D33_commit_sections_are_always_committed),
 	UNIT_TEST(test_D33_staged_section_leaving_reserve_is_committed),
 	UNIT_TEST(test_D34_commit_in_a_file_backed_section_is_refused),
+	UNIT_TEST(test_section_tmpfs_writes_grow_sparsely_as_tmpfs_does),
+	UNIT_TEST(test_section_tmpfs_partial_write_keeps_exactly_what_was_written),
+	UNIT_TEST(test_section_tmpfs_write_refused_past_the_cap_changes_nothing),
+	UNIT_TEST(test_A7_no_section_past_the_cap_over_tmpfs),
+	UNIT_TEST(test_A7_no_section_past_the_cap_over_memfds),
+	UNIT_TEST(test_section_allocate_takes_every_page_or_none),
+	UNIT_TEST(test_section_allocate_over_memfds_grows_the_charged_size),
+	UNIT_TEST(test_section_allocate_refused_for_published_readonly_sections),
+	UNIT_TEST(test_section_populate_takes_the_pages_of_a_range_within_the_size),
+	UNIT_TEST(test_D33_populate_takes_only_committed_pages),
+	UNIT_TEST(test_section_populate_over_memfds_does_nothing),
+	UNIT_TEST(test_D33_commit_takes_the_pages_from_the_cap),
+	UNIT_TEST(test_D33_commit_over_memfds_takes_nothing_more),
+	UNIT_TEST(test_C21_destroyed_section_pages_go_at_once_when_nobody_has_the_file),
+	UNIT_TEST(test_C21_destroyed_section_pages_stay_while_another_open_file_has_them),
+	UNIT_TEST(test_C21_destroyed_section_pages_stay_while_a_map_has_them),
+	UNIT_TEST(test_C21_destroyed_section_freed_before_the_other_opener),
+	UNIT_TEST(test_section_attach_file_refused_when_the_section_changed_meanwhile),
+	UNIT_TEST(test_section_attach_file_returns_the_tmpfs_pages),
 	{ 0 },
 };
