@@ -42,7 +42,7 @@ def alive(pid):
 
 class DaemonTestCase(unittest.TestCase):
     """Tests that mount by themselves: a fresh directory, and at the end no mount and no daemon
-    left behind (checked, then cleaned up)."""
+    left behind (checked, then cleaned up), and no sanitizer report."""
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="sectionfs-test-")
@@ -59,10 +59,13 @@ class DaemonTestCase(unittest.TestCase):
         with contextlib.suppress(OSError):
             os.rmdir(self.dir)
         self.assertFalse(left, "the test left %s mounted" % self.dir)
+        sfstest.assert_no_sanitizer_reports()       # from the daemons this test started
 
     def run_daemon(self, *args):
-        return subprocess.run([SECTIONFS] + list(args), capture_output=True, text=True,
-                              timeout=30)
+        r = subprocess.run([SECTIONFS] + list(args), capture_output=True, text=True, timeout=30)
+        sfstest.assert_no_sanitizer_output(r.stderr, "sectionfs")
+        self.assertNotEqual(r.returncode, sfstest.SANITIZER_EXITCODE, r.stderr)
+        return r
 
     def assert_refused(self, r, *words):
         self.assertNotEqual(r.returncode, 0, r.stdout)
@@ -129,7 +132,9 @@ class UnmountTest(DaemonTestCase):
     def stderr_after_unmount(self, m):
         subprocess.run(["fusermount3", "-u", m.dir], check=True)
         m.proc.wait(timeout=30)
-        return m.proc.stderr.read().decode(errors="replace")
+        err = m.proc.stderr.read().decode(errors="replace")
+        sfstest.assert_no_sanitizer_output(err, "sectionfs")
+        return err
 
     def test_foreground_daemon_says_which_data_path_it_uses(self):
         m = self.start()
@@ -239,9 +244,10 @@ class MountCommandTest(DaemonTestCase):
         return None
 
     def mount(self, *options):
-        return subprocess.run(["mount", "-t", "fuse", THIS_DAEMON + "#sectionfs", self.dir,
-                               "-o", ",".join(options)], capture_output=True, text=True,
-                              timeout=30)
+        r = subprocess.run(["mount", "-t", "fuse", THIS_DAEMON + "#sectionfs", self.dir,
+                            "-o", ",".join(options)], capture_output=True, text=True, timeout=30)
+        sfstest.assert_no_sanitizer_output(r.stderr, "mount(8) and sectionfs")
+        return r
 
     def test_mount_t_fuse_program(self):
         r = self.mount("size=1m")
