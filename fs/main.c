@@ -18,6 +18,20 @@
 #include "passthrough.h"
 #include "store.h"
 
+#if defined(__SANITIZE_ADDRESS__)                     /* gcc */
+#define WITH_ASAN 1
+#elif defined(__has_feature)                          /* clang */
+#if __has_feature(address_sanitizer)
+#define WITH_ASAN 1
+#endif
+#endif
+#ifdef WITH_ASAN
+#include <sanitizer/lsan_interface.h>
+#define LEAVE_TO_EXIT(p) __lsan_ignore_object(p)   /* it and what it reaches: not leaks */
+#else
+#define LEAVE_TO_EXIT(p) ((void)(p))
+#endif
+
 const struct fuse_lowlevel_ops sectionfs_ops = {
 	.init         = sfs_init,
 	.lookup       = sfs_lookup,
@@ -191,8 +205,13 @@ err_session:
 	fuse_session_destroy(fs.se);
 err_store:
 	nodes_destroy(&fs);
-	/* Sections the kernel still held die with the process; the store is not freed with
-	 * them alive (store_free asserts that), so leave it to the exit. */
+	/* Named sections (and those of files the kernel never released) die with the process;
+	 * the store is not freed with them alive (store_free asserts that), so leave it to the
+	 * exit, and tell LeakSanitizer so. */
+	if (store_live_sections(fs.store) == 0)
+		store_free(fs.store);
+	else
+		LEAVE_TO_EXIT(fs.store);
 err_args:
 	free(where);
 	free(opts.mountpoint);

@@ -46,6 +46,7 @@ static void init_ns_nodes(struct ns_nodes *n, struct ns *ns, uint64_t dir_ino)
 void nodes_init(struct sfs *fs)
 {
 	pthread_mutex_init(&fs->nodes_lock, NULL);
+	fs->section_nodes = NULL;
 	fs->root = (struct node){ .kind = NODE_ROOT, .ino = FUSE_ROOT_ID };
 	fs->sessions_dir = (struct node){ .kind = NODE_SESSIONS, .ino = INO_SESSIONS };
 	fs->local = (struct node){ .kind = NODE_LOCAL, .ino = INO_LOCAL };
@@ -66,11 +67,41 @@ static void free_session_nodes(struct sfs *fs, uint32_t id)
 	ns_put(ns);
 }
 
+/* Under nodes_lock. */
+static void link_section_node(struct sfs *fs, struct node *node)
+{
+	node->prev = NULL;
+	node->next = fs->section_nodes;
+	if (node->next)
+		node->next->prev = node;
+	fs->section_nodes = node;
+}
+
+static void unlink_section_node(struct sfs *fs, struct node *node)
+{
+	if (node->prev)
+		node->prev->next = node->next;
+	else
+		fs->section_nodes = node->next;
+	if (node->next)
+		node->next->prev = node->prev;
+	node->prev = node->next = NULL;
+}
+
 void nodes_destroy(struct sfs *fs)
 {
 	size_t n = store_sessions(fs->store, NULL, 0);
 	uint32_t *ids = calloc(n ? n : 1, sizeof(*ids));
 
+	/* The session is gone: no request and no kernel backing id is left to care (the
+	 * backing ids went with the connection, so no passthrough_forget). */
+	while (fs->section_nodes) {
+		struct node *node = fs->section_nodes;
+		unlink_section_node(fs, node);
+		section_set_host(node->section, NULL);
+		section_put(node->section);
+		free(node);
+	}
 	if (ids) {
 		n = store_sessions(fs->store, ids, n);
 		for (size_t i = 0; i < n; i++)
@@ -210,6 +241,7 @@ struct node *node_lookup_section(struct sfs *fs, struct section *sec)
 		*node = (struct node){ .kind = NODE_SECTION, .ino = node_section_ino(sec),
 				       .section = sec, .nlookup = 1 };
 		section_set_host(sec, node);
+		link_section_node(fs, node);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	if (!node)
@@ -249,6 +281,7 @@ void node_forget(struct sfs *fs, struct node *node, uint64_t n)
 		sec = node->section;
 		section_set_host(sec, NULL);
 		passthrough_forget(fs, node);
+		unlink_section_node(fs, node);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	if (sec) {

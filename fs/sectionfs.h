@@ -74,6 +74,7 @@ struct node {
 	enum ns_link link;          /* NS_LINK */
 	struct section *section;    /* SECTION: referenced while the node lives */
 	uint64_t nlookup;           /* SECTION: sfs.nodes_lock; the kernel's lookup count */
+	struct node *prev, *next;   /* SECTION: sfs.nodes_lock; in sfs.section_nodes */
 };
 
 /* The nodes of one namespace directory: itself and its three links.  A session's are counted
@@ -112,6 +113,7 @@ struct sfs {
 	unsigned mount_dev_major;   /* this mount's device: no section may live on it */
 	unsigned mount_dev_minor;
 	pthread_mutex_t nodes_lock; /* section nodes: their nlookup and the sections' host slots */
+	struct node *section_nodes; /* nodes_lock: every section node, for nodes_destroy() */
 	struct node root, sessions_dir, local, session0;
 	struct ns_nodes global, staging;
 };
@@ -176,6 +178,8 @@ void node_entry(struct sfs *fs, const struct node *node, struct fuse_entry_param
 /* Where a link points; `caller` is the caller's session, which only Local depends on. */
 const char *node_link_target(const struct node *node, uint32_t caller, char *buf, size_t len);
 void nodes_init(struct sfs *fs);
+/* After the session: frees the nodes the kernel still held (it forgets nothing at unmount) with
+ * their section references, and the namespaces' nodes. */
 void nodes_destroy(struct sfs *fs);
 
 /* ---- log.c: one line per event worth knowing (syslog priorities) ---- */

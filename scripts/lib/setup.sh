@@ -2,7 +2,8 @@
 # lacks, then configure and build.  Source it; it defines functions only.
 
 SECTIONFS_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libfuse3-dev fuse3 libcunit1-dev
-                    python3 attr util-linux procps)
+                    python3 attr util-linux procps
+                    libasan8 libubsan1)     # gcc 12's sanitizer runtimes (scripts/test)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -39,4 +40,31 @@ sectionfs_build() {
 		meson setup "$builddir" -Dwerror=true --buildtype=debugoptimized >&2
 	fi
 	meson compile -C "$builddir" >&2
+}
+
+# Configures (once) $1 with AddressSanitizer and UndefinedBehaviorSanitizer in every program and
+# in libwinmap (b_lundef off: a shared library leaves the runtime's symbols to the program), and
+# builds what the tests of the suites $2... need, nothing else.
+sectionfs_build_sanitized() {
+	local builddir=$1 targets
+	shift
+	if [ ! -f "$builddir/build.ninja" ]; then
+		meson setup "$builddir" -Dwerror=true --buildtype=debugoptimized -Dtests=true \
+			-Db_sanitize=address,undefined -Db_lundef=false >&2 || return 1
+	fi
+	ninja -C "$builddir" build.ninja >&2 || return 1      # meson files changed: reconfigure first
+	targets=$(meson introspect "$builddir" --tests --targets | python3 -c '
+import json, os, sys
+builddir, suites = sys.argv[1], set(sys.argv[2:])
+info = json.load(sys.stdin)
+files = {t["id"]: t["filename"] for t in info["targets"]}
+for test in info["tests"]:
+    if suites & {s.split(":")[-1] for s in test["suite"]}:
+        for dep in test["depends"]:
+            for f in files.get(dep, []):
+                print(os.path.relpath(f, builddir))
+' "$builddir" "$@" | sort -u) || return 1
+	[ -n "$targets" ] || return 0
+	# shellcheck disable=SC2086  # one target a word; paths in a build directory have no spaces
+	ninja -C "$builddir" $targets >&2
 }

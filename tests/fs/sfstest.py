@@ -3,11 +3,24 @@
 Every test mounts the daemon it was built with (SECTIONFS_BIN) on a fresh temporary directory and
 unmounts it afterwards, even when the test fails or meson's timeout kills the run (SIGTERM).
 Nothing here mocks FUSE or the kernel: tests run real programs against the mount.
+
+Built with AddressSanitizer and UndefinedBehaviorSanitizer (meson -Db_sanitize=address,undefined),
+every program a test starts (the daemon, libwinmap's users, the helpers) writes any AddressSanitizer
+or LeakSanitizer report to a directory of this test process's own (SANITIZER_REPORTS): a report
+fails the test whose mount it came from (Mount.stop) or, from anywhere else, the whole test
+program at exit, whatever a test makes of the program's output or exit status.  gcc's
+UndefinedBehaviorSanitizer is a runtime of its own (libubsan) beside ASan's, and ASan's exported
+report-path setter wins over its own: it writes to stderr whatever log_path says.  It stops the
+program with SANITIZER_EXITCODE, and the harness looks for its report in every stderr it reads
+(Mount.stop, run_ok, run_fails; test_daemon: assert_no_sanitizer_output).
 """
 import atexit
 import contextlib
 import errno
+import glob
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +32,88 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SECTIONFS = os.environ.get("SECTIONFS_BIN", os.path.join(HERE, "../../build/fs/sectionfs"))
 HELPERS = os.environ.get("SECTIONFS_HELPERS", os.path.join(HERE, "../../build/tests/fs"))
 NOBODY = 65534
+
+# What the sanitizers do in every program the tests start: stop at the first report (and exit
+# with SANITIZER_EXITCODE), look for leaks at exit but for what the daemon leaves to its exit
+# on purpose (lsan.supp), and let a program that faults on purpose set its own SIGSEGV action
+# (tests/winapi: wu_expect_fault).  Settings already in the environment come after these and
+# win; log_path, which this harness checks, comes last.
+SANITIZER_EXITCODE = 86
+ASAN_DEFAULTS = ("halt_on_error=1:exitcode=%d:detect_leaks=1:print_stacktrace=1:"
+                 "allow_user_segv_handler=1:strict_string_checks=1" % SANITIZER_EXITCODE)
+UBSAN_DEFAULTS = "halt_on_error=1:exitcode=%d:print_stacktrace=1" % SANITIZER_EXITCODE
+LSAN_DEFAULTS = "suppressions=%s:print_suppressions=0" % os.path.join(HERE, "lsan.supp")
+SANITIZER_REPORTS = tempfile.mkdtemp(prefix="sectionfs-sanitizer-")
+# Programs may run as other users (nobody): they must be able to write their report here.
+os.chmod(SANITIZER_REPORTS, 0o1777)
+
+
+def _with_report_path(variable, defaults):
+    options = [defaults, os.environ.get(variable, ""),
+               "log_path=" + os.path.join(SANITIZER_REPORTS, "report")]
+    os.environ[variable] = ":".join(o for o in options if o)
+
+
+_with_report_path("ASAN_OPTIONS", ASAN_DEFAULTS)
+_with_report_path("UBSAN_OPTIONS", UBSAN_DEFAULTS)
+os.environ["LSAN_OPTIONS"] = ":".join(o for o in (LSAN_DEFAULTS, os.environ.get("LSAN_OPTIONS"))
+                                      if o)
+
+
+def sanitizer_reports():
+    """Takes the sanitizer reports written so far: a list of (file name, text), the name being
+    report.PID; the files are removed, so a report is told once."""
+    reports = []
+    for path in sorted(glob.glob(os.path.join(SANITIZER_REPORTS, "report.*"))):
+        with open(path, errors="replace") as f:
+            reports.append((os.path.basename(path), f.read()))
+        with contextlib.suppress(OSError):
+            os.remove(path)
+    return reports
+
+
+def format_reports(reports):
+    return "\n".join("---- %s ----\n%s" % (name, text.rstrip()) for name, text in reports)
+
+
+# A sanitizer's report in a program's output.
+SANITIZER_OUTPUT = re.compile(r"runtime error:|(Address|Leak|UndefinedBehavior)Sanitizer")
+
+
+def assert_no_sanitizer_output(text, what="the program"):
+    """Fails when text, what a program wrote, holds a sanitizer report."""
+    if text and SANITIZER_OUTPUT.search(text):
+        raise AssertionError("%s reported to the sanitizers:\n%s" % (what, text))
+
+
+def assert_no_sanitizer_reports():
+    """Fails (AssertionError) with the reports written since the last look, if any: for a test
+    that starts programs, or a daemon, without Mount."""
+    reports = sanitizer_reports()
+    if reports:
+        raise AssertionError("sanitizer reports:\n" + format_reports(reports))
+
+
+# What Mount.stop() found when no test was there to fail (mounts stopped at exit).
+_unclaimed_reports = []
+
+
+def _fail_on_stray_reports():
+    """At exit: reports no test failed for fail the program (a report from a program whose
+    failure a test expected, a helper, a daemon the test started by itself)."""
+    reports = sanitizer_reports()
+    found = _unclaimed_reports + ([format_reports(reports)] if reports else [])
+    shutil.rmtree(SANITIZER_REPORTS, ignore_errors=True)
+    if found:
+        sys.stdout.flush()
+        sys.stderr.write("\nSANITIZER REPORTS from programs this test ran:\n%s\n"
+                         % "\n".join(found))
+        sys.stderr.flush()
+        os._exit(1)
+
+
+# Registered first, so it runs last: after every mount was stopped.
+atexit.register(_fail_on_stray_reports)
 
 _live_mounts = []
 
@@ -72,9 +167,12 @@ class Mount:
         return os.path.join(self.dir, *parts)
 
     def stop(self):
-        """Unmounts, stops the daemon and removes the directory; safe to call twice."""
+        """Unmounts, stops the daemon and removes the directory; safe to call twice.  Fails
+        (AssertionError, after cleaning up) when the daemon, or any program run meanwhile,
+        wrote a sanitizer report, or the daemon exited with the sanitizers' exit status."""
         if self.dir is None:
             return
+        stderr = ""
         if is_mounted(self.dir):
             r = subprocess.run(["fusermount3", "-u", self.dir], capture_output=True)
             if r.returncode != 0:
@@ -85,6 +183,8 @@ class Mount:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            if self.proc.stderr and not self.proc.stderr.closed:
+                stderr = _read_available(self.proc.stderr)
             for stream in (self.proc.stdout, self.proc.stderr):
                 if stream:
                     stream.close()
@@ -95,6 +195,23 @@ class Mount:
         if self in _live_mounts:
             _live_mounts.remove(self)
         self.dir = None
+        self._check_sanitizers(stderr)
+
+    def _check_sanitizers(self, stderr):
+        reports = sanitizer_reports()
+        problems = []
+        if reports:
+            problems.append("sanitizer reports (sectionfs's would be report.%s; any other is from a "
+                            "program run meanwhile):\n%s"
+                            % (self.proc.pid if self.proc else "-", format_reports(reports)))
+        if self.proc is not None and self.proc.returncode == SANITIZER_EXITCODE:
+            problems.append("sectionfs exited with status %d, the sanitizers' exit status"
+                            % SANITIZER_EXITCODE)
+        if SANITIZER_OUTPUT.search(stderr):
+            problems.append("sectionfs's stderr holds a sanitizer report")
+        if problems:
+            raise AssertionError("\n".join(problems) + ("\nsectionfs's stderr:\n" + stderr
+                                                        if stderr else ""))
 
     def __enter__(self):
         return self.start()
@@ -103,9 +220,27 @@ class Mount:
         self.stop()
 
 
+def _read_available(stream):
+    """What a pipe holds now, without waiting for its end (fusermount3, which auto_unmount
+    leaves watching the mount, may hold the pipe a little longer than the daemon)."""
+    chunks = []
+    with contextlib.suppress(OSError, ValueError):
+        fd = stream.fileno()
+        os.set_blocking(fd, False)
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
 def _stop_all_mounts(*_):
     for m in list(_live_mounts):
-        m.stop()
+        try:
+            m.stop()
+        except AssertionError as e:
+            _unclaimed_reports.append(str(e))
 
 
 atexit.register(_stop_all_mounts)
@@ -152,13 +287,16 @@ class MountTestCase(unittest.TestCase):
     def run_ok(self, *args, **kwargs):
         """Runs a program that must succeed; returns its stdout."""
         r = subprocess.run(args, capture_output=True, text=True, **kwargs)
+        assert_no_sanitizer_output(r.stderr, args[0])
         self.assertEqual(r.returncode, 0, "%s failed: %s" % (args, r.stderr))
         return r.stdout
 
     def run_fails(self, *args, **kwargs):
         """Runs a program that must fail; returns its stderr."""
         r = subprocess.run(args, capture_output=True, text=True, **kwargs)
+        assert_no_sanitizer_output(r.stderr, args[0])
         self.assertNotEqual(r.returncode, 0, "%s succeeded: %s" % (args, r.stdout))
+        self.assertNotEqual(r.returncode, SANITIZER_EXITCODE, "%s: %s" % (args, r.stderr))
         return r.stderr
 
     def spawn(self, code, *args, preexec_fn=None):

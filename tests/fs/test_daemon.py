@@ -41,7 +41,7 @@ def alive(pid):
 
 class DaemonTestCase(unittest.TestCase):
     """Tests that mount by themselves: a fresh directory, and at the end no mount and no daemon
-    left behind (checked, then cleaned up)."""
+    left behind (checked, then cleaned up), and no sanitizer report."""
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="sectionfs-test-")
@@ -58,10 +58,13 @@ class DaemonTestCase(unittest.TestCase):
         with contextlib.suppress(OSError):
             os.rmdir(self.dir)
         self.assertFalse(left, "the test left %s mounted" % self.dir)
+        sfstest.assert_no_sanitizer_reports()       # from the daemons this test started
 
     def run_daemon(self, *args):
-        return subprocess.run([SECTIONFS] + list(args), capture_output=True, text=True,
-                              timeout=30)
+        r = subprocess.run([SECTIONFS] + list(args), capture_output=True, text=True, timeout=30)
+        sfstest.assert_no_sanitizer_output(r.stderr, "sectionfs")
+        self.assertNotEqual(r.returncode, sfstest.SANITIZER_EXITCODE, r.stderr)
+        return r
 
     def assert_refused(self, r, *words):
         self.assertNotEqual(r.returncode, 0, r.stdout)
@@ -128,7 +131,9 @@ class UnmountTest(DaemonTestCase):
     def stderr_after_unmount(self, m):
         subprocess.run(["fusermount3", "-u", m.dir], check=True)
         m.proc.wait(timeout=30)
-        return m.proc.stderr.read().decode(errors="replace")
+        err = m.proc.stderr.read().decode(errors="replace")
+        sfstest.assert_no_sanitizer_output(err, "sectionfs")
+        return err
 
     def test_foreground_daemon_says_which_data_path_it_uses(self):
         m = self.start()
@@ -233,9 +238,13 @@ class UserMountTest(DaemonTestCase):
         if mode & 0o006 != 0o006:
             os.chmod("/dev/fuse", mode | 0o666)
             self.addCleanup(os.chmod, "/dev/fuse", mode)
+        # nobody cannot write this test's report directory: a sanitizer report goes to stderr
+        env = dict(os.environ)
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] += ":log_path=stderr"
         proc = subprocess.Popen([daemon, "-f", "-o", "size=1m", self.dir],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                preexec_fn=sfstest.as_user())
+                                preexec_fn=sfstest.as_user(), env=env)
         def stop():
             subprocess.run(["fusermount3", "-u", self.dir], capture_output=True)
             try:
@@ -254,6 +263,7 @@ class UserMountTest(DaemonTestCase):
         self.assertLessEqual(int(written), 1 << 20)
         self.assertGreaterEqual(int(written), (1 << 20) - (64 << 10))
         _, err = stop()
+        sfstest.assert_no_sanitizer_output(err, "sectionfs")
         self.assertIn("private tmpfs", err)
         self.assertIn("cached mode", err)
 
@@ -289,6 +299,8 @@ class MountCommandTest(DaemonTestCase):
                             NAMESPACE_SCRIPT % script], env=env, capture_output=True, text=True,
                            timeout=60)
         self.assertNotEqual(r.returncode, 100, "no namespace to test in: " + r.stderr)
+        # mount(8) clears the environment, so a report of this daemon comes on stderr
+        sfstest.assert_no_sanitizer_output(r.stderr, "mount(8) and sectionfs")
         return r
 
     def facts(self, r):

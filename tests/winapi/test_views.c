@@ -47,6 +47,7 @@ static int touch_child(void *varg)
 {
 	struct touch *t = varg;
 
+	wu_expect_fault();
 	if (t->write)
 		t->addr[0] = 'T';
 	else

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -18,18 +19,55 @@
 #include <time.h>
 
 /* Strings that live as long as the program: test programs are short, and a test may keep a
- * name as long as it likes. */
+ * name as long as it likes.  They are freed at exit, so that LeakSanitizer, which checks the
+ * test programs at exit, reports only what a test or libwinmap really lost. */
+struct kept_string {
+	struct kept_string *next;
+	char s[];
+};
+
+static _Atomic(struct kept_string *) kept_strings;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+
+static void free_kept_strings(void)
+{
+	struct kept_string *k = atomic_exchange(&kept_strings, NULL);
+
+	while (k) {
+		struct kept_string *next = k->next;
+		free(k);
+		k = next;
+	}
+}
+
+/* Registered at the first kept string, after the sanitizer runtime's own exit check: atexit
+ * handlers run in reverse, so the strings are freed before the leak check looks. */
+static void free_kept_strings_at_exit(void)
+{
+	if (atexit(free_kept_strings) != 0)
+		abort();
+}
+
 static char *kept(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *kept(const char *fmt, ...)
 {
+	struct kept_string *k;
 	va_list ap;
-	char *s;
+	int n;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	return s;
+	if (n < 0 || !(k = malloc(sizeof(*k) + (size_t)n + 1)))
+		abort();
+	va_start(ap, fmt);
+	vsnprintf(k->s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	pthread_once(&kept_once, free_kept_strings_at_exit);
+	k->next = atomic_load(&kept_strings);
+	while (!atomic_compare_exchange_weak(&kept_strings, &k->next, k))
+		;
+	return k->s;
 }
 
 static atomic_uint counter;
@@ -277,6 +315,15 @@ int wu_wait(pid_t pid)
 int wu_run(wu_child_fn fn, void *arg)
 {
 	return wu_wait(wu_spawn(fn, arg));
+}
+
+void wu_expect_fault(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGSEGV, &dfl, NULL);
+	sigaction(SIGBUS, &dfl, NULL);
 }
 
 bool wu_pipe_open(struct wu_pipe *p)

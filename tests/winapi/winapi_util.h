@@ -73,6 +73,10 @@ pid_t wu_spawn(wu_child_fn fn, void *arg);
  * still running after WU_TIMEOUT_MS is killed (SIGKILL) and reported as 128 + SIGKILL. */
 int wu_wait(pid_t pid);
 int wu_run(wu_child_fn fn, void *arg);
+/* In a child about to fault on purpose (a touch the protection forbids): SIGSEGV and SIGBUS get
+ * their default action back, so the child dies of the signal as the test expects, even under
+ * AddressSanitizer, whose own handler would report the fault and exit instead. */
+void wu_expect_fault(void);
 
 #define CHILD_CHECK(cond)                                                                  \
 	do {                                                                               \
