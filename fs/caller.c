@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,18 +76,40 @@ bool caller_may_enter_session(fuse_req_t req, uint32_t mine, uint32_t session)
 	return session == 0 || fuse_req_ctx(req)->uid == 0 || mine == session;
 }
 
+/* Is gid among thread tid's supplementary groups ("Groups:" in /proc/TID/status)?  Read here
+ * rather than with fuse_req_getgroups(): libfuse 3.14's reads the file into a 4 KiB buffer
+ * without ending it, and a longer file made strstr() read past it (found by ASan). */
+static bool thread_in_group(pid_t tid, gid_t gid)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (char *p = line + 7, *end; *p; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+			if (end == p)
+				break;
+			found |= g == gid;
+		}
+		break;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static bool caller_in_group(fuse_req_t req, gid_t gid)
 {
-	gid_t groups[64];
-	int n;
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 
-	if (fuse_req_ctx(req)->gid == gid)
-		return true;
-	n = fuse_req_getgroups(req, (int)(sizeof(groups) / sizeof(groups[0])), groups);
-	for (int i = 0; i < n && i < (int)(sizeof(groups) / sizeof(groups[0])); i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
+	return ctx->gid == gid || (ctx->pid > 0 && thread_in_group(ctx->pid, gid));
 }
 
 bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int mask)

@@ -118,10 +118,15 @@ atexit.register(_fail_on_stray_reports)
 _live_mounts = []
 
 
+def unescape_mountinfo(field):
+    """mountinfo writes a space, tab, newline or backslash in a path as \\ooo."""
+    return re.sub(r"\\([0-3][0-7][0-7])", lambda m: chr(int(m.group(1), 8)), field)
+
+
 def is_mounted(path):
     path = os.path.realpath(path)
     with open("/proc/self/mountinfo") as f:
-        return any(line.split()[4] == path for line in f)
+        return any(unescape_mountinfo(line.split()[4]) == path for line in f)
 
 
 def _wait_for(predicate, timeout=10.0, what="condition"):

@@ -176,9 +176,9 @@ class ShrinkGuardTest(HostileTestCase):
             bait = os.path.join(d, "bait" + text + "end")
             with open(bait, "wb") as f:
                 f.write(bytes(4096))
-            child = self.spawn(HOLD_MAP, bait, preexec_fn=as_user())
             os.chmod(d, 0o755)
             os.chmod(bait, 0o644)
+            child = self.spawn(HOLD_MAP, bait, preexec_fn=as_user())
             child.expect("mapped")
             wait_handles(path, 0)
             os.truncate(path, 4096)          # nobody maps the section: allowed
