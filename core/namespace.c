@@ -282,25 +282,19 @@ void ns_listing_free(struct ns_listing *listing)
 
 uint32_t ns_session(const struct ns *ns) { return ns->session; }
 
-bool ns_is_ended(struct ns *ns)
-{
-	bool ended;
+/* A field read under store->lock. */
+#define NS_LOCKED_GETTER(type, name, field)                      \
+	type name(struct ns *ns)                                 \
+	{                                                        \
+		type value;                                      \
+		pthread_mutex_lock(&ns->store->lock);            \
+		value = ns->field;                               \
+		pthread_mutex_unlock(&ns->store->lock);          \
+		return value;                                    \
+	}
 
-	pthread_mutex_lock(&ns->store->lock);
-	ended = ns->ended;
-	pthread_mutex_unlock(&ns->store->lock);
-	return ended;
-}
-
-uint64_t ns_token(struct ns *ns)
-{
-	uint64_t token;
-
-	pthread_mutex_lock(&ns->store->lock);
-	token = ns->token;
-	pthread_mutex_unlock(&ns->store->lock);
-	return token;
-}
+NS_LOCKED_GETTER(bool, ns_is_ended, ended)
+NS_LOCKED_GETTER(uint64_t, ns_token, token)
 
 void ns_set_token(struct ns *ns, uint64_t token)
 {
@@ -308,6 +302,7 @@ void ns_set_token(struct ns *ns, uint64_t token)
 	ns->token = token;
 	pthread_mutex_unlock(&ns->store->lock);
 }
+
 bool ns_is_staging(const struct ns *ns) { return ns->session == NS_STAGING_SESSION; }
 void *ns_host(const struct ns *ns) { return ns->host; }
 int64_t ns_changed(const struct ns *ns) { return atomic_load(&((struct ns *)ns)->changed_ns); }

@@ -17,8 +17,8 @@
 
 void suite_teardown(void)
 {
-	ASSERT_EQ(wu_count_sections(), 0);
-	ASSERT_EQ(wu_used_bytes(), 0);
+	CU_ASSERT_TRUE(wu_wait_sections(0));
+	CU_ASSERT_TRUE(wu_wait_used(0));
 }
 
 /* A /tmp file of n pattern bytes (seed), opened read-write, and a named section over it. */

@@ -22,7 +22,7 @@ void suite_setup(void)
 
 void suite_teardown(void)
 {
-	ASSERT_EQ(wu_count_sections(), 0);
+	CU_ASSERT_TRUE(wu_wait_sections(0));
 	CU_ASSERT_TRUE(wu_wait_used(base_used));
 }
 

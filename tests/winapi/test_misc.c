@@ -15,8 +15,8 @@
 
 void suite_teardown(void)
 {
-	ASSERT_EQ(wu_count_sections(), 0);
-	ASSERT_EQ(wu_used_bytes(), 0);
+	CU_ASSERT_TRUE(wu_wait_sections(0));
+	CU_ASSERT_TRUE(wu_wait_used(0));
 }
 
 /* ---- GetSystemInfo ---- */

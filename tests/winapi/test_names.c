@@ -13,7 +13,7 @@
 
 void suite_teardown(void)
 {
-	ASSERT_EQ(wu_count_sections(), 0);
+	CU_ASSERT_TRUE(wu_wait_sections(0));
 }
 
 /* ---- helpers ---- */

@@ -27,8 +27,8 @@
 void suite_teardown(void)
 {
 	/* every test leaves the mount as it found it: nothing in Global/ or Staging/ */
-	ASSERT_EQ(wu_count_sections(), 0);
-	ASSERT_EQ(wu_used_bytes(), 0);
+	CU_ASSERT_TRUE(wu_wait_sections(0));
+	CU_ASSERT_TRUE(wu_wait_used(0));
 }
 
 /* ---- another user holds the names a pid and a counter would give ---- */

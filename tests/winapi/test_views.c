@@ -14,7 +14,7 @@
 
 void suite_teardown(void)
 {
-	ASSERT_EQ(wu_count_sections(), 0);
+	CU_ASSERT_TRUE(wu_wait_sections(0));
 }
 
 /* The perms column of /proc/self/maps for addr ("rw-s"), or "" when unmapped. */

@@ -178,6 +178,19 @@ int wu_count_sections(void)
 	return g < 0 || s < 0 ? -1 : g + s;
 }
 
+bool wu_wait_sections(int n)
+{
+	int64_t end = now_ms() + WU_TIMEOUT_MS;
+
+	for (;;) {
+		if (wu_count_sections() == n)
+			return true;
+		if (now_ms() > end)
+			return false;
+		sleep_ms(2);
+	}
+}
+
 bool wu_xattr(const char *path, const char *name, char *buf, size_t len)
 {
 	ssize_t n = getxattr(path, name, buf, len - 1);

@@ -40,6 +40,9 @@ uint64_t wu_used_bytes(void);
 bool wu_wait_used(uint64_t bytes);
 /* Sections in Global/ and Staging/ (the namespace links not counted). */
 int wu_count_sections(void);
+/* Waits until exactly n sections are left: a plain close() of a section's file reaches the
+ * daemon a moment after it returns, and a temporary section's name goes only then (C20). */
+bool wu_wait_sections(int n);
 /* getxattr(path, name) as a NUL-terminated string; false (buf "") when it fails. */
 bool wu_xattr(const char *path, const char *name, char *buf, size_t len);
 /* The same for a number ("user.section.handles"); -1 when it fails. */
