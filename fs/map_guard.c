@@ -171,8 +171,9 @@ bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, boo
 	uint64_t ino = node->ino;
 	struct map_guard_openers seen;
 	struct pid_set targets = { 0 };
-	pid_t by_tgid = by > 0 ? tgid_of_thread(by) : -1;
-	bool full = false, mapped = false;
+	pid_t by_tgid;
+	unsigned others = 0;
+	bool full, mapped = false;
 
 	if (pagefile_file_alone(section_fd(node->section))) {
 		forget_openers(fs, node, MAP_GUARD_OPENERS, true, 0);
@@ -181,13 +182,18 @@ bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, boo
 	pthread_mutex_lock(&fs->nodes_lock);
 	seen = node->pt_openers;
 	pthread_mutex_unlock(&fs->nodes_lock);
-
+	for (unsigned i = 0; i < seen.n; i++)
+		others += seen.tids[i] != by;
 	full = seen.overflow || (seen.n == 0 && !by_passthrough);
+	if (!full && others == 0)
+		return false;      /* the lease was refused for the cutter's own open: the common case */
+
+	by_tgid = by > 0 ? tgid_of_thread(by) : -1;
 	for (unsigned i = 0; i < seen.n && !full; i++) {
 		pid_t tgid = tgid_of_thread(seen.tids[i]);
 		if (tgid < 0)
 			full = true;       /* gone: its children may live on elsewhere */
-		else if (!add_with_children(&targets, tgid))
+		else if (tgid != by_tgid && !add_with_children(&targets, tgid))
 			full = true;
 	}
 	if (full) {
