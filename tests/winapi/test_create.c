@@ -299,6 +299,46 @@ static void test_A7_huge_sizes(void)
 	tmpfile_close(&f);
 }
 
+/* A7 and commit: a SEC_COMMIT section takes all its pages from the mount's cap when it is made,
+ * as Windows charges commit, so one the pages left cannot hold fails and leaves nothing; a
+ * SEC_RESERVE one takes its pages as VirtualAlloc commits them. */
+static void test_A7_commit_is_taken_from_the_cap(void)
+{
+	const uint64_t MIB = 1 << 20;
+	uint64_t used = wu_used_bytes();
+	int sections = wu_count_sections();
+	HANDLE big, reserved;
+	char *v;
+
+	big = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 200 * MIB,
+				 wu_cat("Global\\", wu_uniq("A7c")));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	ASSERT_EQ(wu_used_bytes(), used + 200 * MIB);           /* every page, untouched */
+	/* 100 MiB more does not fit under the 256 MiB cap */
+	ASSERT_CREATE_FAILS(ERROR_NOT_ENOUGH_MEMORY, INVALID_HANDLE_VALUE, PAGE_READWRITE, 0,
+			    100 * MIB, wu_cat("Global\\", wu_uniq("A7c")));
+	CU_ASSERT_TRUE(wu_wait_sections(sections + 1));          /* nothing staged is left */
+	ASSERT_EQ(wu_used_bytes(), used + 200 * MIB);
+	/* reserved: made, and its pages taken only as they are committed */
+	reserved = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0,
+				      100 * MIB, wu_cat("Global\\", wu_uniq("A7r")));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reserved);
+	ASSERT_EQ(wu_used_bytes(), used + 200 * MIB);
+	v = MapViewOfFile(reserved, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(v, MIB, MEM_COMMIT, PAGE_READWRITE), v);
+	ASSERT_EQ(wu_used_bytes(), used + 201 * MIB);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(VirtualAlloc(v + MIB, 99 * MIB, MEM_COMMIT, PAGE_READWRITE));
+	ASSERT_ERR(ERROR_NOT_ENOUGH_MEMORY);
+	ASSERT_EQ(wu_used_bytes(), used + 201 * MIB);            /* all or nothing */
+	memset(v, 0x5A, MIB);                                     /* what was committed is usable */
+	CU_ASSERT_TRUE(UnmapViewOfFile(v));
+	CU_ASSERT_TRUE(CloseHandle(reserved));
+	CU_ASSERT_TRUE(CloseHandle(big));
+	CU_ASSERT_TRUE(wu_wait_used(used));
+}
+
 /* An unnamed paging-file section larger than RAM and swap together cannot be backed. */
 static void test_A7_pagefile_beyond_memory(void)
 {
@@ -544,6 +584,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_A6_readonly_larger_than_file),
 	UNIT_TEST(test_A7_huge_sizes),
 	UNIT_TEST(test_A7_pagefile_beyond_memory),
+	UNIT_TEST(test_A7_commit_is_taken_from_the_cap),
 	UNIT_TEST(test_A8_each_protection_makes_a_section),
 	UNIT_TEST(test_A8_invalid_protections),
 	UNIT_TEST(test_A9_pagefile_sec_flags),
