@@ -314,9 +314,16 @@ class SpaceInMountPointTest(unittest.TestCase):
         # FUSE's dirty-page limits (strict_limit 1, max_ratio 1) and read-ahead (128 KiB),
         # which the daemon lifts only on the device it found (the read-ahead once the kernel
         # has applied the INIT reply, which would cut it back: session_io.c).
-        self.assertEqual(self.bdi_setting("strict_limit"), "0")
-        self.assertEqual(self.bdi_setting("max_ratio"), "100")
-        self.assertEqual(self.bdi_setting("read_ahead_kb"), "1024")
+        # The daemon tunes right after it answered INIT, which a first request waits for, so
+        # the settings come a moment after the mount answers: waited for, with a deadline.
+        wanted = {"strict_limit": "0", "max_ratio": "100", "read_ahead_kb": "1024"}
+        try:
+            wait_until(lambda: all(self.bdi_setting(k) == v for k, v in wanted.items()),
+                       "the daemon to tune its device", timeout=5)
+        except TimeoutError:
+            pass   # the assertions below say which setting is wrong
+        for name, value in wanted.items():
+            self.assertEqual(self.bdi_setting(name), value, name)
 
     def test_a_file_on_this_mount_cannot_back_a_section(self):
         # Before: not knowing its own device, the daemon's "never a file on this very mount"
