@@ -175,13 +175,15 @@ bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, boo
 	unsigned others = 0;
 	bool full, mapped = false;
 
-	if (pagefile_file_alone(section_fd(node->section))) {
-		forget_openers(fs, node, MAP_GUARD_OPENERS, true, 0);
-		return false;
-	}
+	/* Openers recorded from here on may have opened after the lease was granted: only those
+	 * seen before it may be forgotten. */
 	pthread_mutex_lock(&fs->nodes_lock);
 	seen = node->pt_openers;
 	pthread_mutex_unlock(&fs->nodes_lock);
+	if (pagefile_file_alone(section_fd(node->section))) {
+		forget_openers(fs, node, seen.n, seen.overflow, 0);
+		return false;
+	}
 	for (unsigned i = 0; i < seen.n; i++)
 		others += seen.tids[i] != by;
 	full = seen.overflow || (seen.n == 0 && !by_passthrough);
