@@ -47,24 +47,13 @@ void nodes_init(struct sfs *fs)
 {
 	pthread_mutex_init(&fs->nodes_lock, NULL);
 	fs->section_nodes = NULL;
+	fs->session_groups = NULL;
 	fs->root = (struct node){ .kind = NODE_ROOT, .ino = FUSE_ROOT_ID };
 	fs->sessions_dir = (struct node){ .kind = NODE_SESSIONS, .ino = INO_SESSIONS };
 	fs->local = (struct node){ .kind = NODE_LOCAL, .ino = INO_LOCAL };
 	fs->session0 = (struct node){ .kind = NODE_SESSION0, .ino = INO_SESSION0 };
 	init_ns_nodes(&fs->global, store_global(fs->store), INO_GLOBAL);
 	init_ns_nodes(&fs->staging, store_staging(fs->store), INO_STAGING);
-}
-
-static void free_session_nodes(struct sfs *fs, uint32_t id)
-{
-	struct ns *ns = store_session(fs->store, id, false);
-
-	if (ns && ns_host(ns)) {
-		free(ns_host(ns));
-		ns_set_host(ns, NULL);
-		ns_put(ns);                /* the nodes' reference */
-	}
-	ns_put(ns);
 }
 
 /* Under nodes_lock. */
@@ -88,11 +77,28 @@ static void unlink_section_node(struct sfs *fs, struct node *node)
 	node->prev = node->next = NULL;
 }
 
+/* Under nodes_lock: a session's nodes join or leave the list nodes_destroy() frees. */
+static void link_group(struct sfs *fs, struct ns_nodes *g)
+{
+	g->prev = NULL;
+	g->next = fs->session_groups;
+	if (g->next)
+		g->next->prev = g;
+	fs->session_groups = g;
+}
+
+static void unlink_group(struct sfs *fs, struct ns_nodes *g)
+{
+	if (g->prev)
+		g->prev->next = g->next;
+	else
+		fs->session_groups = g->next;
+	if (g->next)
+		g->next->prev = g->prev;
+}
+
 void nodes_destroy(struct sfs *fs)
 {
-	size_t n = store_sessions(fs->store, NULL, 0);
-	uint32_t *ids = calloc(n ? n : 1, sizeof(*ids));
-
 	/* The session is gone: no request and no kernel backing id is left to care (the
 	 * backing ids went with the connection, so no passthrough_forget). */
 	while (fs->section_nodes) {
@@ -102,11 +108,14 @@ void nodes_destroy(struct sfs *fs)
 		section_put(node->section);
 		free(node);
 	}
-	if (ids) {
-		n = store_sessions(fs->store, ids, n);
-		for (size_t i = 0; i < n; i++)
-			free_session_nodes(fs, ids[i]);
-		free(ids);
+	/* every session's nodes, of sessions ended or not, with their namespace references */
+	while (fs->session_groups) {
+		struct ns_nodes *g = fs->session_groups;
+		struct ns *ns = g->dir.ns;
+		unlink_group(fs, g);
+		ns_set_host(ns, NULL);
+		free(g);
+		ns_put(ns);
 	}
 	pthread_mutex_destroy(&fs->nodes_lock);
 }
@@ -122,12 +131,13 @@ static struct ns_nodes *counted_group(const struct node *node)
 
 /* Under nodes_lock: frees a group nothing counts any more once its session ended; true when it
  * did (the caller then drops the namespace reference it returns in *ns). */
-static bool release_group_locked(struct ns_nodes *g, struct ns **ns)
+static bool release_group_locked(struct sfs *fs, struct ns_nodes *g, struct ns **ns)
 {
 	if (g->nlookup || g->listings || !ns_is_ended(g->dir.ns))
 		return false;
 	*ns = g->dir.ns;
 	ns_set_host(*ns, NULL);
+	unlink_group(fs, g);
 	free(g);
 	return true;
 }
@@ -153,7 +163,7 @@ void node_listing_hold(struct sfs *fs, struct node *dir, bool listed)
 	if (g && listed)
 		g->listings++;
 	else if (g && --g->listings == 0)
-		release_group_locked(g, &gone);
+		release_group_locked(fs, g, &gone);
 	pthread_mutex_unlock(&fs->nodes_lock);
 	ns_put(gone);
 }
@@ -166,7 +176,7 @@ void nodes_session_ended(struct sfs *fs, struct ns *ns)
 	pthread_mutex_lock(&fs->nodes_lock);
 	g = ns_host(ns);
 	if (g)
-		release_group_locked(g, &gone);
+		release_group_locked(fs, g, &gone);
 	pthread_mutex_unlock(&fs->nodes_lock);
 	ns_put(gone);
 }
@@ -201,6 +211,7 @@ struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
 		if (n) {
 			init_ns_nodes(n, ns, INO_NS_BASE + ((uint64_t)ns_session(ns) << 2));
 			ns_get(ns);        /* the nodes keep their namespace */
+			link_group(fs, n); /* only sessions' are made here: the others are fixed */
 		}
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
@@ -260,7 +271,7 @@ static void forget_group(struct sfs *fs, struct node *node, uint64_t n)
 	if (g) {
 		assert(g->nlookup >= n && "the kernel forgot more than it looked up");
 		g->nlookup -= n;
-		release_group_locked(g, &gone);
+		release_group_locked(fs, g, &gone);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	ns_put(gone);

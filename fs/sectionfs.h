@@ -85,6 +85,7 @@ struct ns_nodes {
 	struct node links[NS_LINK_COUNT];
 	uint64_t nlookup;           /* sfs.nodes_lock; sessions' only */
 	unsigned listings;          /* sfs.nodes_lock; Sessions/ listings naming dir */
+	struct ns_nodes *prev, *next;   /* sfs.nodes_lock; sessions' in sfs.session_groups */
 };
 
 /* Passthrough state (passthrough.c). */
@@ -114,6 +115,7 @@ struct sfs {
 	unsigned mount_dev_minor;
 	pthread_mutex_t nodes_lock; /* section nodes: their nlookup and the sections' host slots */
 	struct node *section_nodes; /* nodes_lock: every section node, for nodes_destroy() */
+	struct ns_nodes *session_groups;   /* nodes_lock: every session's nodes, for the same */
 	struct node root, sessions_dir, local, session0;
 	struct ns_nodes global, staging;
 };
