@@ -120,7 +120,11 @@ static uint32_t bitmap_fit(struct section *sec, uint64_t size)
 	return ERROR_SUCCESS;
 }
 
-static bool kernel_counts_pages(const struct section *sec);
+/* Is this section's memory counted by the kernel, page by page (a tmpfs paging file)? */
+static bool kernel_counts_pages(const struct section *sec)
+{
+	return !sec->file_backed && !store_counts_sizes(sec->store);
+}
 
 /* Is page p committed?  Every page is, but in a SEC_RESERVE section (D33). */
 static bool page_committed_locked(const struct section *sec, uint64_t p)
@@ -593,7 +597,7 @@ static uint32_t write_error(int err)
 static uint32_t write_growing_locked(struct section *sec, const void *buf, size_t len,
 				     uint64_t off, size_t *put)
 {
-	bool sized_first = sec->file_backed || store_counts_sizes(sec->store);
+	bool sized_first = !kernel_counts_pages(sec);   /* charged, or a file grown first */
 	uint64_t old = atomic_load(&sec->size), end = off + len;
 	uint32_t err;
 	struct stat st;
@@ -670,12 +674,6 @@ uint32_t section_resize(struct section *sec, uint64_t size, const struct handle 
 	pthread_rwlock_unlock(&sec->size_lock);
 	pthread_mutex_unlock(&sec->store->lock);
 	return err;
-}
-
-/* Is this section's memory counted by the kernel, page by page (a tmpfs paging file)? */
-static bool kernel_counts_pages(const struct section *sec)
-{
-	return !sec->file_backed && !store_counts_sizes(sec->store);
 }
 
 uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool keep_size)
@@ -907,11 +905,9 @@ bool section_is_committed(struct section *sec, uint64_t off, uint64_t len)
 
 	pthread_rwlock_rdlock(&sec->size_lock);
 	if (sec->committed && len) {
-		uint64_t last = (end - 1) / WIN32_PAGE_SIZE;
-		if (end < off || last >= sec->committed_pages)
-			all = false;
-		for (uint64_t p = off / WIN32_PAGE_SIZE; all && p <= last; p++)
-			all = sec->committed[p / 8] & (1u << (p % 8));
+		all = end >= off;
+		for (uint64_t p = off / WIN32_PAGE_SIZE; all && p <= (end - 1) / WIN32_PAGE_SIZE; p++)
+			all = page_committed_locked(sec, p);
 	}
 	pthread_rwlock_unlock(&sec->size_lock);
 	return all;
