@@ -46,8 +46,8 @@ static void init_ns_nodes(struct ns_nodes *n, struct ns *ns, uint64_t dir_ino)
 void nodes_init(struct sfs *fs)
 {
 	pthread_mutex_init(&fs->nodes_lock, NULL);
-	fs->section_nodes = NULL;
-	fs->session_groups = NULL;
+	LIST_INIT(&fs->section_nodes);
+	LIST_INIT(&fs->session_groups);
 	fs->root = (struct node){ .kind = NODE_ROOT, .ino = FUSE_ROOT_ID };
 	fs->sessions_dir = (struct node){ .kind = NODE_SESSIONS, .ino = INO_SESSIONS };
 	fs->local = (struct node){ .kind = NODE_LOCAL, .ino = INO_LOCAL };
@@ -56,63 +56,22 @@ void nodes_init(struct sfs *fs)
 	init_ns_nodes(&fs->staging, store_staging(fs->store), INO_STAGING);
 }
 
-/* Under nodes_lock. */
-static void link_section_node(struct sfs *fs, struct node *node)
-{
-	node->prev = NULL;
-	node->next = fs->section_nodes;
-	if (node->next)
-		node->next->prev = node;
-	fs->section_nodes = node;
-}
-
-static void unlink_section_node(struct sfs *fs, struct node *node)
-{
-	if (node->prev)
-		node->prev->next = node->next;
-	else
-		fs->section_nodes = node->next;
-	if (node->next)
-		node->next->prev = node->prev;
-	node->prev = node->next = NULL;
-}
-
-/* Under nodes_lock: a session's nodes join or leave the list nodes_destroy() frees. */
-static void link_group(struct sfs *fs, struct ns_nodes *g)
-{
-	g->prev = NULL;
-	g->next = fs->session_groups;
-	if (g->next)
-		g->next->prev = g;
-	fs->session_groups = g;
-}
-
-static void unlink_group(struct sfs *fs, struct ns_nodes *g)
-{
-	if (g->prev)
-		g->prev->next = g->next;
-	else
-		fs->session_groups = g->next;
-	if (g->next)
-		g->next->prev = g->prev;
-}
-
 void nodes_destroy(struct sfs *fs)
 {
 	/* The session is gone: no request and no kernel backing id is left to care (the
 	 * backing ids went with the connection, so no passthrough_forget). */
-	while (fs->section_nodes) {
-		struct node *node = fs->section_nodes;
-		unlink_section_node(fs, node);
+	while (!LIST_EMPTY(&fs->section_nodes)) {
+		struct node *node = LIST_FIRST(&fs->section_nodes);
+		LIST_REMOVE(node, in_list);
 		section_set_host(node->section, NULL);
 		section_put(node->section);
 		free(node);
 	}
 	/* every session's nodes, of sessions ended or not, with their namespace references */
-	while (fs->session_groups) {
-		struct ns_nodes *g = fs->session_groups;
+	while (!LIST_EMPTY(&fs->session_groups)) {
+		struct ns_nodes *g = LIST_FIRST(&fs->session_groups);
 		struct ns *ns = g->dir.ns;
-		unlink_group(fs, g);
+		LIST_REMOVE(g, in_list);
 		ns_set_host(ns, NULL);
 		free(g);
 		ns_put(ns);
@@ -131,13 +90,13 @@ static struct ns_nodes *counted_group(const struct node *node)
 
 /* Under nodes_lock: frees a group nothing counts any more once its session ended; true when it
  * did (the caller then drops the namespace reference it returns in *ns). */
-static bool release_group_locked(struct sfs *fs, struct ns_nodes *g, struct ns **ns)
+static bool release_group_locked(struct ns_nodes *g, struct ns **ns)
 {
 	if (g->nlookup || g->listings || !ns_is_ended(g->dir.ns))
 		return false;
 	*ns = g->dir.ns;
 	ns_set_host(*ns, NULL);
-	unlink_group(fs, g);
+	LIST_REMOVE(g, in_list);
 	free(g);
 	return true;
 }
@@ -163,7 +122,7 @@ void node_listing_hold(struct sfs *fs, struct node *dir, bool listed)
 	if (g && listed)
 		g->listings++;
 	else if (g && --g->listings == 0)
-		release_group_locked(fs, g, &gone);
+		release_group_locked(g, &gone);
 	pthread_mutex_unlock(&fs->nodes_lock);
 	ns_put(gone);
 }
@@ -176,7 +135,7 @@ void nodes_session_ended(struct sfs *fs, struct ns *ns)
 	pthread_mutex_lock(&fs->nodes_lock);
 	g = ns_host(ns);
 	if (g)
-		release_group_locked(fs, g, &gone);
+		release_group_locked(g, &gone);
 	pthread_mutex_unlock(&fs->nodes_lock);
 	ns_put(gone);
 }
@@ -211,7 +170,8 @@ struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
 		if (n) {
 			init_ns_nodes(n, ns, INO_NS_BASE + ((uint64_t)ns_session(ns) << 2));
 			ns_get(ns);        /* the nodes keep their namespace */
-			link_group(fs, n); /* only sessions' are made here: the others are fixed */
+			/* only sessions' are made here: the others are fixed */
+			LIST_INSERT_HEAD(&fs->session_groups, n, in_list);
 		}
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
@@ -252,7 +212,7 @@ struct node *node_lookup_section(struct sfs *fs, struct section *sec)
 		*node = (struct node){ .kind = NODE_SECTION, .ino = node_section_ino(sec),
 				       .section = sec, .nlookup = 1 };
 		section_set_host(sec, node);
-		link_section_node(fs, node);
+		LIST_INSERT_HEAD(&fs->section_nodes, node, in_list);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	if (!node)
@@ -271,7 +231,7 @@ static void forget_group(struct sfs *fs, struct node *node, uint64_t n)
 	if (g) {
 		assert(g->nlookup >= n && "the kernel forgot more than it looked up");
 		g->nlookup -= n;
-		release_group_locked(fs, g, &gone);
+		release_group_locked(g, &gone);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	ns_put(gone);
@@ -292,7 +252,7 @@ void node_forget(struct sfs *fs, struct node *node, uint64_t n)
 		sec = node->section;
 		section_set_host(sec, NULL);
 		passthrough_forget(fs, node);
-		unlink_section_node(fs, node);
+		LIST_REMOVE(node, in_list);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	if (sec) {

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 struct store;
 struct ns;
@@ -74,7 +75,7 @@ struct node {
 	enum ns_link link;          /* NS_LINK */
 	struct section *section;    /* SECTION: referenced while the node lives */
 	uint64_t nlookup;           /* SECTION: sfs.nodes_lock; the kernel's lookup count */
-	struct node *prev, *next;   /* SECTION: sfs.nodes_lock; in sfs.section_nodes */
+	LIST_ENTRY(node) in_list;   /* SECTION: sfs.nodes_lock; in sfs.section_nodes */
 };
 
 /* The nodes of one namespace directory: itself and its three links.  A session's are counted
@@ -85,7 +86,7 @@ struct ns_nodes {
 	struct node links[NS_LINK_COUNT];
 	uint64_t nlookup;           /* sfs.nodes_lock; sessions' only */
 	unsigned listings;          /* sfs.nodes_lock; Sessions/ listings naming dir */
-	struct ns_nodes *prev, *next;   /* sfs.nodes_lock; sessions' in sfs.session_groups */
+	LIST_ENTRY(ns_nodes) in_list;   /* sfs.nodes_lock; sessions' in sfs.session_groups */
 };
 
 /* Passthrough state (passthrough.c). */
@@ -114,8 +115,8 @@ struct sfs {
 	unsigned mount_dev_major;   /* this mount's device: no section may live on it */
 	unsigned mount_dev_minor;
 	pthread_mutex_t nodes_lock; /* section nodes: their nlookup and the sections' host slots */
-	struct node *section_nodes; /* nodes_lock: every section node, for nodes_destroy() */
-	struct ns_nodes *session_groups;   /* nodes_lock: every session's nodes, for the same */
+	LIST_HEAD(, node) section_nodes;          /* nodes_lock: for nodes_destroy() */
+	LIST_HEAD(, ns_nodes) session_groups;     /* nodes_lock: every session's, for the same */
 	struct node root, sessions_dir, local, session0;
 	struct ns_nodes global, staging;
 };
