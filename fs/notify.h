@@ -26,4 +26,7 @@ void notifier_drop_cache(struct notifier *n, fuse_ino_t ino);
  * waits for us). */
 void notifier_drain(struct notifier *n, unsigned timeout_ms);
 
+/* How long a request waits in notifier_drain before it replies anyway. */
+#define NOTIFIER_DRAIN_MS 2000
+
 #endif

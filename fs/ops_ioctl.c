@@ -11,7 +11,6 @@
 #include "win32_constants.h"
 
 /* The longest a CloseHandle waits for the kernel to forget a name (normally microseconds). */
-#define RETIRE_DRAIN_MS 2000
 
 _Static_assert(sizeof(struct sectionfs_committed) < (1 << _IOC_SIZEBITS), "fits an ioctl");
 
@@ -120,7 +119,7 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		handle_retire(h);
 		/* A name that went with this handle (C20) is gone for the kernel too before
 		 * CloseHandle returns: no open may reach the section through a stale entry. */
-		notifier_drain(sfs_of(req)->notifier, RETIRE_DRAIN_MS);
+		notifier_drain(sfs_of(req)->notifier, NOTIFIER_DRAIN_MS);
 		break;
 	default:
 		fuse_reply_err(req, ENOTTY);

@@ -234,8 +234,14 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	}
 	if (which == XA_BACKING) {
 		int e = pinned_by_passthrough(fs, ino) ? EBUSY : backing_attach(fs, req, sec, text);
-		if (!e)   /* the old pages were the memfd's: the kernel must not keep them */
+		/* The old pages and size were the memfd's: the kernel must not keep them.  It
+		 * forgets them before this reply, or a getattr sent meanwhile would have its
+		 * answer (the file's size) discarded as older than the invalidation, leaving
+		 * the old size for mmap, whose faults past it are SIGBUS. */
+		if (!e) {
 			notifier_drop_cache(fs->notifier, ino);
+			notifier_drain(fs->notifier, NOTIFIER_DRAIN_MS);
+		}
 		fuse_reply_err(req, e);
 		return;
 	}
