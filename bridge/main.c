@@ -1,0 +1,505 @@
+/* sectionfs-bridge: options, and the loop that joins the helper, the wineserver's directory,
+ * the mount and (in wrapper mode) the game. */
+#include "bridge.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bridge_config.h"
+#include "config.h"
+#include "mountinfo.h"
+
+#define TICK_MS 1000        /* a new wineserver, a made section's name: looked for this often */
+
+/* A Windows section published in the mount, held by `fd` (closing it takes it away). */
+struct published {
+	struct published *next;
+	unsigned long id;          /* the helper's */
+	int fd;
+	char where[PATH_MAX];      /* NS/NAME, for messages */
+};
+
+/* A name a Linux program makes in the mount for Windows programs to find (--make). */
+struct made {
+	struct made *next;
+	unsigned long id;          /* ours, for MAKE and DROP */
+	bool global;
+	bool asked, held;          /* MAKE sent; the helper holds a section over it */
+	dev_t dev;
+	ino_t ino;                 /* the mount file it is over */
+	char name[];
+};
+
+static struct {
+	const char *mount;
+	const char *helper_exe;
+	mode_t mode;
+	bool verbose;
+	struct wine_prefix wp;
+	struct helper helper;
+	bool helper_up;
+	int inotify, watch;
+	struct published *published;
+	struct made *made;
+	unsigned long next_made;
+	pid_t command;             /* wrapper mode: the game's launch command */
+	int command_status;
+} b = { .mode = 0600, .inotify = -1, .watch = -1, .command = -1, .next_made = 1 };
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("sectionfs-bridge: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static const char *find_mount(const char *given)
+{
+	static char real[PATH_MAX];
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *env = getenv("SECTIONFS_ROOT");
+	char candidate[PATH_MAX];
+
+	if (!given)
+		given = env;
+	if (given)
+		return realpath(given, real) && mountinfo_find(real, "fuse.sectionfs", NULL, NULL)
+			       ? real : NULL;
+	if (realpath("/run/sectionfs", real) && mountinfo_find(real, "fuse.sectionfs", NULL, NULL))
+		return real;
+	snprintf(candidate, sizeof(candidate), "%s/sectionfs", xdg ? xdg : "/nonexistent");
+	if (realpath(candidate, real) && mountinfo_find(real, "fuse.sectionfs", NULL, NULL))
+		return real;
+	return NULL;
+}
+
+/* ---- sections from Windows ---- */
+
+static void on_add(char *args)
+{
+	unsigned long id;
+	unsigned session;
+	int writable, used = 0;
+	unsigned long long size;
+	uintptr_t addr;
+	struct published *p;
+	char origin[PATH_MAX + 64];
+	const char *ns;
+	int fd;
+
+	if (sscanf(args, "%lu %u %d %llu %" SCNxPTR " %n", &id, &session, &writable, &size, &addr,
+		   &used) != 5 || !used)
+		return;
+	const char *name = args + used;
+	ns = session == 0 ? "Global" : "Local";
+	fd = take_mapped_file(b.helper.pid, addr);
+	helper_send(&b.helper, "TAKEN %lu", id);   /* taken or not, the helper lets go */
+	if (fd < 0) {
+		say("%s\\%s: cannot take its file from the helper: %s", ns, name, strerror(errno));
+		return;
+	}
+	snprintf(origin, sizeof(origin), "wine:%s:%d", b.wp.path,
+		 (int)take_find_holder(fd, b.helper.pid));
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		close(fd);
+		return;
+	}
+	p->id = id;
+	snprintf(p->where, sizeof(p->where), "%s/%s", ns, name);
+	p->fd = publish_section(b.mount, ns, name, fd, size, writable, b.mode, origin);
+	close(fd);   /* the daemon took its own */
+	if (p->fd < 0) {
+		if (errno == EEXIST)
+			say("%s: the name is taken in the mount: not published", p->where);
+		else if (errno == EINVAL)
+			say("%s\\%s: no file can have this name: not published", ns, name);
+		else
+			say("%s: cannot publish: %s", p->where, strerror(errno));
+		free(p);
+		return;
+	}
+	p->next = b.published;
+	b.published = p;
+	if (b.verbose)
+		say("%s: published (%llu bytes, %s)", p->where, size, origin);
+}
+
+static void unpublish(struct published **pp)
+{
+	struct published *p = *pp;
+
+	*pp = p->next;
+	close(p->fd);   /* temporary: the name and the section go with this handle */
+	if (b.verbose)
+		say("%s: gone", p->where);
+	free(p);
+}
+
+static void on_del(char *args)
+{
+	unsigned long id = strtoul(args, NULL, 10);
+
+	for (struct published **pp = &b.published; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id) {
+			unpublish(pp);
+			return;
+		}
+}
+
+/* ---- sections from Linux (--make) ---- */
+
+static void on_made(char *args)
+{
+	unsigned long id, err;
+
+	if (sscanf(args, "%lu %lu", &id, &err) != 2)
+		return;
+	for (struct made *m = b.made; m; m = m->next)
+		if (m->id == id && m->asked) {
+			m->held = err == 0;
+			if (err)
+				say("%s\\%s: wine could not make it (error %lu)",
+				    m->global ? "Global" : "Local", m->name, err);
+			else if (b.verbose)
+				say("%s\\%s: made for Windows programs",
+				    m->global ? "Global" : "Local", m->name);
+		}
+}
+
+/* Asks for a Windows section over each listed name that the mount has, and lets go of those
+ * whose file went or changed. */
+static void check_made(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (struct made *m = b.made; m; m = m->next) {
+		snprintf(path, sizeof(path), "%s/%s/%s", b.mount, m->global ? "Global" : "Local",
+			 m->name);
+		bool there = stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+		if (m->asked && (!there || st.st_dev != m->dev || st.st_ino != m->ino)) {
+			helper_send(&b.helper, "DROP %lu", m->id);
+			m->asked = m->held = false;
+		}
+		if (!m->asked && there) {
+			m->id = b.next_made++;
+			m->dev = st.st_dev;
+			m->ino = st.st_ino;
+			m->asked = helper_send(&b.helper, "MAKE %lu %d %s|%s", m->id, !m->global,
+					       path, m->name);
+		}
+	}
+}
+
+static bool add_made(const char *arg)
+{
+	bool global = !strncmp(arg, "Global\\", 7);
+	const char *leaf = global ? arg + 7 : !strncmp(arg, "Local\\", 6) ? arg + 6 : arg;
+	struct made *m;
+
+	if (!publish_name_fits(leaf) || strchr(leaf, '\\'))
+		return false;
+	m = calloc(1, sizeof(*m) + strlen(leaf) + 1);
+	if (!m)
+		return false;
+	m->global = global;
+	strcpy(m->name, leaf);
+	m->next = b.made;
+	b.made = m;
+	return true;
+}
+
+/* ---- the helper's lifetime ---- */
+
+static void on_line(char *line, void *ctx)
+{
+	(void)ctx;
+	if (!strncmp(line, "ADD ", 4))
+		on_add(line + 4);
+	else if (!strncmp(line, "DEL ", 4))
+		on_del(line + 4);
+	else if (!strncmp(line, "MADE ", 5))
+		on_made(line + 5);
+}
+
+/* The helper runs only beside a running wineserver: starting one ourselves would make a prefix
+ * or a server the game then shares, which is the game's wine's job. */
+static void maybe_start_helper(void)
+{
+	char socket[PATH_MAX + 8];
+
+	if (b.helper_up || !wine_prefix_server_dir(&b.wp))
+		return;
+	snprintf(socket, sizeof(socket), "%s/socket", b.wp.server_dir);
+	if (access(socket, F_OK) < 0)
+		return;
+	if (b.watch < 0)
+		b.watch = inotify_add_watch(b.inotify, b.wp.server_dir, IN_CREATE | IN_ONLYDIR);
+	if (!helper_start(&b.helper, &b.wp, b.helper_exe))
+		return;
+	b.helper_up = true;
+	for (struct made *m = b.made; m; m = m->next)
+		m->asked = m->held = false;
+	if (b.verbose)
+		say("watching the wine prefix %s", b.wp.path);
+}
+
+static void stop_helper(void)
+{
+	while (b.published)
+		unpublish(&b.published);
+	if (b.helper_up)
+		helper_stop(&b.helper);
+	b.helper_up = false;
+	if (b.watch >= 0)
+		inotify_rm_watch(b.inotify, b.watch);
+	b.watch = -1;
+}
+
+/* A new tmpmap-* file: a section is being made.  One SCAN for a burst of them. */
+static void on_inotify(void)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool section = false;
+	ssize_t n = read(b.inotify, buf, sizeof(buf));
+
+	for (char *p = buf; n > 0 && p < buf + n;) {
+		struct inotify_event *e = (struct inotify_event *)p;
+		if (e->len && !strncmp(e->name, "tmpmap-", 7))
+			section = true;
+		if (e->mask & IN_IGNORED)
+			b.watch = -1;      /* the directory went with its wineserver */
+		p += sizeof(*e) + e->len;
+	}
+	if (section && b.helper_up)
+		helper_send(&b.helper, "SCAN");
+}
+
+/* ---- options and the loop ---- */
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: sectionfs-bridge [OPTIONS] [-- COMMAND [ARGS...]]\n"
+		"Publishes every named section of a Wine prefix in the sectionfs mount, live.\n"
+		"With a COMMAND (a Steam launch option: sectionfs-bridge -- %%command%%), runs it\n"
+		"and ends with it; without one, runs until stopped.\n\n"
+		"  -m, --mount DIR    the sectionfs mount (default: $SECTIONFS_ROOT, /run/sectionfs,\n"
+		"                     $XDG_RUNTIME_DIR/sectionfs)\n"
+		"      --mode MODE    permissions of published sections (default 0600)\n"
+		"      --make NAME    a section a Linux program makes in the mount (Global\\NAME or\n"
+		"                     Local\\NAME) that Windows programs must find under NAME\n"
+		"      --helper EXE   the Windows helper program (default: the installed one)\n"
+		"  -v, --verbose      a line for each section published or gone\n"
+		"  -h, --help         this text\n"
+		"  -V, --version\n\n"
+		"The prefix is $WINEPREFIX (Proton: $STEAM_COMPAT_DATA_PATH/pfx; else ~/.wine), the\n"
+		"wine $WINE (Proton's own beside its script; else wine64 in PATH).\n");
+}
+
+static const char *default_helper(const char *argv0)
+{
+	static char beside[PATH_MAX + 32];
+	const char *env = getenv("SECTIONFS_WINE_HELPER");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	/* a build directory's own: the helper is built next to the bridge */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		*strrchr(self, '/') = '\0';
+		snprintf(beside, sizeof(beside), "%s/sectionfs-wine-helper.exe", self);
+		if (access(beside, R_OK) == 0)
+			return beside;
+	}
+	(void)argv0;
+	return SECTIONFS_WINE_HELPER_PATH;
+}
+
+static bool parse(int argc, char **argv, char ***command)
+{
+	static const struct option longs[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "make", required_argument, NULL, 'k' },
+		{ "helper", required_argument, NULL, 'H' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const char *mount = NULL;
+	char *end;
+	int c;
+
+	b.helper_exe = default_helper(argv[0]);
+	while ((c = getopt_long(argc, argv, "+m:vhV", longs, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			mount = optarg;
+			break;
+		case 'M':
+			b.mode = (mode_t)strtoul(optarg, &end, 8);
+			if (*end || !*optarg || b.mode & ~07777u) {
+				say("--mode %s: not an octal mode", optarg);
+				return false;
+			}
+			break;
+		case 'k':
+			if (!add_made(optarg)) {
+				say("--make %s: not a section name the mount can show", optarg);
+				return false;
+			}
+			break;
+		case 'H':
+			b.helper_exe = optarg;
+			break;
+		case 'v':
+			b.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("sectionfs-bridge %s\n", SECTIONFS_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return false;
+		}
+	}
+	*command = optind < argc ? argv + optind : NULL;
+	b.mount = find_mount(mount);
+	if (!b.mount) {
+		say("%s is not a sectionfs mount: mount one (scripts/mount) or name it with -m",
+		    mount ? mount : getenv("SECTIONFS_ROOT") ? getenv("SECTIONFS_ROOT")
+							: "no sectionfs mount found: nothing");
+		return false;
+	}
+	if (access(b.helper_exe, R_OK) < 0) {
+		say("the Windows helper %s: %s (build with x86_64-w64-mingw32-gcc installed)",
+		    b.helper_exe, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static pid_t run_command(char **command)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execvp(command[0], command);
+		say("cannot run %s: %s", command[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/* A child ended: the command (wrapper mode ends with it) or the helper (its wineserver or its
+ * wine went: what it showed goes, and a new wineserver gets a new helper). */
+static bool reap(void)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == b.command) {
+			b.command = -1;
+			b.command_status = WIFEXITED(status) ? WEXITSTATUS(status)
+							     : 128 + WTERMSIG(status);
+			return false;
+		}
+		if (b.helper_up && pid == b.helper.pid) {
+			b.helper.pid = -1;
+			stop_helper();
+		}
+	}
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	char **command;
+	sigset_t sigs;
+	int sfd;
+	bool running = true;
+
+	if (!parse(argc, argv, &command) || !wine_prefix_find(&b.wp, command))
+		return 2;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);      /* a helper gone mid-write: its end of input says so */
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	b.inotify = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (sfd < 0 || b.inotify < 0) {
+		say("cannot watch signals or files: %s", strerror(errno));
+		return 2;
+	}
+	if (command) {
+		b.command = run_command(command);
+		if (b.command < 0) {
+			say("cannot start %s: %s", command[0], strerror(errno));
+			return 2;
+		}
+	}
+	while (running) {
+		struct pollfd fds[3] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = b.inotify, .events = POLLIN },
+			{ .fd = b.helper_up ? b.helper.from : -1, .events = POLLIN },
+		};
+
+		maybe_start_helper();
+		if (b.helper_up)
+			check_made();
+		if (poll(fds, 3, TICK_MS) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD)
+					running = reap();
+				else if (b.command > 0)
+					kill(b.command, (int)si.ssi_signo);   /* it decides; we end with it */
+				else
+					running = false;
+			}
+		}
+		if (fds[1].revents & POLLIN)
+			on_inotify();
+		if (b.helper_up && (fds[2].revents & (POLLIN | POLLHUP)) &&
+		    !helper_read(&b.helper, on_line, NULL))
+			stop_helper();
+	}
+	stop_helper();
+	return command ? b.command_status : 0;
+}

@@ -1,0 +1,123 @@
+/* Taking a mapped file from another process: Wine maps a section's file and, while a handle is
+ * open, keeps a descriptor on it; the map says which file, the descriptor lets us have it. */
+#include "bridge.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* The device and inode of what pid maps at addr, from /proc/PID/maps. */
+static bool mapped_at(pid_t pid, uintptr_t addr, dev_t *dev, ino_t *ino)
+{
+	char path[64], line[PATH_MAX + 128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		uintptr_t start;
+		unsigned major, minor;
+		unsigned long long inode;
+
+		if (sscanf(line, "%" SCNxPTR "-%*x %*s %*x %x:%x %llu", &start, &major, &minor,
+			   &inode) == 4 && start == addr && inode) {
+			*dev = makedev(major, minor);
+			*ino = (ino_t)inode;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The number of a descriptor pid holds on (dev, ino), or -1. */
+static int holding_fd(pid_t pid, dev_t dev, ino_t ino)
+{
+	char path[64];
+	struct dirent *e;
+	int found = -1;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (!(d = opendir(path)))
+		return -1;
+	while (found < 0 && (e = readdir(d))) {
+		struct stat st;
+
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0)
+			continue;
+		if (st.st_dev == dev && st.st_ino == ino)
+			found = atoi(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+int take_mapped_file(pid_t pid, uintptr_t addr)
+{
+	dev_t dev;
+	ino_t ino;
+	int their, pidfd, fd;
+
+	if (!mapped_at(pid, addr, &dev, &ino)) {
+		errno = ENOENT;
+		return -1;
+	}
+	their = holding_fd(pid, dev, ino);
+	if (their < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, their, 0);   /* close-on-exec, as the man page says */
+	close(pidfd);
+	return fd;
+}
+
+/* Is pid a wineserver?  It holds every section's file, and made none of them. */
+static bool is_wineserver(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "wineserver", 10);
+}
+
+pid_t take_find_holder(int fd, pid_t except)
+{
+	struct stat mine;
+	struct dirent *e;
+	pid_t found = except;
+	DIR *proc;
+
+	if (fstat(fd, &mine) < 0 || !(proc = opendir("/proc")))
+		return except;
+	while (found == except && (e = readdir(proc))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+
+		if (pid <= 0 || pid == except || pid == getpid())
+			continue;
+		if (holding_fd(pid, mine.st_dev, mine.st_ino) >= 0 && !is_wineserver(pid))
+			found = pid;
+	}
+	closedir(proc);
+	return found;
+}

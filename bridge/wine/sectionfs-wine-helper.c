@@ -1,0 +1,382 @@
+/* The Windows side of sectionfs-bridge: run inside a Wine prefix, it finds the named sections of
+ * that prefix's programs and hands each to the Linux side, which publishes it in the mount.
+ *
+ * Wine keeps named objects in its wineserver, where no Linux program can see them; a program of
+ * the prefix can list them (NtQueryDirectoryObject over \BaseNamedObjects and every
+ * \Sessions\N\BaseNamedObjects), open them and map them.  The view is a MAP_SHARED map of the
+ * section's file (a deleted tmpmap-* file of the wineserver), and while this program holds a
+ * handle, Wine keeps that file open in its descriptor cache: the Linux side takes it from there
+ * with pidfd_getfd.  Built with x86_64-w64-mingw32-gcc; runs under wine64.
+ *
+ * The protocol is one line per message, UTF-8, fields separated by one space, the name last (it
+ * may hold spaces; never a newline, which Windows forbids in object names):
+ *   to Linux:    HELLO 1
+ *                ADD ID SESSION WRITABLE SIZE ADDRESS NAME   a section: SESSION 0 is Global\,
+ *                                                           ADDRESS the view's, in hex
+ *                DEL ID                                     its name is gone on the Windows side
+ *                MADE ID ERROR                              answer to MAKE (ERROR 0: made)
+ *   from Linux:  SCAN                                       look now (a new tmpmap file)
+ *                TAKEN ID                                   the file is taken: drop view and handle
+ *                MAKE ID SESSION PATH|NAME                  a section over the unix file PATH
+ *                                                           as Global\NAME (SESSION 0) or
+ *                                                           Local\NAME, held until DROP
+ *                DROP ID                                    let go of what MAKE made
+ * End of input ends the program (the bridge went away): what it holds goes with it. */
+#include <windows.h>
+#include <winternl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#define POLL_MS 1000           /* the fallback when no SCAN comes: a section made by a program
+				* the bridge cannot watch still appears within a second */
+#define NAME_MAX_UTF8 1024
+#define SESSIONS_MAX 64
+
+typedef struct {
+	UNICODE_STRING Name;
+	UNICODE_STRING TypeName;
+} DIRECTORY_ENTRY;
+
+typedef struct {
+	PVOID BaseAddress;
+	ULONG Attributes;
+	LARGE_INTEGER Size;
+} SECTION_BASIC;
+
+NTSTATUS NTAPI NtOpenDirectoryObject(HANDLE *, ACCESS_MASK, OBJECT_ATTRIBUTES *);
+NTSTATUS NTAPI NtQueryDirectoryObject(HANDLE, void *, ULONG, BOOLEAN, BOOLEAN, ULONG *, ULONG *);
+NTSTATUS NTAPI NtOpenSection(HANDLE *, ACCESS_MASK, OBJECT_ATTRIBUTES *);
+NTSTATUS NTAPI NtQuerySection(HANDLE, int, void *, SIZE_T, SIZE_T *);
+
+#define DIRECTORY_QUERY 0x0001
+#define DIRECTORY_TRAVERSE 0x0002
+#define SECTION_QUERY_ACCESS 0x0001
+
+/* A section this program knows: found by a scan (handle held until TAKEN) or made by MAKE. */
+struct known {
+	struct known *next;
+	unsigned long id;
+	unsigned session;
+	WCHAR *name;
+	HANDLE handle;           /* NULL once the Linux side took the file */
+	HANDLE file;             /* MAKE: the unix file's handle */
+	void *view;
+	BOOL seen;               /* in the current scan */
+	BOOL made;               /* by MAKE: not reported by scans, gone only with DROP */
+};
+
+static CRITICAL_SECTION lock;   /* everything below, and stdout */
+static struct known *known;
+static unsigned long next_id = 1;
+static HANDLE scan_now;         /* auto-reset: a SCAN arrived */
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static BOOL skipped(const WCHAR *name)
+{
+	/* Wine's own objects, and names only Wine's own processes use */
+	return !_wcsnicmp(name, L"__wine", 6);
+}
+
+/* A section found, or made by MAKE (which a scan then finds too, and must not report). */
+static struct known *find(unsigned session, const WCHAR *name)
+{
+	for (struct known *k = known; k; k = k->next)
+		if (k->session == session && !wcscmp(k->name, name))
+			return k;
+	return NULL;
+}
+
+/* Ids of sections found are this program's, those of sections made the Linux side's. */
+static struct known *find_id(unsigned long id, BOOL made)
+{
+	for (struct known *k = known; k; k = k->next)
+		if (k->id == id && k->made == made)
+			return k;
+	return NULL;
+}
+
+static void forget(struct known *k)
+{
+	struct known **p = &known;
+
+	while (*p != k)
+		p = &(*p)->next;
+	*p = k->next;
+	if (k->view)
+		UnmapViewOfFile(k->view);
+	if (k->handle)
+		CloseHandle(k->handle);
+	if (k->file)
+		CloseHandle(k->file);
+	free(k->name);
+	free(k);
+}
+
+static void dir_path(WCHAR *buf, size_t len, unsigned session)
+{
+	if (session == 0)
+		swprintf(buf, len, L"\\BaseNamedObjects");
+	else
+		swprintf(buf, len, L"\\Sessions\\%u\\BaseNamedObjects", session);
+}
+
+static HANDLE open_dir(const WCHAR *path)
+{
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	HANDLE d;
+
+	RtlInitUnicodeString(&us, path);
+	InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
+	return NtOpenDirectoryObject(&d, DIRECTORY_QUERY | DIRECTORY_TRAVERSE, &oa) ? NULL : d;
+}
+
+/* Opens a section by its full object path, writable when allowed, and maps all of it. */
+static void add_section(unsigned session, const WCHAR *name)
+{
+	WCHAR path[600];
+	UNICODE_STRING us;
+	OBJECT_ATTRIBUTES oa;
+	SECTION_BASIC info;
+	struct known *k;
+	char utf8[NAME_MAX_UTF8];
+	HANDLE h;
+	BOOL writable = TRUE;
+	void *view;
+
+	dir_path(path, 600, session);
+	if (wcslen(path) + 1 + wcslen(name) >= 600)
+		return;
+	wcscat(path, L"\\");
+	wcscat(path, name);
+	RtlInitUnicodeString(&us, path);
+	InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
+	if (NtOpenSection(&h, SECTION_QUERY_ACCESS | SECTION_MAP_READ | SECTION_MAP_WRITE, &oa)) {
+		writable = FALSE;
+		if (NtOpenSection(&h, SECTION_QUERY_ACCESS | SECTION_MAP_READ, &oa))
+			return;
+	}
+	if (NtQuerySection(h, 0, &info, sizeof(info), NULL) || info.Size.QuadPart <= 0 ||
+	    (info.Attributes & SEC_IMAGE)) {
+		CloseHandle(h);
+		return;   /* images are Wine's business; an empty section has nothing to share */
+	}
+	view = MapViewOfFile(h, writable ? FILE_MAP_WRITE : FILE_MAP_READ, 0, 0, 0);
+	if (!view && writable) {
+		writable = FALSE;   /* a read-only section opened with write access */
+		view = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	}
+	if (!view ||
+	    !WideCharToMultiByte(CP_UTF8, 0, name, -1, utf8, sizeof(utf8), NULL, NULL) ||
+	    !(k = calloc(1, sizeof(*k))) || !(k->name = _wcsdup(name))) {
+		if (view)
+			UnmapViewOfFile(view);
+		CloseHandle(h);
+		return;
+	}
+	k->id = next_id++;
+	k->session = session;
+	k->handle = h;
+	k->view = view;
+	k->seen = TRUE;
+	k->next = known;
+	known = k;
+	say("ADD %lu %u %d %lld %p %s\n", k->id, session, writable, info.Size.QuadPart, view, utf8);
+}
+
+static void scan_directory(unsigned session)
+{
+	WCHAR path[64];
+	union { DIRECTORY_ENTRY e; BYTE b[4096]; } buf;
+	ULONG ctx = 0, len;
+	HANDLE d;
+
+	dir_path(path, 64, session);
+	if (!(d = open_dir(path)))
+		return;
+	while (!NtQueryDirectoryObject(d, &buf, sizeof(buf), TRUE, FALSE, &ctx, &len)) {
+		WCHAR name[300], type[32];
+		struct known *k;
+
+		if (buf.e.Name.Length / 2 >= 300 || buf.e.TypeName.Length / 2 >= 32)
+			continue;
+		swprintf(name, 300, L"%.*ls", buf.e.Name.Length / 2, buf.e.Name.Buffer);
+		swprintf(type, 32, L"%.*ls", buf.e.TypeName.Length / 2, buf.e.TypeName.Buffer);
+		if (wcscmp(type, L"Section") || skipped(name))
+			continue;
+		k = find(session, name);
+		if (k)
+			k->seen = TRUE;
+		else
+			add_section(session, name);
+	}
+	CloseHandle(d);
+}
+
+/* The sessions that have a namespace: the numeric directories of \Sessions. */
+static unsigned list_sessions(unsigned *ids, unsigned max)
+{
+	union { DIRECTORY_ENTRY e; BYTE b[4096]; } buf;
+	ULONG ctx = 0, len;
+	unsigned n = 0;
+	HANDLE d = open_dir(L"\\Sessions");
+
+	if (!d)
+		return 0;
+	while (n < max && !NtQueryDirectoryObject(d, &buf, sizeof(buf), TRUE, FALSE, &ctx, &len)) {
+		WCHAR *end;
+		unsigned long id = wcstoul(buf.e.Name.Buffer, &end, 10);
+
+		if (end != buf.e.Name.Buffer && end == buf.e.Name.Buffer + buf.e.Name.Length / 2 &&
+		    id != 0)
+			ids[n++] = (unsigned)id;
+	}
+	CloseHandle(d);
+	return n;
+}
+
+static void scan(void)
+{
+	unsigned sessions[SESSIONS_MAX];
+	unsigned n = list_sessions(sessions, SESSIONS_MAX);
+
+	EnterCriticalSection(&lock);
+	for (struct known *k = known; k; k = k->next)
+		k->seen = k->made;
+	scan_directory(0);
+	for (unsigned i = 0; i < n; i++)
+		scan_directory(sessions[i]);
+	for (struct known *k = known, *next; k; k = next) {
+		next = k->next;
+		if (!k->seen) {
+			say("DEL %lu\n", k->id);
+			forget(k);
+		}
+	}
+	LeaveCriticalSection(&lock);
+}
+
+/* MAKE: a section over a unix file (the mount's), so that a game asking for NAME later gets
+ * ERROR_ALREADY_EXISTS and this memory.  PATH is a unix path: Wine's Z: drive shows / . */
+static DWORD make_section(unsigned long id, unsigned session, char *rest)
+{
+	char *bar = strchr(rest, '|');
+	WCHAR wpath[MAX_PATH + 3], wname[300], full[320];
+	LARGE_INTEGER size;
+	struct known *k;
+
+	if (!bar)
+		return ERROR_INVALID_PARAMETER;
+	*bar = '\0';
+	wcscpy(wpath, L"Z:");
+	if (!MultiByteToWideChar(CP_UTF8, 0, rest, -1, wpath + 2, MAX_PATH) ||
+	    !MultiByteToWideChar(CP_UTF8, 0, bar + 1, -1, wname, 300))
+		return ERROR_INVALID_NAME;
+	for (WCHAR *c = wpath; *c; c++)
+		if (*c == L'/')
+			*c = L'\\';
+	if (session == 0)
+		swprintf(full, 320, L"Global\\%ls", wname);
+	else
+		swprintf(full, 320, L"Local\\%ls", wname);
+	if (!(k = calloc(1, sizeof(*k))) || !(k->name = _wcsdup(wname))) {
+		free(k);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	k->file = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE,
+			      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+			      OPEN_EXISTING, 0, NULL);
+	if (k->file == INVALID_HANDLE_VALUE || !GetFileSizeEx(k->file, &size) || !size.QuadPart) {
+		DWORD err = k->file == INVALID_HANDLE_VALUE ? GetLastError() : ERROR_FILE_INVALID;
+		if (k->file != INVALID_HANDLE_VALUE)
+			CloseHandle(k->file);
+		free(k->name);
+		free(k);
+		return err;
+	}
+	k->handle = CreateFileMappingW(k->file, NULL, PAGE_READWRITE, 0, 0, full);
+	if (!k->handle || GetLastError() == ERROR_ALREADY_EXISTS) {
+		DWORD err = k->handle ? ERROR_ALREADY_EXISTS : GetLastError();
+		if (k->handle)
+			CloseHandle(k->handle);
+		CloseHandle(k->file);
+		free(k->name);
+		free(k);
+		return err;
+	}
+	k->id = id;
+	k->session = 0;
+	if (session)   /* Local\ is this program's session, as it is the game's */
+		ProcessIdToSessionId(GetCurrentProcessId(), (DWORD *)&k->session);
+	k->made = TRUE;
+	k->next = known;
+	known = k;
+	return ERROR_SUCCESS;
+}
+
+/* Reads the Linux side's commands; the end of input ends the program. */
+static DWORD WINAPI commands(void *arg)
+{
+	char line[2 * NAME_MAX_UTF8 + 64];
+
+	(void)arg;
+	while (fgets(line, sizeof(line), stdin)) {
+		unsigned long id;
+		unsigned session;
+		int used = 0;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strcmp(line, "SCAN")) {
+			SetEvent(scan_now);
+			continue;
+		}
+		EnterCriticalSection(&lock);
+		if (sscanf(line, "TAKEN %lu", &id) == 1) {
+			struct known *k = find_id(id, FALSE);
+			/* The Linux side holds the file now: this program lets go of the view
+			 * and the handle, so the name goes with the game's last handle (C20)
+			 * and the next scan reports it. */
+			if (k && k->handle) {
+				UnmapViewOfFile(k->view);
+				CloseHandle(k->handle);
+				k->view = k->handle = NULL;
+			}
+		} else if (sscanf(line, "DROP %lu", &id) == 1) {
+			struct known *k = find_id(id, TRUE);
+			if (k)
+				forget(k);
+		} else if (sscanf(line, "MAKE %lu %u %n", &id, &session, &used) == 2 && used) {
+			say("MADE %lu %lu\n", id, make_section(id, session, line + used));
+		}
+		LeaveCriticalSection(&lock);
+	}
+	ExitProcess(0);
+	return 0;
+}
+
+int main(void)
+{
+	HANDLE reader;
+
+	InitializeCriticalSection(&lock);
+	scan_now = CreateEventW(NULL, FALSE, FALSE, NULL);
+	say("HELLO 1\n");
+	reader = CreateThread(NULL, 0, commands, NULL, 0, NULL);
+	if (!scan_now || !reader)
+		return 1;
+	for (;;) {
+		scan();
+		WaitForSingleObject(scan_now, POLL_MS);
+	}
+}
