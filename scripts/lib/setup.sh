@@ -3,7 +3,8 @@
 
 SECTIONFS_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libfuse3-dev fuse3 libcunit1-dev
                     python3 attr util-linux procps
-                    libasan8 libubsan1)     # gcc 12's sanitizer runtimes (scripts/test)
+                    libasan8 libubsan1      # gcc 12's sanitizer runtimes (scripts/test)
+                    gcc-mingw-w64-x86-64 wine64)  # sectionfs-bridge's Windows helper and its tests
 
 say() { printf '%s\n' "$*" >&2; }
 
