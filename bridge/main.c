@@ -23,6 +23,7 @@
 #include "mountinfo.h"
 
 #define TICK_MS 1000        /* a new wineserver, a made section's name: looked for this often */
+#define HELPER_SERVER_ENDING 3   /* the helper's exit status when its wineserver ends */
 
 /* A Windows section published in the mount, held by `fd` (closing it takes it away). */
 struct published {
@@ -57,6 +58,7 @@ static struct {
 	unsigned long next_made;
 	pid_t command;             /* wrapper mode: the game's launch command */
 	int command_status;
+	struct stat ending;        /* the socket of a wineserver that is ending (st_ino 0: none) */
 } b = { .mode = 0600, .inotify = -1, .watch = -1, .command = -1, .next_made = 1 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -245,11 +247,18 @@ static void on_line(char *line, void *ctx)
 static void maybe_start_helper(void)
 {
 	char socket[PATH_MAX + 8];
+	struct stat st;
 
 	if (b.helper_up || !wine_prefix_server_dir(&b.wp))
 		return;
 	snprintf(socket, sizeof(socket), "%s/socket", b.wp.server_dir);
-	if (access(socket, F_OK) < 0)
+	if (stat(socket, &st) < 0)
+		return;
+	/* An ending wineserver keeps its socket until it exits, but takes no one: a helper started
+	 * then would have wine start a new server, which the helper would keep. */
+	if (st.st_ino == b.ending.st_ino && st.st_dev == b.ending.st_dev &&
+	    st.st_mtim.tv_sec == b.ending.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == b.ending.st_mtim.tv_nsec)
 		return;
 	if (b.watch < 0)
 		b.watch = inotify_add_watch(b.inotify, b.wp.server_dir, IN_CREATE | IN_ONLYDIR);
@@ -421,7 +430,8 @@ static pid_t run_command(char **command)
 }
 
 /* A child ended: the command (wrapper mode ends with it) or the helper (its wineserver or its
- * wine went: what it showed goes, and a new wineserver gets a new helper). */
+ * wine went: what it showed goes, and a new wineserver gets a new helper; one that says its
+ * wineserver is ending gets none beside that server). */
 static bool reap(void)
 {
 	int status;
@@ -435,6 +445,12 @@ static bool reap(void)
 			return false;
 		}
 		if (b.helper_up && pid == b.helper.pid) {
+			char socket[PATH_MAX + 8];
+
+			snprintf(socket, sizeof(socket), "%s/socket", b.wp.server_dir);
+			if (WIFEXITED(status) && WEXITSTATUS(status) == HELPER_SERVER_ENDING &&
+			    stat(socket, &b.ending) < 0)
+				memset(&b.ending, 0, sizeof(b.ending));
 			b.helper.pid = -1;
 			stop_helper();
 		}

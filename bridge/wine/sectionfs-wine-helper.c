@@ -21,7 +21,12 @@
  *                                                           as Global\NAME (SESSION 0) or
  *                                                           Local\NAME, held until DROP
  *                DROP ID                                    let go of what MAKE made
- * End of input ends the program (the bridge went away): what it holds goes with it. */
+ * End of input ends the program (the bridge went away): what it holds goes with it.
+ *
+ * It is one of Wine's own programs, not the prefix's (ProcessWineMakeProcessSystem, as Wine's
+ * services do): it does not keep the wineserver running once the prefix's last program ends,
+ * which Proton waits for before it says the game ended.  When the wineserver ends, so does this
+ * program, with status HELPER_SERVER_ENDING (3): the bridge starts no other beside that server. */
 #include <windows.h>
 #include <winternl.h>
 #include <stdio.h>
@@ -32,6 +37,8 @@
 #define POLL_MS 1000           /* the fallback when no SCAN comes: a section made by a program
 				* the bridge cannot watch still appears within a second */
 #define NAME_MAX_UTF8 1024
+#define HELPER_SERVER_ENDING 3
+#define ProcessWineMakeProcessSystem ((PROCESSINFOCLASS)1000)   /* Wine's winternl.h */
 #define SESSIONS_MAX 64
 
 typedef struct {
@@ -367,16 +374,23 @@ static DWORD WINAPI commands(void *arg)
 
 int main(void)
 {
-	HANDLE reader;
+	HANDLE reader, waits[2] = { NULL, NULL };   /* SCAN; the wineserver ending */
 
 	InitializeCriticalSection(&lock);
+	/* not on Wine, or an old one: a program of the prefix, as before */
+	if (NtSetInformationProcess(GetCurrentProcess(), ProcessWineMakeProcessSystem, &waits[1],
+				    sizeof(waits[1])))
+		waits[1] = NULL;
 	scan_now = CreateEventW(NULL, FALSE, FALSE, NULL);
 	say("HELLO 1\n");
 	reader = CreateThread(NULL, 0, commands, NULL, 0, NULL);
 	if (!scan_now || !reader)
 		return 1;
+	waits[0] = scan_now;
 	for (;;) {
 		scan();
-		WaitForSingleObject(scan_now, POLL_MS);
+		if (WaitForMultipleObjects(waits[1] ? 2 : 1, waits, FALSE, POLL_MS) ==
+		    WAIT_OBJECT_0 + 1)
+			ExitProcess(HELPER_SERVER_ENDING);
 	}
 }
