@@ -108,10 +108,11 @@ void helper_stop(struct helper *h)
 {
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
 
+	close(h->to);            /* the end of its input ends it; one already gone leaves its pipes */
+	close(h->from);
+	h->to = h->from = -1;
 	if (h->pid <= 0)
 		return;
-	close(h->to);            /* the end of its input ends it */
-	close(h->from);
 	for (int waited = 0; waited < STOP_GRACE_MS; waited += 20) {
 		if (waitpid(h->pid, NULL, WNOHANG) == h->pid) {
 			h->pid = -1;

@@ -767,6 +767,7 @@ class EndingTest(BridgeTestCase):
     def test_helper_killed(self):
         bridge, game, paths = self.start()
         helper = bridge.wait_helper()
+        fds = sorted(os.listdir("/proc/%d/fd" % bridge.pid), key=int)
         mark = len(bridge.err.lines)
         os.kill(helper, signal.SIGKILL)
         # what that helper showed goes ...
@@ -781,6 +782,9 @@ class EndingTest(BridgeTestCase):
         for path in paths:
             self.wait_present(path, bridge)
         self.assertNotIn("taken", bridge.err.text(), "a section of the killed helper stayed")
+        # what the bridge held for the first helper went with it
+        self.assertEqual(sorted(os.listdir("/proc/%d/fd" % bridge.pid), key=int), fds,
+                         "the bridge's open files, one helper later")
         game.proc.kill()
         game.proc.wait()
         for path in paths:
