@@ -146,19 +146,19 @@ class Prefix:
         return "/tmp/%s/server-%x-%x" % (self.tmp_name(), st.st_dev, st.st_ino)
 
     def server_pid(self):
-        """The pid of the prefix's running wineserver (its working directory is its server
-        directory), or None."""
+        """The pid of the prefix's running wineserver (the process that holds its server
+        directory's lock file open; its working directory may be the prefix), or None."""
         try:
-            where = self.server_dir()
+            lock = os.path.join(self.server_dir(), "lock")
         except OSError:
             return None
         for entry in os.listdir("/proc"):
-            if not entry.isdigit():
+            if not entry.isdigit() or "wineserver" not in cmdline(int(entry)):
                 continue
             with contextlib.suppress(OSError):
-                if (os.readlink("/proc/%s/cwd" % entry) == where and
-                        "wineserver" in cmdline(int(entry)) and alive(int(entry))):
-                    return int(entry)
+                for fd in os.listdir("/proc/%s/fd" % entry):
+                    if os.readlink("/proc/%s/fd/%s" % (entry, fd)) == lock:
+                        return int(entry) if alive(int(entry)) else None
         return None
 
     def start_server(self):
@@ -176,6 +176,19 @@ class Prefix:
         if not poll(lambda: self.server_pid() and
                     os.path.exists(os.path.join(self.server_dir(), "socket")), 30):
             raise RuntimeError("the wineserver of %s did not start" % self.path)
+
+    def programs(self):
+        """The running processes of the prefix (WINEPREFIX in their environment): "PID CMDLINE"
+        lines, for messages."""
+        found = []
+        mine = b"WINEPREFIX=" + self.path.encode()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and alive(int(entry)):
+                with contextlib.suppress(OSError):
+                    with open("/proc/%s/environ" % entry, "rb") as f:
+                        if mine in f.read().split(b"\0"):
+                            found.append("%s %s" % (entry, cmdline(int(entry))))
+        return "\n".join(found) or "none"
 
     def kill_server(self):
         """wineserver -k: the server and every program of the prefix end."""
@@ -848,8 +861,8 @@ class EndingTest(BridgeTestCase):
         start = time.monotonic()
         if poll(lambda: not alive(server), 15, 0.05) is None:
             self.fail("the wineserver runs on 15 s after the prefix's last game ended: the "
-                      "bridge's helper, a program of the prefix, keeps it (%s)"
-                      % bridge.describe())
+                      "bridge's helper, a program of the prefix, keeps it (%s)\nThe prefix's "
+                      "programs:\n%s" % (bridge.describe(), self.prefix.programs()))
         measure("the last game's end to its wineserver's (bridge running)",
                 "%.1f" % (time.monotonic() - start), "s")
         # the bridge starts no wineserver of its own: the prefix stays without one (a new
@@ -925,8 +938,8 @@ class WrapperTest(BridgeTestCase):
             rc = bridge.proc.wait(20)
         except subprocess.TimeoutExpired:
             self.fail("the bridge runs on 20 s after its game ended: the command waits for the "
-                      "wineserver (wineserver -w), which the bridge's helper keeps: %s"
-                      % bridge.describe())
+                      "wineserver (wineserver -w), which the bridge's helper keeps: %s\nThe "
+                      "prefix's programs:\n%s" % (bridge.describe(), self.prefix.programs()))
         measure("wrapper: game's end to the bridge's (wineserver -w between)",
                 "%.1f" % (time.monotonic() - start), "s")
         self.assertEqual(rc, 7, bridge.describe())
