@@ -50,8 +50,9 @@ bool helper_send(struct helper *h, const char *fmt, ...) __attribute__((format(p
 /* Reads what the helper said; calls on_line for each whole line.  false at its end. */
 bool helper_read(struct helper *h, void (*on_line)(char *line, void *ctx), void *ctx);
 
-/* Ends the helper (closing its input ends it; SIGKILL after a grace period) and waits for it. */
-void helper_stop(struct helper *h);
+/* Ends the helper (closing its input ends it; SIGKILL after a grace period) and waits for it:
+ * its wait status, or -1 when it was already waited for (h->pid -1). */
+int helper_stop(struct helper *h);
 
 /* ---- take.c ---- */
 

@@ -104,23 +104,25 @@ bool helper_read(struct helper *h, void (*on_line)(char *line, void *ctx), void 
 	return true;
 }
 
-void helper_stop(struct helper *h)
+int helper_stop(struct helper *h)
 {
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int status = -1;
 
 	close(h->to);            /* the end of its input ends it; one already gone leaves its pipes */
 	close(h->from);
 	h->to = h->from = -1;
 	if (h->pid <= 0)
-		return;
+		return -1;
 	for (int waited = 0; waited < STOP_GRACE_MS; waited += 20) {
-		if (waitpid(h->pid, NULL, WNOHANG) == h->pid) {
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
 			h->pid = -1;
-			return;
+			return status;
 		}
 		nanosleep(&pause, NULL);
 	}
 	kill(h->pid, SIGKILL);
-	waitpid(h->pid, NULL, 0);
+	waitpid(h->pid, &status, 0);
 	h->pid = -1;
+	return status;
 }

@@ -271,12 +271,25 @@ static void maybe_start_helper(void)
 		say("watching the wine prefix %s", b.wp.path);
 }
 
+/* A helper that ended saying its wineserver is ending (its wait status): no other beside that
+ * server, whose socket stays until it exits. */
+static void helper_ended(int status)
+{
+	char socket[PATH_MAX + 8];
+
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != HELPER_SERVER_ENDING)
+		return;
+	snprintf(socket, sizeof(socket), "%s/socket", b.wp.server_dir);
+	if (stat(socket, &b.ending) < 0)
+		memset(&b.ending, 0, sizeof(b.ending));
+}
+
 static void stop_helper(void)
 {
 	while (b.published)
 		unpublish(&b.published);
 	if (b.helper_up)
-		helper_stop(&b.helper);
+		helper_ended(helper_stop(&b.helper));   /* its output ended, or it did */
 	b.helper_up = false;
 	if (b.watch >= 0)
 		inotify_rm_watch(b.inotify, b.watch);
@@ -445,12 +458,7 @@ static bool reap(void)
 			return false;
 		}
 		if (b.helper_up && pid == b.helper.pid) {
-			char socket[PATH_MAX + 8];
-
-			snprintf(socket, sizeof(socket), "%s/socket", b.wp.server_dir);
-			if (WIFEXITED(status) && WEXITSTATUS(status) == HELPER_SERVER_ENDING &&
-			    stat(socket, &b.ending) < 0)
-				memset(&b.ending, 0, sizeof(b.ending));
+			helper_ended(status);
 			b.helper.pid = -1;
 			stop_helper();
 		}
