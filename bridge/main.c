@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bridge_config.h"
@@ -24,6 +25,8 @@
 
 #define TICK_MS 1000        /* a new wineserver, a made section's name: looked for this often */
 #define HELPER_SERVER_ENDING 3   /* the helper's exit status when its wineserver ends */
+#define RESTART_MS 3000     /* from a helper's end to the next helper: a killed wineserver keeps
+			     * its socket 2 s, and a helper started then has wine start a server */
 
 /* A Windows section published in the mount, held by `fd` (closing it takes it away). */
 struct published {
@@ -59,6 +62,7 @@ static struct {
 	pid_t command;             /* wrapper mode: the game's launch command */
 	int command_status;
 	struct stat ending;        /* the socket of a wineserver that is ending (st_ino 0: none) */
+	long long restart_ms;      /* no helper before this time (now_ms()) */
 } b = { .mode = 0600, .inotify = -1, .watch = -1, .command = -1, .next_made = 1 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -71,6 +75,14 @@ static void say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
 static const char *find_mount(const char *given)
@@ -249,7 +261,7 @@ static void maybe_start_helper(void)
 	char socket[PATH_MAX + 8];
 	struct stat st;
 
-	if (b.helper_up || !wine_prefix_server_dir(&b.wp))
+	if (b.helper_up || now_ms() < b.restart_ms || !wine_prefix_server_dir(&b.wp))
 		return;
 	snprintf(socket, sizeof(socket), "%s/socket", b.wp.server_dir);
 	if (stat(socket, &st) < 0)
@@ -271,13 +283,16 @@ static void maybe_start_helper(void)
 		say("watching the wine prefix %s", b.wp.path);
 }
 
-/* A helper that ended saying its wineserver is ending (its wait status): no other beside that
- * server, whose socket stays until it exits. */
+/* A helper ended (its wait status; -1: told already): the next one waits RESTART_MS, and none
+ * starts beside a wineserver it said is ending, whose socket stays until it exits. */
 static void helper_ended(int status)
 {
 	char socket[PATH_MAX + 8];
 
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != HELPER_SERVER_ENDING)
+	if (status == -1)
+		return;
+	b.restart_ms = now_ms() + RESTART_MS;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != HELPER_SERVER_ENDING)
 		return;
 	snprintf(socket, sizeof(socket), "%s/socket", b.wp.server_dir);
 	if (stat(socket, &b.ending) < 0)

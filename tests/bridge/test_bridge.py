@@ -834,7 +834,13 @@ class EndingTest(BridgeTestCase):
         self.assert_nothing_published("the wineserver killed", bridge)
         self.assertFalse(alive(helper), "the helper outlived its wineserver")
         self.assertIsNotNone(game.proc.poll(), "the game outlived its wineserver")
-        # the bridge waits for the next wineserver, and shows its sections
+        # the bridge waits for the next wineserver: it starts none (a helper started while the
+        # killed one's socket is still there would have wine start one)
+        again = poll(self.prefix.server_pid, 4, 0.05)
+        if again:
+            self.fail("a wineserver (pid %d) runs again with no game: the prefix's programs:\n%s"
+                      "\n%s" % (again, self.prefix.programs(), bridge.describe()))
+        # ... and shows the sections of the next
         self.assertIsNone(bridge.proc.poll(), "the bridge ended: " + bridge.describe())
         game = self.game("Global\\bt_again", 4096)
         game.ready()
@@ -842,7 +848,6 @@ class EndingTest(BridgeTestCase):
         self.assertNotEqual(bridge.helper_pid(), helper)
         self.assertEqual(game.finish(), 0)
         self.wait_gone(bridge.path("Global\\bt_again"), bridge, why="the game ended")
-
 
     def test_the_wineserver_ends_with_the_last_game(self):
         # a wineserver as a game starts it, which ends a few seconds after the prefix's last
