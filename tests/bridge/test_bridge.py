@@ -13,7 +13,8 @@ it publishes in its session's namespace, are not in Global/: Local\\X is MOUNT/S
 
 Timings are printed (lines starting MEASURE), never asserted.  Run alone:
     python3 tests/bridge/test_bridge.py [-k PATTERN]
-with a build in build/ (SECTIONFS_BIN, SECTIONFS_BRIDGE, SECTIONFS_BRIDGE_GAMES name others).
+with a build in build/ (SECTIONFS_BIN, SECTIONFS_BRIDGE, SECTIONFS_BRIDGE_GAMES name others;
+SECTIONFS_BRIDGE_MOUNT_OPTIONS=passthrough=off, say, mounts with other options).
 Exits 77 (meson: skipped) when there is no wine64 to run."""
 import atexit
 import contextlib
@@ -45,6 +46,9 @@ SFGAME = os.path.join(GAMES, "sfgame.exe")
 SFOPEN = os.path.join(GAMES, "sfopen.exe")
 PAGE = 4096
 
+# The daemon's options (README: "Two data paths"): its default, unless the environment says.
+MOUNT_OPTIONS = tuple(o for o in os.environ.get("SECTIONFS_BRIDGE_MOUNT_OPTIONS", "").split(",")
+                      if o)
 APPEAR = 15.0   # the longest a section may take to appear (a helper's first start included)
 GO = 5.0        # ... and to go once its owner is gone ("within a few seconds")
 
@@ -125,8 +129,13 @@ class Prefix:
         self.path = os.path.realpath(path)
 
     def env(self, **more):
+        """The environment of the prefix's programs, the bridge's included: no Mono or Gecko
+        to look for, no menu entries, and a home of the run's own (wine links the user's
+        folders to it)."""
         env = dict(os.environ, WINEPREFIX=self.path, WINEDEBUG="-all", WINE=WINE,
-                   WINEDLLOVERRIDES="mscoree,mshtml=")   # no Mono or Gecko to look for
+                   WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d",
+                   HOME=os.path.join(os.path.dirname(self.path), "home"))
+        env.pop("WINEARCH", None)
         env.update(more)
         return env
 
@@ -221,6 +230,7 @@ def setUpModule():
     _top = tempfile.mkdtemp(prefix="sectionfs-bridge-test-")
     main = Prefix(os.path.join(_top, "main"))
     os.mkdir(main.path)
+    os.mkdir(os.path.join(_top, "home"))
     PREFIXES["main"] = main
     start = time.monotonic()
     # the server first: wineboot then leaves it running, and the tests find it there
@@ -475,7 +485,7 @@ class BridgeTestCase(unittest.TestCase):
     def setUp(self):
         self.prefix = PREFIXES["main"]
         self.prefix.start_server()
-        self.mount = Mount().start()
+        self.mount = Mount(*MOUNT_OPTIONS).start()
         self.addCleanup(self.mount.stop)
 
     def bridge(self, *args, prefix=None, **kwargs):
@@ -668,7 +678,7 @@ class LiveTest(BridgeTestCase):
     @classmethod
     def setUpClass(cls):
         PREFIXES["main"].start_server()
-        cls.cls_mount = Mount().start()
+        cls.cls_mount = Mount(*MOUNT_OPTIONS).start()
         cls.addClassCleanup(cls.cls_mount.stop)
         cls.cls_bridge = Bridge(cls.cls_mount, PREFIXES["main"])
         cls.addClassCleanup(cls.cls_bridge.stop)
