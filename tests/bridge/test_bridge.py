@@ -21,7 +21,6 @@ import contextlib
 import errno
 import mmap
 import os
-import queue
 import re
 import shutil
 import signal
@@ -218,6 +217,7 @@ class Prefix:
 
 PREFIXES = {}   # "main", "other": made by setUpModule
 _top = None
+_spawned = []   # every bridge and game started: none outlives the run
 
 
 def setUpModule():
@@ -259,6 +259,10 @@ def setUpModule():
 
 
 def tearDownModule():
+    for proc in _spawned:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     for prefix in PREFIXES.values():
         prefix.remove()
     PREFIXES.clear()
@@ -266,9 +270,20 @@ def tearDownModule():
         shutil.rmtree(_top, ignore_errors=True)
 
 
-# Also when meson's timeout stops the run (sfstest turns SIGTERM into exit): wine first, then
-# the mounts (sfstest's own atexit, registered before this one, runs after it).
+# At exit: wine first, then the mounts (sfstest's own atexit, registered before, runs after).
 atexit.register(tearDownModule)
+
+
+def _on_sigterm(signum, frame):
+    """meson's timeout: end now, leaving nothing (sfstest's handler exits by SystemExit, which
+    a test in progress takes for its own error, and the run would go on)."""
+    tearDownModule()
+    sfstest._stop_all_mounts()
+    shutil.rmtree(sfstest.SANITIZER_REPORTS, ignore_errors=True)
+    os._exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 class Lines:
@@ -343,6 +358,7 @@ class Game:
         self.proc = subprocess.Popen(self.argv, env=prefix.env(), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      errors="replace", bufsize=1)
+        _spawned.append(self.proc)
         self.pid = self.proc.pid
         self.out = Lines(self.proc.stdout)
         self.err = Lines(self.proc.stderr)
@@ -407,7 +423,7 @@ def parse_fields(line):
 class Bridge:
     """sectionfs-bridge -m MOUNT -v ARGS [-- COMMAND], in a login session of its own."""
 
-    def __init__(self, mount, prefix, *args, command=None, env=None, session=True):
+    def __init__(self, mount, prefix, *args, command=None, env=None):
         self.mount = mount
         self.prefix = prefix
         self.argv = [BRIDGE, "-m", mount.dir, "-v"] + list(args)
@@ -417,7 +433,8 @@ class Bridge:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, errors="replace",
                                      bufsize=1,
-                                     preexec_fn=in_new_login_session() if session else None)
+                                     preexec_fn=in_new_login_session())
+        _spawned.append(self.proc)
         self.pid = self.proc.pid
         self.err = Lines(self.proc.stderr)
         self.out = Lines(self.proc.stdout)
