@@ -889,8 +889,8 @@ class EndingTest(BridgeTestCase):
         bridge.wait_helper()
         server = self.prefix.server_pid()
         self.assertEqual(game.finish(), 0)
-        self.wait_gone(path, bridge, why="the game ended")
         start = time.monotonic()
+        self.wait_gone(path, bridge, why="the game ended")
         if poll(lambda: not alive(server), 15, 0.05) is None:
             self.fail("the wineserver runs on 15 s after the prefix's last game ended: the "
                       "bridge's helper, a program of the prefix, keeps it (%s)\nThe prefix's "
