@@ -109,7 +109,8 @@ int helper_stop(struct helper *h)
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
 	int status = -1;
 
-	close(h->to);            /* the end of its input ends it; one already gone leaves its pipes */
+	/* the end of its input ends it; a helper already gone still leaves its pipes to close */
+	close(h->to);
 	close(h->from);
 	h->to = h->from = -1;
 	if (h->pid <= 0)

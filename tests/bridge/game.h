@@ -157,7 +157,8 @@ static inline void command_loop(int (*create)(const char *name, long long size))
 		} else if (sscanf(line, "bytes %d %lli %lli", &idx, &off, &len) == 3) {
 			char hex[2 * 256 + 1] = "";
 			if (idx < 0 || idx >= nsections || !sections[idx].handle || off < 0 ||
-			    len < 0 || len > 256 || (unsigned long long)(off + len) > sections[idx].size) {
+			    len < 0 || len > 256 ||
+			    (unsigned long long)(off + len) > sections[idx].size) {
 				out("ERROR no bytes %lld+%lld in section %d\n", off, len, idx);
 				continue;
 			}
