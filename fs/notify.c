@@ -21,7 +21,7 @@ struct notifier {
 	pthread_t thread;
 	pthread_mutex_t lock;    /* head, tail, stopping, queued, sent */
 	pthread_cond_t wake;     /* something to send */
-	pthread_cond_t sent_one; /* a note went out */
+	pthread_cond_t sent_one; /* a note went out; on CLOCK_MONOTONIC, for notifier_drain */
 	struct note *head, *tail;
 	bool stopping;
 	uint64_t queued, sent;   /* notes ever queued and ever sent */
@@ -64,6 +64,7 @@ static void *notifier_main(void *arg)
 struct notifier *notifier_start(struct fuse_session *se)
 {
 	struct notifier *n = calloc(1, sizeof(*n));
+	pthread_condattr_t attr;
 	int err;
 
 	if (!n)
@@ -71,9 +72,16 @@ struct notifier *notifier_start(struct fuse_session *se)
 	n->se = se;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
-	pthread_cond_init(&n->sent_one, NULL);
+	/* A drain's deadline must not move when someone sets the wall clock. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&n->sent_one, &attr);
+	pthread_condattr_destroy(&attr);
 	err = pthread_create(&n->thread, NULL, notifier_main, n);
 	if (err) {
+		pthread_cond_destroy(&n->wake);
+		pthread_cond_destroy(&n->sent_one);
+		pthread_mutex_destroy(&n->lock);
 		free(n);
 		errno = err;
 		return NULL;
@@ -137,7 +145,7 @@ void notifier_drain(struct notifier *n, unsigned timeout_ms)
 {
 	struct timespec deadline;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
 	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (deadline.tv_nsec >= 1000000000) {
