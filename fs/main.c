@@ -32,7 +32,9 @@
 #define LEAVE_TO_EXIT(p) ((void)(p))
 #endif
 
-const struct fuse_lowlevel_ops sectionfs_ops = {
+static void sfs_init(void *userdata, struct fuse_conn_info *conn);
+
+static const struct fuse_lowlevel_ops sectionfs_ops = {
 	.init         = sfs_init,
 	.lookup       = sfs_lookup,
 	.forget       = sfs_forget,
@@ -70,7 +72,7 @@ const struct fuse_lowlevel_ops sectionfs_ops = {
 /* The settings FUSE-NOTES measured: keep the page cache ours to invalidate, never the kernel's
  * guess; no writeback cache (the kernel would own size and mtime); symlinks asked every time
  * (Local differs per caller). */
-void sfs_init(void *userdata, struct fuse_conn_info *conn)
+static void sfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	passthrough_init_done(userdata, conn);
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)

@@ -75,7 +75,8 @@ static bool parse_choice(const char *option, const char *text, const struct choi
 	return false;
 }
 
-bool options_parse_size(const char *text, uint64_t *bytes)
+/* "1g", "512m", "25%", "4096": bytes, or false. */
+static bool options_parse_size(const char *text, uint64_t *bytes)
 {
 	char *end;
 	unsigned long long n;
@@ -251,7 +252,6 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 	opts->foreground = cmd.foreground;
 	opts->show_help = cmd.show_help;
 	opts->show_version = cmd.show_version;
-	opts->debug = cmd.debug;
 	opts->max_threads = (int)cmd.max_threads;
 	if (!opts->show_help && !opts->show_version && !opts->mountpoint) {
 		fprintf(stderr, "sectionfs: no mount point given (try --help)\n");

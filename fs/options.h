@@ -26,7 +26,6 @@ struct sfs_options {
 	bool foreground;
 	bool show_help;
 	bool show_version;
-	bool debug;
 	int max_threads;
 };
 
@@ -34,9 +33,6 @@ struct sfs_options {
  * options, with allow_other and default_permissions added as the mount needs).  Prints what is
  * wrong and returns false on bad input. */
 bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_args *args);
-
-/* "1g", "512m", "25%", "4096": bytes, or false. */
-bool options_parse_size(const char *text, uint64_t *bytes);
 
 void options_usage(const char *prog);
 

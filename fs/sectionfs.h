@@ -259,11 +259,7 @@ bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, boo
  * this mount), ENOSPC. */
 int backing_attach(struct sfs *fs, fuse_req_t req, struct section *sec, const char *value);
 
-/* ---- ops_*.c: the operations ---- */
-extern const struct fuse_lowlevel_ops sectionfs_ops;
-
-void sfs_init(void *userdata, struct fuse_conn_info *conn);
-void sfs_destroy(void *userdata);
+/* ---- ops_*.c: the operations (main.c holds the table) ---- */
 void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void sfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
 void sfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
