@@ -188,10 +188,10 @@ int main(int argc, char **argv)
 		goto err_notifier;
 	fuse_loop_cfg_set_clone_fd(loop, 1);
 	if (opts.max_threads > 0)
-		fuse_loop_cfg_set_max_threads(loop, (unsigned)opts.max_threads);
+		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
 	/* The loop answers a negative errno for a failure and, since libfuse 3.12, the number of
 	 * the signal that stopped it: SIGTERM and SIGINT are a clean unmount. */
-	ret = fuse_session_loop_mt(fs.se, loop) < 0 || fs.exit_status != 0;
+	ret = fuse_session_loop_mt(fs.se, loop) < 0 || fs.failed;
 	fuse_loop_cfg_destroy(loop);
 
 err_notifier:

@@ -17,7 +17,7 @@ enum pagefile_choice {
 
 struct sfs_options {
 	enum session_mode sessions;
-	int passthrough;            /* enum passthrough_mode */
+	enum passthrough_mode passthrough;
 	enum pagefile_choice pagefile;
 	uint64_t cap_bytes;
 	uint64_t max_sections;      /* 0: the default, decided once the descriptor limit is known */
@@ -26,7 +26,7 @@ struct sfs_options {
 	bool foreground;
 	bool show_help;
 	bool show_version;
-	int max_threads;
+	unsigned max_threads;       /* 0: libfuse's default */
 };
 
 /* Parses argv into opts and into args, the arguments left for fuse_session_new (standard FUSE

@@ -124,7 +124,7 @@ void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn)
 	} else if (fs->pt.mode == PASSTHROUGH_ON) {
 		sfs_log(fs, LOG_ERR, "%s", "passthrough=on, but this kernel offers no FUSE passthrough");
 		fuse_session_exit(fs->se);
-		fs->exit_status = 1;
+		fs->failed = true;
 	} else {
 		sfs_log(fs, LOG_INFO, "%s", "cached mode: this kernel offers no FUSE passthrough");
 	}

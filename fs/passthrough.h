@@ -15,8 +15,6 @@
 
 #include "sectionfs.h"
 
-enum passthrough_mode { PASSTHROUGH_AUTO, PASSTHROUGH_ON, PASSTHROUGH_OFF };
-
 /* Before mounting: can this process have passthrough (CAP_SYS_ADMIN, Linux >= 6.9)?  When not,
  * why, in a sentence, into why. */
 bool passthrough_possible(char *why, size_t len);

@@ -90,8 +90,9 @@ struct ns_nodes {
 };
 
 /* Passthrough state (passthrough.c). */
+enum passthrough_mode { PASSTHROUGH_AUTO, PASSTHROUGH_ON, PASSTHROUGH_OFF };
 struct sfs_passthrough {
-	int mode;                   /* enum passthrough_mode, fixed */
+	enum passthrough_mode mode; /* fixed */
 	int dev_fd;                 /* the session's /dev/fuse descriptor */
 	bool kernel_offers;         /* the kernel's INIT offered FUSE_PASSTHROUGH */
 	bool negotiated;            /* our INIT reply took it */
@@ -102,7 +103,7 @@ struct sfs {
 	struct store *store;
 	struct sfs_passthrough pt;
 	bool foreground;            /* messages also go to stderr */
-	int exit_status;            /* set when the daemon must fail after mounting */
+	bool failed;                /* the daemon must exit 1 though it mounted */
 	struct fuse_session *se;
 	struct notifier *notifier;
 	struct sweeper *sweeper;
