@@ -95,7 +95,7 @@ bool passthrough_patch_init_reply(struct sfs *fs, void *reply, size_t len)
 #else
 	struct init_out_740 *out = reply;
 
-	if (!fs->pt.active || fs->pt.negotiated || len != sizeof(*out))
+	if (!atomic_load(&fs->pt.active) || fs->pt.negotiated || len != sizeof(*out))
 		return false;
 	out->flags |= FUSE_INIT_EXT;
 	out->flags2 |= (uint32_t)(FUSE_PASSTHROUGH >> 32);
@@ -116,10 +116,12 @@ void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn)
 	/* libfuse calls init() before it writes the INIT reply: the offer decides.  Should the
 	 * reply not carry it, the first backing open fails and everything falls back to cached
 	 * mode. */
-	fs->pt.active = fs->pt.mode != PASSTHROUGH_OFF && fs->pt.kernel_offers;
+	bool active = fs->pt.mode != PASSTHROUGH_OFF && fs->pt.kernel_offers;
+
+	atomic_store(&fs->pt.active, active);
 	if (fs->pt.mode == PASSTHROUGH_OFF) {
 		sfs_log(fs, LOG_INFO, "%s", "cached mode (passthrough=off)");
-	} else if (fs->pt.active) {
+	} else if (active) {
 		sfs_log(fs, LOG_INFO, "%s", "passthrough mode: sections are served from their memfds");
 	} else if (fs->pt.mode == PASSTHROUGH_ON) {
 		sfs_log(fs, LOG_ERR, "%s", "passthrough=on, but this kernel offers no FUSE passthrough");
@@ -137,7 +139,7 @@ int passthrough_backing_id(struct sfs *fs, struct node *node)
 
 	pthread_mutex_lock(&fs->nodes_lock);
 	id = node->backing_id;
-	if (id <= 0 && fs->pt.active) {
+	if (id <= 0 && atomic_load(&fs->pt.active)) {
 		map.fd = section_fd(node->section);
 		id = map.fd >= 0 ? ioctl(fs->pt.dev_fd, FUSE_DEV_IOC_BACKING_OPEN, &map) : -1;
 		if (id > 0) {
@@ -145,7 +147,7 @@ int passthrough_backing_id(struct sfs *fs, struct node *node)
 		} else {
 			/* No more passthrough for anyone: mixing modes per inode is the kernel's
 			 * business, refusing them all is ours. */
-			fs->pt.active = false;
+			atomic_store(&fs->pt.active, false);
 			pthread_mutex_unlock(&fs->nodes_lock);
 			sfs_log(fs, LOG_WARNING, "the kernel refused a backing file (%s): cached mode from now on",
 			    strerror(errno));

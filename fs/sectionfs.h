@@ -15,6 +15,7 @@
 
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -96,7 +97,8 @@ struct sfs_passthrough {
 	int dev_fd;                 /* the session's /dev/fuse descriptor */
 	bool kernel_offers;         /* the kernel's INIT offered FUSE_PASSTHROUGH */
 	bool negotiated;            /* our INIT reply took it */
-	bool active;                /* in use; turned off for good if the kernel refuses */
+	atomic_bool active;         /* in use; turned off for good, by any thread, if the kernel
+				     * refuses a backing file */
 };
 
 struct sfs {
@@ -107,7 +109,8 @@ struct sfs {
 	struct fuse_session *se;
 	struct notifier *notifier;
 	struct sweeper *sweeper;
-	uint64_t init_unique;       /* the INIT request, while it is answered (session_io.c) */
+	_Atomic uint64_t init_unique;   /* the INIT request, while it is answered (session_io.c);
+					 * read at every reply, from every thread */
 	enum session_mode sessions;
 	struct global_create global_create;
 	uid_t owner_uid;            /* who owns the directories: the daemon's user */
