@@ -251,11 +251,11 @@ void node_forget(struct sfs *fs, struct node *node, uint64_t n)
 	if (node->nlookup == 0) {
 		sec = node->section;
 		section_set_host(sec, NULL);
-		passthrough_forget(fs, node);
 		LIST_REMOVE(node, in_list);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	if (sec) {
+		passthrough_forget(fs, node);   /* an ioctl: not under nodes_lock */
 		section_put(sec);
 		free(node);
 	}
@@ -316,7 +316,7 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 		struct section_owner owner = section_owner(node->section);
 		int64_t a, m, c;
 		/* In passthrough, writes reach the memfd without us: its size is the size. */
-		uint64_t size = node->backing_id > 0 ? section_sync_size(node->section)
+		uint64_t size = atomic_load(&node->backing_id) > 0 ? section_sync_size(node->section)
 						     : section_size(node->section);
 		st->st_mode = S_IFREG | (owner.mode & 07777);
 		st->st_nlink = section_has_name(node->section) ? 1 : 0;

@@ -133,7 +133,8 @@ static bool cut_under_a_passthrough_map(fuse_req_t req, struct node *node, uint6
 	struct section *sec = node->section;
 	unsigned handles, views;
 
-	if (!atomic_load(&fs->pt.active) || node->backing_id <= 0 || size >= section_sync_size(sec))
+	if (!atomic_load(&fs->pt.active) || atomic_load(&node->backing_id) <= 0 ||
+	    size >= section_sync_size(sec))
 		return false;
 	section_holders(sec, &handles, &views);
 	if (handles + views > (by_holds ? 1u : 0u))

@@ -34,7 +34,7 @@ void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn);
  * logged once) when the kernel refuses. */
 int passthrough_backing_id(struct sfs *fs, struct node *node);
 
-/* Drops a node's backing id (the section's data is going). */
+/* Drops a node's backing id (the node is going; called with no lock held). */
 void passthrough_forget(struct sfs *fs, struct node *node);
 
 /* Open and create replies for a passthrough open. */

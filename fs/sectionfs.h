@@ -69,7 +69,7 @@ struct map_guard_openers {
 struct node {
 	enum node_kind kind;
 	uint64_t ino;               /* st_ino */
-	int backing_id;             /* SECTION: sfs.nodes_lock; the kernel's id of its memfd, or 0 */
+	_Atomic int backing_id;     /* SECTION: the kernel's id of its memfd, or 0 (passthrough.c) */
 	unsigned passthrough_opens; /* SECTION: sfs.nodes_lock; open files in passthrough now */
 	struct map_guard_openers pt_openers;   /* SECTION: sfs.nodes_lock */
 	struct ns *ns;              /* NAMESPACE: itself; NS_LINK: the namespace holding it */
