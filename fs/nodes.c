@@ -159,7 +159,8 @@ fuse_ino_t node_id(struct sfs *fs, const struct node *node)
 	return (fuse_ino_t)(uintptr_t)node;
 }
 
-struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
+/* ns's nodes, made the first time ns is seen; NULL when there is no memory for them. */
+static struct ns_nodes *group_of_namespace(struct sfs *fs, struct ns *ns)
 {
 	struct ns_nodes *n;
 
@@ -175,6 +176,13 @@ struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
 		}
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
+	return n;
+}
+
+struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
+{
+	struct ns_nodes *n = group_of_namespace(fs, ns);
+
 	return n ? &n->dir : NULL;
 }
 
@@ -190,9 +198,9 @@ struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns)
 
 struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link)
 {
-	struct node *dir = node_of_namespace(fs, ns);
+	struct ns_nodes *n = group_of_namespace(fs, ns);
 
-	return dir ? &((struct ns_nodes *)ns_host(ns))->links[link] : NULL;
+	return n ? &n->links[link] : NULL;
 }
 
 struct node *node_lookup_section(struct sfs *fs, struct section *sec)
