@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "errors.h"
+
 struct store;
 struct ns;
 struct section;
@@ -217,6 +219,9 @@ void sessions_sweeper_stop(struct sweeper *sw);
 /* The audit login session of a process (/proc/PID/sessionid), 0 when it has none. */
 uint32_t login_session_of(pid_t pid);
 
+/* The process a thread belongs to (requests name the calling thread); -1 when it is gone. */
+pid_t tgid_of_thread(pid_t tid);
+
 /* The calling process's Windows session under the mount's session mode. */
 uint32_t caller_session(struct sfs *fs, fuse_req_t req);
 
@@ -242,9 +247,6 @@ void bdi_tune(struct sfs *fs);
 /* ---- session_io.c: /dev/fuse read and written with the INIT exchange in view ---- */
 /* After mounting, before the loop. */
 int session_io_setup(struct sfs *fs);
-
-/* The process a thread belongs to (requests name the calling thread); -1 when it is gone. */
-pid_t tgid_of_thread(pid_t tid);
 
 /* ---- map_guard.c: E36 under passthrough maps (see there) ---- */
 
@@ -307,7 +309,10 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	       size_t out_bufsz);
 
 /* Replies with the errno for a Win32 error (0 for success). */
-void reply_winerr(fuse_req_t req, uint32_t winerr);
+static inline void reply_winerr(fuse_req_t req, uint32_t winerr)
+{
+	fuse_reply_err(req, winerr_to_errno(winerr));
+}
 
 /* How long the kernel may trust what we say.  Fixed nodes never change; sections change only
  * through this kernel or with a notification; Sessions/<id> is asked every time, because who may
