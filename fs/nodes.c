@@ -7,7 +7,7 @@
  * session ended and nothing counts them.  Nodes of the fixed layout, of the global namespace
  * and of staging are never freed, so their counts are not kept.
  *
- * Lock order: nodes_lock before the core's locks (store.h). */
+ * Locks: nodes_lock before the core's, and never over I/O (sectionfs.h). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
