@@ -21,7 +21,7 @@ struct notifier {
 	pthread_t thread;
 	pthread_mutex_t lock;    /* head, tail, stopping, queued, sent */
 	pthread_cond_t wake;     /* something to send */
-	pthread_cond_t sent_one; /* a note went out; on CLOCK_MONOTONIC, for notifier_drain */
+	pthread_cond_t sent_one; /* a note went out */
 	struct note *head, *tail;
 	bool stopping;
 	uint64_t queued, sent;   /* notes ever queued and ever sent */
@@ -64,7 +64,6 @@ static void *notifier_main(void *arg)
 struct notifier *notifier_start(struct fuse_session *se)
 {
 	struct notifier *n = calloc(1, sizeof(*n));
-	pthread_condattr_t attr;
 	int err;
 
 	if (!n)
@@ -72,11 +71,7 @@ struct notifier *notifier_start(struct fuse_session *se)
 	n->se = se;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
-	/* A drain's deadline must not move when someone sets the wall clock. */
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&n->sent_one, &attr);
-	pthread_condattr_destroy(&attr);
+	cond_init_monotonic(&n->sent_one);   /* notifier_drain's deadline */
 	err = pthread_create(&n->thread, NULL, notifier_main, n);
 	if (err) {
 		pthread_cond_destroy(&n->wake);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include "errors.h"
 
@@ -171,6 +172,18 @@ static inline struct open_file *open_file_of(const struct fuse_file_info *fi)
 static inline struct handle *handle_of(const struct fuse_file_info *fi)
 {
 	return open_file_of(fi)->handle;
+}
+
+/* A condition variable whose timed waits run on CLOCK_MONOTONIC: the daemon's every timed wait
+ * uses one, so that setting the wall clock neither stretches nor cuts a wait. */
+static inline void cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
 }
 
 /* ---- nodes.c: the inode table ---- */
