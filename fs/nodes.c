@@ -7,7 +7,7 @@
  * session ended and nothing counts them.  Nodes of the fixed layout, of the global namespace
  * and of staging are never freed, so their counts are not kept.
  *
- * Lock order: nodes_lock before the core's locks (store.h). */
+ * Locks: nodes_lock before the core's, and never over I/O (sectionfs.h). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,7 +159,8 @@ fuse_ino_t node_id(struct sfs *fs, const struct node *node)
 	return (fuse_ino_t)(uintptr_t)node;
 }
 
-struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
+/* ns's nodes, made the first time ns is seen; NULL when there is no memory for them. */
+static struct ns_nodes *group_of_namespace(struct sfs *fs, struct ns *ns)
 {
 	struct ns_nodes *n;
 
@@ -175,6 +176,13 @@ struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
 		}
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
+	return n;
+}
+
+struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
+{
+	struct ns_nodes *n = group_of_namespace(fs, ns);
+
 	return n ? &n->dir : NULL;
 }
 
@@ -190,9 +198,9 @@ struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns)
 
 struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link)
 {
-	struct node *dir = node_of_namespace(fs, ns);
+	struct ns_nodes *n = group_of_namespace(fs, ns);
 
-	return dir ? &((struct ns_nodes *)ns_host(ns))->links[link] : NULL;
+	return n ? &n->links[link] : NULL;
 }
 
 struct node *node_lookup_section(struct sfs *fs, struct section *sec)
@@ -251,11 +259,11 @@ void node_forget(struct sfs *fs, struct node *node, uint64_t n)
 	if (node->nlookup == 0) {
 		sec = node->section;
 		section_set_host(sec, NULL);
-		passthrough_forget(fs, node);
 		LIST_REMOVE(node, in_list);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	if (sec) {
+		passthrough_forget(fs, node);   /* an ioctl: not under nodes_lock */
 		section_put(sec);
 		free(node);
 	}
@@ -316,7 +324,7 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 		struct section_owner owner = section_owner(node->section);
 		int64_t a, m, c;
 		/* In passthrough, writes reach the memfd without us: its size is the size. */
-		uint64_t size = node->backing_id > 0 ? section_sync_size(node->section)
+		uint64_t size = atomic_load(&node->backing_id) > 0 ? section_sync_size(node->section)
 						     : section_size(node->section);
 		st->st_mode = S_IFREG | (owner.mode & 07777);
 		st->st_nlink = section_has_name(node->section) ? 1 : 0;

@@ -59,7 +59,7 @@ static enum open_mode open_mode_of(struct sfs *fs, struct handle *h, int flags)
 	/* A private (copy-on-write) handle goes around the page cache: its writes stay its own. */
 	if (handle_is_private(h))
 		return OPEN_DIRECT;
-	if (!fs->pt.active)
+	if (!atomic_load(&fs->pt.active))
 		return OPEN_CACHED;
 	/* O_DIRECT on a staged section: it may yet be put over a file or made copy-on-write, so no
 	 * passthrough open may pin its memfd; direct opens do not stop passthrough ones later. */
@@ -133,7 +133,8 @@ static bool cut_under_a_passthrough_map(fuse_req_t req, struct node *node, uint6
 	struct section *sec = node->section;
 	unsigned handles, views;
 
-	if (!fs->pt.active || node->backing_id <= 0 || size >= section_sync_size(sec))
+	if (!atomic_load(&fs->pt.active) || atomic_load(&node->backing_id) <= 0 ||
+	    size >= section_sync_size(sec))
 		return false;
 	section_holders(sec, &handles, &views);
 	if (handles + views > (by_holds ? 1u : 0u))

@@ -10,8 +10,6 @@
 #include "view.h"
 #include "win32_constants.h"
 
-/* The longest a CloseHandle waits for the kernel to forget a name (normally microseconds). */
-
 _Static_assert(sizeof(struct sectionfs_committed) < (1 << _IOC_SIZEBITS), "fits an ioctl");
 
 static void ioctl_info(struct handle *h, struct sectionfs_info *out)

@@ -16,11 +16,6 @@
 #include "store.h"
 #include "win32_constants.h"
 
-void reply_winerr(fuse_req_t req, uint32_t winerr)
-{
-	fuse_reply_err(req, winerr_to_errno(winerr));
-}
-
 /* The namespace a directory node is, or NULL. */
 static struct ns *namespace_of(struct node *node)
 {
