@@ -10,7 +10,7 @@
 #include "notify.h"
 #include "namespace.h"
 #include "protect.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 #include "store.h"
 #include "win32_constants.h"
@@ -85,7 +85,8 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	}
 }
 
-/* The root's one attribute: how far views reach into a file backing sections (protocol.h). */
+/* The root's one attribute: how far views reach into a file backing sections
+ * (SECTIONFS_MAPPED_END_XATTR). */
 static int mapped_end_value(struct sfs *fs, const char *name, char *buf, size_t len)
 {
 	unsigned long long dev, ino;

@@ -12,7 +12,7 @@
 #include "internal.h"
 #include "mountinfo.h"
 #include "name.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "store.h"
 
 static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;

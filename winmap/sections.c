@@ -25,7 +25,7 @@
 #include "handle.h"
 #include "name.h"
 #include "protect.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 
 /* How often a create may find the name come and go under it before giving up. */

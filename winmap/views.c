@@ -19,7 +19,7 @@
 #include "errors.h"
 #include "handle.h"
 #include "protect.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 #include "view.h"
 
