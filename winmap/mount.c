@@ -105,7 +105,7 @@ uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino)
 	SetLastError(saved);
 	if (!mount)
 		return 0;
-	snprintf(name, sizeof(name), SECTIONFS_MAPPED_END_XATTR ".%llu.%llu",
+	snprintf(name, sizeof(name), SECTIONFS_XATTR_MAPPED_END ".%llu.%llu",
 		 (unsigned long long)dev, (unsigned long long)ino);
 	n = getxattr(mount, name, value, sizeof(value) - 1);
 	if (n <= 0)

@@ -87,7 +87,7 @@ static DWORD describe_named(int fd, struct wm_section *s)
 	s->attributes = info.attributes;
 	s->file_backed = info.flags & SECTIONFS_INFO_FILE_BACKED;
 	if (s->file_backed) {
-		n = fgetxattr(fd, SECTIONFS_BACKING_XATTR, path, sizeof(path) - 1);
+		n = fgetxattr(fd, SECTIONFS_XATTR_BACKING, path, sizeof(path) - 1);
 		path[n > 0 ? n : 0] = '\0';
 		if (n > 0 && stat(path, &st) == 0) {
 			s->backing_dev = st.st_dev;
@@ -171,8 +171,8 @@ static int stage(const char *mount, const struct section_spec *spec, DWORD flpro
 	if (fd < 0)
 		return -1;
 	snprintf(value, sizeof(value), "0x%x", flprotect);
-	if (set_text_xattr(fd, "user.section.lifetime", "temporary") < 0 ||
-	    set_text_xattr(fd, "user.section.protect", value) < 0)
+	if (set_text_xattr(fd, SECTIONFS_XATTR_LIFETIME, SECTIONFS_LIFETIME_TEMPORARY) < 0 ||
+	    set_text_xattr(fd, SECTIONFS_XATTR_PROTECT, value) < 0)
 		goto fail;
 	if (file_fd < 0) {
 		if (ftruncate(fd, (off_t)spec->size) < 0)
@@ -184,8 +184,8 @@ static int stage(const char *mount, const struct section_spec *spec, DWORD flpro
 		    fallocate(fd, 0, 0, (off_t)spec->size) < 0 && errno != EOPNOTSUPP)
 			goto fail;
 	} else {
-		snprintf(value, sizeof(value), "fd:%d:%llu", file_fd, (unsigned long long)spec->size);
-		if (set_text_xattr(fd, SECTIONFS_BACKING_XATTR, value) < 0)
+		snprintf(value, sizeof(value), SECTIONFS_BACKING_FD "%d:%llu", file_fd, (unsigned long long)spec->size);
+		if (set_text_xattr(fd, SECTIONFS_XATTR_BACKING, value) < 0)
 			goto fail;
 	}
 	return fd;
