@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "mountinfo.h"
 #include "name.h"
+#include "sectionfs/layout.h"
 #include "sectionfs/protocol.h"
 #include "store.h"
 
@@ -81,13 +82,15 @@ DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struc
 		return ERROR_PATH_NOT_FOUND;
 	switch (np->root) {
 	case NAME_ROOT_GLOBAL:
-		n = snprintf(path, len, "%s/Global/%s", mount, np->leaf);
+		n = snprintf(path, len, "%s/" SECTIONFS_GLOBAL "/%s", mount, np->leaf);
 		break;
 	case NAME_ROOT_SESSION:
-		n = snprintf(path, len, "%s/Sessions/%u/%s", mount, np->session, np->leaf);
+		n = snprintf(path, len, "%s/" SECTIONFS_SESSIONS "/%u/%s", mount, np->session,
+			     np->leaf);
 		break;
 	default:
-		n = snprintf(path, len, "%s/Local/%s", mount, np->leaf);   /* the caller's session */
+		/* the caller's session */
+		n = snprintf(path, len, "%s/" SECTIONFS_LOCAL "/%s", mount, np->leaf);
 		break;
 	}
 	if (n < 0 || (size_t)n >= len)

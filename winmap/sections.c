@@ -25,6 +25,7 @@
 #include "handle.h"
 #include "name.h"
 #include "protect.h"
+#include "sectionfs/layout.h"
 #include "sectionfs/protocol.h"
 #include "section.h"
 
@@ -148,8 +149,8 @@ static void staging_name(char *buf, size_t len, const char *mount)
 		bits[1] = mix64(bits[0] ^ (uint64_t)getpid() << 32 ^ (uintptr_t)&bits ^
 				atomic_fetch_add(&counter, 1));
 	}
-	snprintf(buf, len, "%s/Staging/.winmap-%016llx%016llx", mount, (unsigned long long)bits[0],
-		 (unsigned long long)bits[1]);
+	snprintf(buf, len, "%s/" SECTIONFS_STAGING "/.winmap-%016llx%016llx", mount,
+		 (unsigned long long)bits[0], (unsigned long long)bits[1]);
 }
 
 /* Builds a staged section: temporary, with its protection, and its size or its file. */

@@ -1,7 +1,7 @@
 /* What winmap asks the daemon beyond plain file operations: ioctls on an open section file, and
- * the extended attributes a section is read and set up through.  This header is the contract
- * between the daemon (fs/) and libwinmap: neither side includes the other's headers, so what
- * crosses the mount is written here once.
+ * the extended attributes a section is read and set up through.  This header and layout.h are
+ * the whole contract between the daemon (fs/) and libwinmap: neither side includes the other's
+ * headers, so what crosses the mount is written here once.
  *
  * Handles and views.  Every open file of a section is a handle (C20: a temporary section keeps
  * its name while one is open).  To map a view, winmap opens the section again and declares that
