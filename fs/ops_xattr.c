@@ -156,8 +156,8 @@ static uint32_t protection_from_text(struct section *sec, int which, const char 
 	if (!protect_from_text(text, &given))
 		return ERROR_INVALID_PARAMETER;
 	if (which == XA_PROTECT)
-		*flprotect = (given & ~0xFFu) ? given : given | section_attributes(sec);
-	else if (given & 0xFFu)
+		*flprotect = protect_sec(given) ? given : given | section_attributes(sec);
+	else if (protect_page(given))
 		return ERROR_INVALID_PARAMETER;   /* a page protection is user.section.protect's */
 	else
 		*flprotect = section_protect(sec) | given;
@@ -251,7 +251,7 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 		uint32_t flprotect;
 		err = protection_from_text(sec, which, text, &flprotect);
 		/* Copy-on-write sections are served around the memfd: not while it is pinned. */
-		if (!err && protect_is_copy_on_write(flprotect & 0xFFu) &&
+		if (!err && protect_is_copy_on_write(protect_page(flprotect)) &&
 		    !protect_is_copy_on_write(section_protect(sec)) && pinned_by_passthrough(fs, ino)) {
 			fuse_reply_err(req, EBUSY);
 			return;

@@ -90,9 +90,6 @@ char *wm_utf16_to_utf8(const WCHAR *s, bool *bad);
 bool wm_wide_argument(const WCHAR *wide, char **utf8);
 
 /* ---- views.c ---- */
-/* The PROT_* bits of a PAGE_* protection (its low byte); PROT_NONE for PAGE_NOACCESS and for
- * anything unknown. */
-int wm_prot_of(uint32_t protect);
 /* Views of this process of the file (dev, ino) reaching past `size`? (E36) */
 bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size);
 /* The view holding addr, for VirtualQuery: the run of pages from addr's page that share its

@@ -49,20 +49,6 @@ struct wm_view {
 static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct wm_view *views;      /* views_lock */
 
-int wm_prot_of(uint32_t protect)
-{
-	switch (protect & 0xFF) {
-	case PAGE_READONLY:          return PROT_READ;
-	case PAGE_READWRITE:
-	case PAGE_WRITECOPY:         return PROT_READ | PROT_WRITE;
-	case PAGE_EXECUTE:           return PROT_EXEC;
-	case PAGE_EXECUTE_READ:      return PROT_READ | PROT_EXEC;
-	case PAGE_EXECUTE_READWRITE:
-	case PAGE_EXECUTE_WRITECOPY: return PROT_READ | PROT_WRITE | PROT_EXEC;
-	default:                     return PROT_NONE;
-	}
-}
-
 static struct wm_view *find_locked(uintptr_t addr)
 {
 	for (struct wm_view *v = views; v; v = v->next)
@@ -415,9 +401,9 @@ bool wm_view_query(const void *addr, struct wm_view_query *q)
 /* Does `protect` fit a view whose pages are `view_prot`? */
 static bool fits(uint32_t protect, int view_prot)
 {
-	int want = wm_prot_of(protect);
+	int want = protect_prot(protect);
 
-	return protect_page_name(protect & 0xFF) && (want & ~view_prot) == 0;
+	return protect_page_name(protect_page(protect)) && (want & ~view_prot) == 0;
 }
 
 DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **start_out)
@@ -453,7 +439,7 @@ DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **star
 				if (o != v && same_section(o, v))
 					refresh_commits_locked(o);
 			memset(v->page_protect + (start - v->base) / PAGE, (int)protect, (end - start) / PAGE);
-			if (mprotect((void *)start, end - start, wm_prot_of(protect)) < 0)
+			if (mprotect((void *)start, end - start, protect_prot(protect)) < 0)
 				err = winerr_from_errno(errno);
 			*start_out = (void *)start;
 		}

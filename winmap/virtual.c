@@ -142,7 +142,7 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 		}
 		return start;
 	}
-	prot = wm_prot_of(protect);
+	prot = protect_prot(protect);
 	if (!private_protect_valid(protect)) {
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return NULL;
