@@ -89,6 +89,12 @@ char *wm_utf16_to_utf8(const WCHAR *s, bool *bad);
  * set (ERROR_INVALID_NAME for bad UTF-16, ERROR_NOT_ENOUGH_MEMORY) and false returned. */
 bool wm_wide_argument(const WCHAR *wide, char **utf8);
 
+/* ---- virtual.c ---- */
+/* mmap(2) at base, which must be free (EEXIST otherwise), or with base NULL at an address of
+ * the system's choice that is a multiple of 64 KiB, as Windows places views and allocations
+ * (D28).  NULL with errno set on failure. */
+void *wm_map_aligned(void *base, size_t len, int prot, int flags, int fd, uint64_t off);
+
 /* ---- views.c ---- */
 /* Views of this process of the file (dev, ino) reaching past `size`? (E36) */
 bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size);

@@ -116,43 +116,6 @@ static void refresh_commits_locked(struct wm_view *v)
 
 /* ---- mapping ---- */
 
-/* Maps at base (which must be free) or at a 64 KiB-aligned address of the system's choice. */
-static void *map_aligned(void *base, size_t len, int prot, int flags, int fd, uint64_t off)
-{
-	void *p;
-
-	if (base) {
-		p = mmap(base, len, prot, flags | MAP_FIXED_NOREPLACE, fd, (off_t)off);
-		if (p == MAP_FAILED)
-			return NULL;
-		if (p != base) {                 /* a kernel that ignores NOREPLACE */
-			munmap(p, len);
-			errno = EEXIST;
-			return NULL;
-		}
-		return p;
-	}
-	/* Reserve room for the alignment, map over the aligned part, give the rest back. */
-	size_t span = len + GRANULARITY;
-	char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (r == MAP_FAILED)
-		return NULL;
-	char *aligned = (char *)(((uintptr_t)r + GRANULARITY - 1) & ~(uintptr_t)(GRANULARITY - 1));
-	p = mmap(aligned, len, prot, flags | MAP_FIXED, fd, (off_t)off);
-	if (p == MAP_FAILED) {
-		int err = errno;
-		munmap(r, span);
-		errno = err;
-		return NULL;
-	}
-	if (aligned > r)
-		munmap(r, (size_t)(aligned - r));
-	size_t tail = (size_t)(r + span - (aligned + len));
-	if (tail)
-		munmap(aligned + len, tail);
-	return p;
-}
-
 /* The open file for a view of a named section, declared a view to the daemon. */
 static int open_named_view(const struct wm_section *s, const struct view_request *rq,
 			   const struct view_plan *plan)
@@ -261,8 +224,8 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD off_high, DWORD off_
 
 	/* SEC_RESERVE: the view starts reserved; pages the section has committed are usable. */
 	bool reserve = (s->attributes & SEC_RESERVE) && !s->file_backed;
-	p = map_aligned(base, plan.length, reserve ? PROT_NONE : plan.prot,
-			plan.shared ? MAP_SHARED : MAP_PRIVATE, map_fd, rq.offset);
+	p = wm_map_aligned(base, plan.length, reserve ? PROT_NONE : plan.prot,
+			   plan.shared ? MAP_SHARED : MAP_PRIVATE, map_fd, rq.offset);
 	if (!p) {
 		wm_fail(errno == EEXIST ? ERROR_INVALID_ADDRESS : winerr_from_errno(errno));  /* D28 */
 		goto fail;
