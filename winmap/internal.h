@@ -76,8 +76,9 @@ DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struc
 /* E36 across processes: how far views of named sections over file (dev, ino) reach, as the
  * daemon knows it; 0 when none do or no sectionfs is mounted (the last error is left alone). */
 uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino);
-/* ENOENT opening path: ERROR_PATH_NOT_FOUND when its directory is missing, else FILE_NOT_FOUND. */
-DWORD wm_not_found(const char *path);
+/* The last error for errno err of a call on path: ENOENT is ERROR_PATH_NOT_FOUND when the
+ * directory is missing, else FILE_NOT_FOUND (winerr_of_missing); other errnos as the table says. */
+DWORD wm_fail_path(const char *path, int err);
 /* The process's private store for unnamed sections. */
 struct store *wm_local_store(void);
 

@@ -10,6 +10,7 @@
 #include <sys/xattr.h>
 
 #include "internal.h"
+#include "errors.h"
 #include "mountinfo.h"
 #include "name.h"
 #include "sectionfs/layout.h"
@@ -117,19 +118,19 @@ uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino)
 	return strtoull(value, NULL, 10);
 }
 
-DWORD wm_not_found(const char *path)
+DWORD wm_fail_path(const char *path, int err)
 {
 	char dir[PATH_MAX];
 	char *slash;
 	struct stat st;
 
+	if (err != ENOENT)
+		return wm_fail_errno(err);
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
-	if (stat(dir, &st) < 0)
-		return wm_fail(errno == EACCES ? ERROR_ACCESS_DENIED : ERROR_PATH_NOT_FOUND);
-	return wm_fail(ERROR_FILE_NOT_FOUND);
+	return wm_fail(winerr_of_missing(stat(dir, &st) < 0 ? errno : 0));
 }
 
 static struct store *local_store;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "errors.h"
 #include "handle.h"
 #include "name.h"
 #include "protect.h"
@@ -102,18 +103,6 @@ static DWORD describe_named(int fd, struct wm_section *s)
 static int open_named(const char *path)
 {
 	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
-static DWORD open_error(int err, const char *path)
-{
-	switch (err) {
-	case ENOENT:
-		return wm_not_found(path);
-	case EISDIR:
-		return wm_fail(ERROR_INVALID_HANDLE);        /* B13: a directory, not a section */
-	default:
-		return wm_fail_errno(err);
-	}
 }
 
 static int set_text_xattr(int fd, const char *name, const char *value)
@@ -221,18 +210,13 @@ static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, con
 			return h;
 		}
 		if (errno != ENOENT) {
-			open_error(errno, path);
+			wm_fail_path(path, errno);   /* EISDIR: B13, a directory, not a section */
 			return NULL;
 		}
 		s->fd = stage(mount, spec, flprotect, file_fd, stage_path, sizeof(stage_path));
 		if (s->fd < 0) {
-			/* Every staging name tried was taken: never ERROR_ALREADY_EXISTS, which
-			 * Windows gives only with a handle to the existing object (B12).  ENOSPC,
-			 * the cap, comes back as ERROR_NOT_ENOUGH_MEMORY (A7). */
-			if (errno == EEXIST)
-				wm_fail(ERROR_SHARING_VIOLATION);
-			else
-				wm_fail_errno(errno);
+			/* ENOSPC, the cap, comes back as ERROR_NOT_ENOUGH_MEMORY (A7). */
+			wm_fail(winerr_from_staging_errno(errno));
 			return NULL;
 		}
 		if (renameat2(AT_FDCWD, stage_path, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
@@ -244,7 +228,7 @@ static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, con
 		int err = errno;
 		close(s->fd);
 		if (err != EEXIST) {
-			open_error(err, path);
+			wm_fail_path(path, err);
 			return NULL;
 		}
 		/* someone else published first: open theirs */
@@ -352,7 +336,7 @@ static HANDLE open_mapping(DWORD access, const char *name, bool ansi)
 		return NULL;
 	s.fd = open_named(path);
 	if (s.fd < 0) {
-		open_error(errno, path);
+		wm_fail_path(path, errno);
 		return NULL;
 	}
 	/* Windows checks the asked access when the handle is opened: write access needs a

@@ -244,7 +244,7 @@ static void *map_view(struct wm_view *v, void *base, const struct view_plan *pla
 				 plan->shared ? MAP_SHARED : MAP_PRIVATE, map_fd, v->offset);
 
 	if (!p) {
-		wm_fail(errno == EEXIST ? ERROR_INVALID_ADDRESS : winerr_from_errno(errno));  /* D28 */
+		wm_fail(winerr_from_map_errno(errno));                  /* D28 */
 		return NULL;
 	}
 	v->base = (uintptr_t)p;

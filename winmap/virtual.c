@@ -120,7 +120,7 @@ static LPVOID reserve_private(uintptr_t addr, size_t size, DWORD type, uint32_t 
 	p = wm_map_aligned((void *)addr, size, (type & MEM_COMMIT) ? prot : PROT_NONE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (!p) {
-		wm_fail(errno == EEXIST ? ERROR_INVALID_ADDRESS : ERROR_NOT_ENOUGH_MEMORY);
+		wm_fail(winerr_from_reserve_errno(errno));
 		free(r->page_protect);
 		free(r);
 		return NULL;
