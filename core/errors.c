@@ -113,42 +113,17 @@ static const struct winerr_row truncate_rows[] = {
 static const struct winerr_row staging_rows[] = { ROW(ERROR_SHARING_VIOLATION, EEXIST) };
 static const struct winerr_row address_rows[] = { ROW(ERROR_INVALID_ADDRESS, EEXIST) };
 
-#define IN_CONTEXT(rows, otherwise, err) in_context(rows, N_ROWS(rows), otherwise, err)
+/* Each context (errors.h): its rows, and what an errno they do not name means there. */
+#define CONTEXT(function, rows, otherwise) \
+	uint32_t function(int err) { return in_context(rows, N_ROWS(rows), otherwise, err); }
 
-uint32_t winerr_of_missing(int dir_errno)
-{
-	return IN_CONTEXT(missing_rows, ERROR_PATH_NOT_FOUND, dir_errno);
-}
-
-uint32_t winerr_from_create_errno(int err)
-{
-	return IN_CONTEXT(create_rows, ERROR_SUCCESS, err);
-}
-
-uint32_t winerr_from_io_errno(int err)
-{
-	return IN_CONTEXT(io_rows, ERROR_SUCCESS, err);
-}
-
-uint32_t winerr_from_truncate_errno(int err)
-{
-	return IN_CONTEXT(truncate_rows, ERROR_SUCCESS, err);
-}
-
-uint32_t winerr_from_staging_errno(int err)
-{
-	return IN_CONTEXT(staging_rows, ERROR_SUCCESS, err);
-}
-
-uint32_t winerr_from_map_errno(int err)
-{
-	return IN_CONTEXT(address_rows, ERROR_SUCCESS, err);
-}
-
-uint32_t winerr_from_reserve_errno(int err)
-{
-	return IN_CONTEXT(address_rows, ERROR_NOT_ENOUGH_MEMORY, err);
-}
+CONTEXT(winerr_of_missing, missing_rows, ERROR_PATH_NOT_FOUND)
+CONTEXT(winerr_from_create_errno, create_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_io_errno, io_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_truncate_errno, truncate_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_staging_errno, staging_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_map_errno, address_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_reserve_errno, address_rows, ERROR_NOT_ENOUGH_MEMORY)
 
 const char *winerr_name(uint32_t winerr)
 {

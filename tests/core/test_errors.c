@@ -43,22 +43,27 @@ static void test_errors_errnos_come_back_as_the_code_they_mean(void)
 /* A context changes only the errnos it names; the rest answer as the table does. */
 static void test_errors_in_a_context(void)
 {
-	CU_ASSERT_EQUAL(winerr_of_missing(0), ERROR_FILE_NOT_FOUND);
-	CU_ASSERT_EQUAL(winerr_of_missing(ENOENT), ERROR_PATH_NOT_FOUND);
-	CU_ASSERT_EQUAL(winerr_of_missing(ENOTDIR), ERROR_PATH_NOT_FOUND);
-	CU_ASSERT_EQUAL(winerr_of_missing(EACCES), ERROR_ACCESS_DENIED);
-	CU_ASSERT_EQUAL(winerr_from_create_errno(EEXIST), ERROR_FILE_EXISTS);
-	CU_ASSERT_EQUAL(winerr_from_create_errno(EACCES), ERROR_ACCESS_DENIED);
-	CU_ASSERT_EQUAL(winerr_from_io_errno(EBADF), ERROR_ACCESS_DENIED);
-	CU_ASSERT_EQUAL(winerr_from_io_errno(EINVAL), ERROR_INVALID_PARAMETER);
-	CU_ASSERT_EQUAL(winerr_from_truncate_errno(-EINVAL), ERROR_ACCESS_DENIED);
-	CU_ASSERT_EQUAL(winerr_from_truncate_errno(EFBIG), ERROR_FILE_TOO_LARGE);
-	CU_ASSERT_EQUAL(winerr_from_staging_errno(EEXIST), ERROR_SHARING_VIOLATION);
-	CU_ASSERT_EQUAL(winerr_from_staging_errno(ENOSPC), ERROR_NOT_ENOUGH_MEMORY);   /* A7 */
-	CU_ASSERT_EQUAL(winerr_from_map_errno(EEXIST), ERROR_INVALID_ADDRESS);         /* D28 */
-	CU_ASSERT_EQUAL(winerr_from_map_errno(EACCES), ERROR_ACCESS_DENIED);
-	CU_ASSERT_EQUAL(winerr_from_reserve_errno(EEXIST), ERROR_INVALID_ADDRESS);
-	CU_ASSERT_EQUAL(winerr_from_reserve_errno(EINVAL), ERROR_NOT_ENOUGH_MEMORY);
+	const struct { uint32_t (*context)(int); int err; uint32_t winerr; } cases[] = {
+		{ winerr_of_missing, 0, ERROR_FILE_NOT_FOUND },
+		{ winerr_of_missing, ENOENT, ERROR_PATH_NOT_FOUND },
+		{ winerr_of_missing, ENOTDIR, ERROR_PATH_NOT_FOUND },
+		{ winerr_of_missing, EACCES, ERROR_ACCESS_DENIED },
+		{ winerr_from_create_errno, EEXIST, ERROR_FILE_EXISTS },
+		{ winerr_from_create_errno, EACCES, ERROR_ACCESS_DENIED },
+		{ winerr_from_io_errno, EBADF, ERROR_ACCESS_DENIED },
+		{ winerr_from_io_errno, EINVAL, ERROR_INVALID_PARAMETER },
+		{ winerr_from_truncate_errno, -EINVAL, ERROR_ACCESS_DENIED },
+		{ winerr_from_truncate_errno, EFBIG, ERROR_FILE_TOO_LARGE },
+		{ winerr_from_staging_errno, EEXIST, ERROR_SHARING_VIOLATION },
+		{ winerr_from_staging_errno, ENOSPC, ERROR_NOT_ENOUGH_MEMORY },   /* A7 */
+		{ winerr_from_map_errno, EEXIST, ERROR_INVALID_ADDRESS },         /* D28 */
+		{ winerr_from_map_errno, EACCES, ERROR_ACCESS_DENIED },
+		{ winerr_from_reserve_errno, EEXIST, ERROR_INVALID_ADDRESS },
+		{ winerr_from_reserve_errno, EINVAL, ERROR_NOT_ENOUGH_MEMORY },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CU_ASSERT_EQUAL(cases[i].context(cases[i].err), cases[i].winerr);
 }
 
 static void test_errors_names(void)
