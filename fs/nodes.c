@@ -17,6 +17,7 @@
 #include "sectionfs.h"
 #include "passthrough.h"
 #include "section.h"
+#include "sectionfs/layout.h"
 #include "namespace.h"
 #include "store.h"
 
@@ -361,21 +362,21 @@ const char *node_link_target(const struct node *node, uint32_t caller, char *buf
 		/* Like /proc/self: built from the caller (attributes, which have none, show
 		 * session 0's: the kernel asks READLINK at every walk anyway). */
 		if (caller == 0)
-			snprintf(buf, len, "Global");
+			snprintf(buf, len, SECTIONFS_GLOBAL);
 		else
-			snprintf(buf, len, "Sessions/%u", caller);
+			snprintf(buf, len, SECTIONFS_SESSIONS "/%u", caller);
 		return buf;
 	}
 	case NODE_SESSION0:
-		return "../Global";
+		return "../" SECTIONFS_GLOBAL;
 	case NODE_NS_LINK:
 		switch (node->link) {
 		case NS_LINK_GLOBAL:
-			return in_global ? "." : "../../Global";
+			return in_global ? "." : "../../" SECTIONFS_GLOBAL;
 		case NS_LINK_LOCAL:
 			return ".";
 		case NS_LINK_SESSION:
-			return in_global ? "../Sessions" : "..";
+			return in_global ? "../" SECTIONFS_SESSIONS : "..";
 		default:
 			break;
 		}

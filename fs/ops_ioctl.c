@@ -1,11 +1,11 @@
-/* The winmap protocol's ioctls (protocol.h): section info, views, SEC_RESERVE commits. */
+/* The winmap protocol's ioctls (sectionfs/protocol.h): section info, views, SEC_RESERVE commits. */
 #include <errno.h>
 #include <string.h>
 
 #include "sectionfs.h"
 #include "handle.h"
 #include "notify.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 #include "view.h"
 #include "win32_constants.h"

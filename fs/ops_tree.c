@@ -13,6 +13,7 @@
 #include "name.h"
 #include "namespace.h"
 #include "section.h"
+#include "sectionfs/layout.h"
 #include "store.h"
 #include "win32_constants.h"
 
@@ -63,10 +64,10 @@ static int find_child(struct sfs *fs, fuse_req_t req, struct node *parent, const
 
 	switch (parent->kind) {
 	case NODE_ROOT:
-		*out = !strcmp(name, "Global")   ? &fs->global.dir :
-		       !strcmp(name, "Sessions") ? &fs->sessions_dir :
-		       !strcmp(name, "Local")    ? &fs->local :
-		       !strcmp(name, "Staging")  ? &fs->staging.dir : NULL;
+		*out = !strcmp(name, SECTIONFS_GLOBAL)   ? &fs->global.dir :
+		       !strcmp(name, SECTIONFS_SESSIONS) ? &fs->sessions_dir :
+		       !strcmp(name, SECTIONFS_LOCAL)    ? &fs->local :
+		       !strcmp(name, SECTIONFS_STAGING)  ? &fs->staging.dir : NULL;
 		return *out ? 0 : ENOENT;
 	case NODE_SESSIONS:
 		return find_session_dir(fs, req, name, out);
@@ -363,10 +364,10 @@ static int list_directory(struct sfs *fs, fuse_req_t req, struct node *dir, stru
 		return ENOMEM;
 	switch (dir->kind) {
 	case NODE_ROOT:
-		if (!listing_add(l, "Global", &fs->global.dir, NULL) ||
-		    !listing_add(l, "Local", &fs->local, NULL) ||
-		    !listing_add(l, "Sessions", &fs->sessions_dir, NULL) ||
-		    !listing_add(l, "Staging", &fs->staging.dir, NULL))
+		if (!listing_add(l, SECTIONFS_GLOBAL, &fs->global.dir, NULL) ||
+		    !listing_add(l, SECTIONFS_LOCAL, &fs->local, NULL) ||
+		    !listing_add(l, SECTIONFS_SESSIONS, &fs->sessions_dir, NULL) ||
+		    !listing_add(l, SECTIONFS_STAGING, &fs->staging.dir, NULL))
 			err = ENOMEM;
 		break;
 	case NODE_SESSIONS:

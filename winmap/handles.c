@@ -15,7 +15,7 @@
 #include "internal.h"
 #include "handle.h"
 #include "protect.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 
 #define PSEUDO_PROCESS ((HANDLE)(LONG_PTR)-1)

@@ -2,13 +2,20 @@
 put over a file the caller has open by setting user.section.backing to "fd:N[:SIZE]"; the file's
 data is then the section's.  In passthrough mode such a section is staged with O_DIRECT."""
 import errno
+import fcntl
 import os
+import struct
 import tempfile
 
 import sfstest
 from sfstest import MountTestCase, in_both_data_paths, xattr
 
 CONTENTS = b"file contents " * 100
+
+# include/sectionfs/protocol.h: struct sectionfs_view and SECTIONFS_IOC_BECOME_VIEW
+VIEW = struct.Struct("=IIQQIIQ")
+IOC_BECOME_VIEW = 3 << 30 | VIEW.size << 16 | 0xB5 << 8 | 2
+FILE_MAP_READ = 0x4
 
 
 @in_both_data_paths
@@ -128,6 +135,23 @@ class BackingTest(MountTestCase):
         else:
             self.back(fd, "fd:%d" % ffd)
             self.assertEqual(os.fstat(fd).st_size, len(CONTENTS))
+
+    def test_the_root_tells_how_far_views_reach_into_a_file(self):
+        """E36 across processes: winmap asks the mount's root before it cuts a file."""
+        _, ffd = self.file()
+        st = os.fstat(ffd)
+        stage, fd = self.stage("b")
+        self.back(fd, "fd:%d" % ffd)
+        os.rename(stage, self.p("Global", "F"))
+        name = "user.section.mapped_end.%d.%d" % (st.st_dev, st.st_ino)
+        self.assertEqual(os.getxattr(self.p(), name), b"0")
+        view = os.open(self.p("Global", "F"), os.O_RDONLY)
+        self.fds.append(view)
+        arg = bytearray(VIEW.pack(FILE_MAP_READ, FILE_MAP_READ, 0, 0, 0, 0, 0))
+        fcntl.ioctl(view, IOC_BECOME_VIEW, arg)
+        self.assertEqual(VIEW.unpack(arg)[4], 0)    # result: ERROR_SUCCESS
+        self.assertEqual(os.getxattr(self.p(), name), str(len(CONTENTS)).encode())
+        self.assertErrno(errno.ENODATA, os.getxattr, self.p(), "user.section.mapped_end.x")
 
 
 if __name__ == "__main__":
