@@ -1,5 +1,5 @@
-/* Handles and views: holder counts, the FS-side open rule for read-only sections, private
- * overlays for copy-on-write sections, and the turn of a handle into a view. */
+/* Handles and views: holder counts, private overlays for copy-on-write sections, and the turn of
+ * a handle into a view. */
 #include "handle.h"
 
 #include <stdlib.h>
@@ -18,25 +18,16 @@ struct handle {
 
 uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out);
 
-/* A published section that may never be written refuses write access outright; a copy-on-write
- * one gives write access into a private overlay. */
-static bool refuses_write(const struct section *sec)
-{
-	return !sec->staged && !protect_allows_shared_write(sec->protect) &&
-	       !protect_is_copy_on_write(sec->protect);
-}
-
 uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out)
 {
 	struct handle *h;
 
 	if (sec->destroyed)
 		return ERROR_FILE_NOT_FOUND;
-	if ((access & FILE_MAP_WRITE) && refuses_write(sec))
-		return ERROR_ACCESS_DENIED;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return ERROR_NOT_ENOUGH_MEMORY;
+	/* D30: a writer of a published copy-on-write section writes into pages of its own */
 	if ((access & FILE_MAP_WRITE) && !sec->staged && protect_is_copy_on_write(sec->protect)) {
 		h->cow = cow_new(sec);
 		if (!h->cow) {

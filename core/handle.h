@@ -20,10 +20,11 @@ enum handle_role {
 	HANDLE_ROLE_RETIRED,   /* let go of already, still to be closed: counts as neither */
 };
 
-/* Opens a handle with `access` (FILE_MAP_* / SECTION_* bits) on sec, taking a reference.
- * Errors: ERROR_FILE_NOT_FOUND (the section was destroyed), ERROR_ACCESS_DENIED (write access
- * to a published section that may never be written: READONLY or EXECUTE_READ),
- * ERROR_NOT_ENOUGH_MEMORY. */
+/* Opens a handle with `access` (FILE_MAP_* / SECTION_* bits) on sec, taking a reference.  The
+ * handle holds the access asked for, whatever the protection, as a Windows handle does: what a
+ * view may do is view_plan's (D23), and a host with a rule of its own applies it (the daemon's
+ * open(2) for writing of a READONLY section is EACCES).  Errors: ERROR_FILE_NOT_FOUND (the
+ * section was destroyed), ERROR_NOT_ENOUGH_MEMORY. */
 uint32_t handle_open(struct section *sec, uint32_t access, struct handle **out);
 
 /* Closes a handle or view: the last handle of a temporary section takes its name (C20), the

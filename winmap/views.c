@@ -243,8 +243,7 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD off_high, DWORD off_
 	}
 	v->fd = -1;
 	if (s->local) {
-		err = handle_open(handle_section(s->local), wm_core_access(s->protect, s->access),
-				  &v->local);
+		err = handle_open(handle_section(s->local), s->access, &v->local);
 		if (!err)
 			err = handle_become_view(v->local);
 		if (err) {
