@@ -1,5 +1,10 @@
-/* Handles and views: holder counts, private overlays for copy-on-write sections, and the turn of
- * a handle into a view. */
+/* Handles and views: the holders of a section as they come, their counts, their I/O and the
+ * private overlays of copy-on-write writers.  A holder that goes, or turns into a view, is
+ * lifetime.c's (C20-C21): it settles what goes with it, through namespace.c, which opens handles
+ * here.
+ *
+ * Locks: store->lock for the counts and a holder's role (the _locked functions have it held);
+ * I/O takes only what cow.c and section.c take. */
 #include "handle.h"
 
 #include <stdlib.h>
@@ -15,8 +20,6 @@ struct handle {
 	enum handle_role role;      /* store->lock */
 	struct cow_overlay *cow;    /* fixed; NULL unless private */
 };
-
-uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out);
 
 uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out)
 {
@@ -54,20 +57,12 @@ uint32_t handle_open(struct section *sec, uint32_t access, struct handle **out)
 	return err;
 }
 
-/* Moves h to `role`, keeping the counts and rules C20-C21 in step; with handles_only, only a
- * handle may move (ERROR_INVALID_PARAMETER otherwise). */
-static uint32_t change_role(struct handle *h, enum handle_role role, bool handles_only)
+uint32_t handle_move_locked(struct handle *h, enum handle_role role, bool handles_only)
 {
 	struct section *sec = h->sec;
-	struct ns *ns = NULL;
-	char *leaf = NULL;
-	bool unnamed;
 
-	pthread_mutex_lock(&sec->store->lock);
-	if (handles_only && h->role != HANDLE_ROLE_HANDLE) {
-		pthread_mutex_unlock(&sec->store->lock);
+	if (handles_only && h->role != HANDLE_ROLE_HANDLE)
 		return ERROR_INVALID_PARAMETER;
-	}
 	if (h->role == HANDLE_ROLE_HANDLE)
 		sec->handles--;
 	else if (h->role == HANDLE_ROLE_VIEW)
@@ -77,30 +72,15 @@ static uint32_t change_role(struct handle *h, enum handle_role role, bool handle
 		sec->handles++;
 	else if (role == HANDLE_ROLE_VIEW)
 		sec->views++;
-	unnamed = section_settle_locked(sec, &ns, &leaf);
-	section_unlock_settled(sec, unnamed, ns, leaf);
 	return ERROR_SUCCESS;
 }
 
-void handle_retire(struct handle *h)
+void handle_free(struct handle *h)
 {
-	change_role(h, HANDLE_ROLE_RETIRED, false);
-}
-
-void handle_close(struct handle *h)
-{
-	struct section *sec = h->sec;
-
-	change_role(h, HANDLE_ROLE_RETIRED, false);
 	if (h->cow)
 		cow_free(h->cow);
-	section_put(sec);
+	section_put(h->sec);
 	free(h);
-}
-
-uint32_t handle_become_view(struct handle *h)
-{
-	return change_role(h, HANDLE_ROLE_VIEW, true);
 }
 
 struct section *handle_section(const struct handle *h) { return h->sec; }

@@ -1,4 +1,5 @@
-/* Section objects: backing, sizes (A1-A7), lifetime (C20-C21), resizing (E36) and data I/O. */
+/* Section objects: backing, sizes (A1-A7), what C20-C21 take (lifetime.c takes it), resizing
+ * (E36) and data I/O. */
 #include "section.h"
 
 #include <assert.h>
@@ -9,14 +10,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core_internal.h"
 #include "errors.h"
-#include "handle.h"
 #include "name.h"
-#include "namespace.h"
 #include "pagefile.h"
 #include "protect.h"
 #include "win32_constants.h"
@@ -27,14 +25,6 @@
 static uint64_t round_to_page(uint64_t size)
 {
 	return (size + WIN32_PAGE_SIZE - 1) & ~(uint64_t)(WIN32_PAGE_SIZE - 1);
-}
-
-int64_t section_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ---- specs: rules A1-A10 ---- */
@@ -230,7 +220,7 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	sec->file_backed = !paging_file;
 	file_identity(fd, sec->file_backed, &sec->file_dev, &sec->file_ino);
 	sec->charged = charge;
-	int64_t now = section_now_ns();
+	int64_t now = core_now_ns();
 	atomic_init(&sec->mtime_ns, now);
 	atomic_init(&sec->ctime_ns, now);
 	atomic_init(&sec->atime_ns, now);
@@ -327,36 +317,24 @@ void section_put(struct section *sec)
 	free(sec);
 }
 
-/* C20-C21, the one place: a temporary (or staged) section's name goes with its last handle; a
- * nameless section's data goes with its last holder. */
-bool section_settle_locked(struct section *sec, struct ns **ns_out, char **leaf_out)
+/* C20-C21, the one place they are decided: a temporary (or staged) section's name goes with its
+ * last handle; a nameless section's data goes with its last holder. */
+unsigned section_what_goes_locked(const struct section *sec)
 {
-	bool unnamed = false;
+	unsigned goes = 0;
 
-	if (ns_out && sec->name && sec->handles == 0 &&
-	    (sec->lifetime == SECTION_TEMPORARY || sec->staged)) {
-		*ns_out = sec->ns;
-		*leaf_out = ns_unname_locked(sec);
-		unnamed = true;
-	}
-	if (!sec->name && sec->handles == 0 && sec->views == 0 && !sec->destroyed) {
-		sec->destroyed = true;
-		section_destroy_data(sec);
-	}
-	return unnamed;
+	if (sec->name && sec->handles == 0 && (sec->lifetime == SECTION_TEMPORARY || sec->staged))
+		goes |= SECTION_NAME_GOES;
+	if ((!sec->name || (goes & SECTION_NAME_GOES)) && sec->handles == 0 && sec->views == 0 &&
+	    !sec->destroyed)
+		goes |= SECTION_DATA_GOES;
+	return goes;
 }
 
-void section_unlock_settled(struct section *sec, bool unnamed, struct ns *ns, char *leaf)
+void section_let_data_go_locked(struct section *sec)
 {
-	struct store *st = sec->store;
-
-	pthread_mutex_unlock(&st->lock);
-	if (!unnamed)
-		return;
-	if (st->unname_hook)
-		st->unname_hook(st->unname_ctx, ns, leaf, sec);
-	free(leaf);
-	section_put(sec);
+	sec->destroyed = true;
+	section_destroy_data(sec);
 }
 
 /* ---- accessors ---- */
@@ -442,12 +420,12 @@ void section_set_times(struct section *sec, const int64_t *atime_ns, const int64
 
 void section_touch_ctime(struct section *sec)
 {
-	atomic_store(&sec->ctime_ns, section_now_ns());
+	atomic_store(&sec->ctime_ns, core_now_ns());
 }
 
 static void touch_data(struct section *sec)
 {
-	int64_t now = section_now_ns();
+	int64_t now = core_now_ns();
 
 	atomic_store(&sec->mtime_ns, now);
 	atomic_store(&sec->ctime_ns, now);
