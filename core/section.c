@@ -35,16 +35,16 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 		return err;
 	err = store_charge(st, charge);
 	if (err)
-		goto err_count;
+		goto undo_count;
 	err = ERROR_NOT_ENOUGH_MEMORY;
 	sec = calloc(1, sizeof(*sec));
 	if (!sec)
-		goto err_charge;
+		goto undo_charge;
 	if (spec->file_path && !(sec->backing_path = strdup(spec->file_path)))
-		goto err_sec;
+		goto undo_alloc;
 	err = section_open_backing(st, spec, &fd);
 	if (err)
-		goto err_sec;
+		goto undo_alloc;
 
 	sec->id = store_next_section_id(st);
 	sec->store = st;
@@ -67,20 +67,21 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	atomic_init(&sec->atime_ns, now);
 	if (section_commit_fit_locked(sec, spec->size)) {
 		err = ERROR_NOT_ENOUGH_MEMORY;
-		goto err_fd;
+		goto undo_backing;
 	}
 	*out = sec;
 	return ERROR_SUCCESS;
 
-err_fd:
+	/* Undone in reverse, from the step that failed on; each label names what it undoes. */
+undo_backing:
 	pthread_rwlock_destroy(&sec->size_lock);
 	close(fd);
-err_sec:
+undo_alloc:
 	free(sec->backing_path);
 	free(sec);
-err_charge:
+undo_charge:
 	store_refund(st, charge);
-err_count:
+undo_count:
 	store_section_gone(st);
 	return err;
 }
