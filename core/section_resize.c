@@ -1,12 +1,15 @@
-/* Sizes asked for: resizing (E36: no cut under another holder; a section whose pages may not
- * change keeps its size) and fallocate(2)'s reservation of pages.
+/* Sizes asked for, and E36: no cut under another holder of a section, nor of a file below what
+ * a view of it maps (store_mapped_end_of_file); a section whose pages may not change keeps its
+ * size.  Also fallocate(2)'s reservation of pages.
  *
  * Locks: store->lock, then size_lock for writing, both held for the whole change, so that no
- * holder can appear between the E36 check and the cut. */
+ * holder can appear between the E36 check and the cut; store->lock alone for the walk of every
+ * name. */
 #include "section.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 
 #include "protect.h"
 #include "section_internal.h"
@@ -69,4 +72,42 @@ uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool 
 	pthread_rwlock_unlock(&sec->size_lock);
 	pthread_mutex_unlock(&sec->store->lock);
 	return err;
+}
+
+struct mapped_walk {
+	dev_t dev;
+	ino_t ino;
+	uint64_t end;
+};
+
+static void mapped_section(const void *node, VISIT which, void *ctx)
+{
+	const struct section *sec = *(const struct section *const *)node;
+	struct mapped_walk *w = ctx;
+
+	if ((which == postorder || which == leaf) && sec->file_backed && sec->views &&
+	    sec->file_dev == w->dev && sec->file_ino == w->ino &&
+	    atomic_load(&((struct section *)sec)->size) > w->end)
+		w->end = atomic_load(&((struct section *)sec)->size);
+}
+
+static void mapped_namespace(const void *node, VISIT which, void *ctx)
+{
+	const struct ns *ns = *(const struct ns *const *)node;
+
+	if (which == postorder || which == leaf)
+		twalk_r(ns->names, mapped_section, ctx);
+}
+
+uint64_t store_mapped_end_of_file(struct store *st, dev_t dev, ino_t ino)
+{
+	struct mapped_walk w = { dev, ino, 0 };
+
+	/* Named sections only: a section that lost its name with views still mapped is rare and
+	 * short-lived (a temporary one whose handles all closed). */
+	pthread_mutex_lock(&st->lock);
+	twalk_r(st->global->names, mapped_section, &w);
+	twalk_r(st->sessions, mapped_namespace, &w);
+	pthread_mutex_unlock(&st->lock);
+	return w.end;
 }

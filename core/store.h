@@ -90,7 +90,7 @@ void store_end_session(struct store *st, uint32_t id);
 struct ns *store_staging(struct store *st);
 
 /* E36 for a file: the size of the largest section over file (dev, ino) that a view holds, 0 when
- * none does; the file may not be cut below it. */
+ * none does; the file may not be cut below it.  (section_resize.c, with the rest of E36.) */
 uint64_t store_mapped_end_of_file(struct store *st, dev_t dev, ino_t ino);
 
 /* Writes up to max session ids (those with a namespace, 0 excluded), ascending; returns how many
