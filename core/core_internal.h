@@ -4,7 +4,8 @@
  * The core's files form a chain, each calling only into those before it (scripts/depgraph):
  *   errors, name, protect, pagefile, mountinfo, view   rules and resources of their own
  *   store.c       the lock, the cap, the section count, the table of namespaces
- *   section.c     a section's data; says what C20-C21 take from it, takes nothing itself
+ *   section*.c    a section's data, one concern a file (their own chain: section_internal.h);
+ *                 section.c says what C20-C21 take from a section, and takes nothing itself
  *   cow.c         a handle's private pages
  *   handle.c      holders come: handles and views opened, their I/O
  *   namespace.c   names come and move: create-or-open, lookup, rename, listing
@@ -124,16 +125,17 @@ void section_let_data_go_locked(struct section *sec);
 
 /* handle.c, under store->lock: handle_open() and the change of a holder's role, keeping the
  * section's counts.  handle_move_locked refuses with ERROR_INVALID_PARAMETER, changing nothing,
- * a holder that is no handle when handles_only.  handle_free frees a retired handle: its
- * overlay, its reference on the section, itself. */
+ * a holder that is no handle when handles_only.  handle_free, with no lock held, frees a retired
+ * handle: its overlay, its reference on the section, itself. */
 uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out);
 uint32_t handle_move_locked(struct handle *h, enum handle_role role, bool handles_only);
 void handle_free(struct handle *h);
 
 /* namespace.c, under store->lock.  ns_find_locked: the section named leaf in ns, borrowed
  * (B13: a link name is ERROR_INVALID_HANDLE).  ns_sections_locked: the sections ns names, in
- * name order, borrowed, in an array for the caller to free; NULL (and *n 0) with no memory.  ns_unname_locked: removes sec's name, keeping its reference for the caller to
- * put; returns the leaf that went, which the caller frees. */
+ * name order, borrowed, in an array for the caller to free; NULL (and *n 0) with no memory.
+ * ns_unname_locked: removes sec's name, keeping its reference for the caller to put; returns
+ * the leaf that went, which the caller frees. */
 uint32_t ns_find_locked(struct ns *ns, const char *leaf, struct section **out);
 struct section **ns_sections_locked(struct ns *ns, size_t *n);
 char *ns_unname_locked(struct section *sec);

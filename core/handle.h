@@ -3,7 +3,8 @@
  * A handle is what CreateFileMapping/OpenFileMapping return and what an open file is; a view is
  * a mapped range.  Both keep the section's data alive; only handles keep a temporary section's
  * name (C20).  An open file that a client declares to be a view becomes one (handle_become_view).
- * A handle that may write to a copy-on-write section gets a private page overlay (cow.h). */
+ * A handle that may write to a copy-on-write section gets a private page overlay (cow.h).
+ * Holders come in handle.c; they go, or turn into views, in lifetime.c, which settles C20-C21. */
 #ifndef SECTIONFS_HANDLE_H
 #define SECTIONFS_HANDLE_H
 

@@ -81,7 +81,8 @@ void ns_put(struct ns *ns);
 
 /* Session `id` ended: every name in its namespace goes, as by unlink (holders keep their data,
  * the unname hook tells the host), and the namespace leaves the store, taking no new name; the
- * next store_session(id, true) makes a new, empty one.  Nothing happens for 0 or an unknown id. */
+ * next store_session(id, true) makes a new, empty one.  Nothing happens for 0 or an unknown id.
+ * (lifetime.c, with every name that goes.) */
 void store_end_session(struct store *st, uint32_t id);
 
 /* The staging namespace: sections under construction, published into a real namespace by
