@@ -15,6 +15,13 @@
 #include "section_internal.h"
 #include "win32_constants.h"
 
+/* Under store->lock: a published section whose pages may not change (READONLY, WRITECOPY and
+ * their EXECUTE forms) keeps its size. */
+static bool size_is_fixed_locked(const struct section *sec)
+{
+	return !sec->staged && !protect_allows_shared_write(sec->protect);
+}
+
 uint32_t section_resize(struct section *sec, uint64_t size, const struct handle *by)
 {
 	unsigned others;
@@ -24,7 +31,7 @@ uint32_t section_resize(struct section *sec, uint64_t size, const struct handle 
 	 * cut (handle_open counts holders under store->lock). */
 	pthread_mutex_lock(&sec->store->lock);
 	others = sec->handles + sec->views - (by ? 1u : 0u);
-	if (!sec->staged && !protect_allows_shared_write(sec->protect)) {
+	if (size_is_fixed_locked(sec)) {
 		pthread_mutex_unlock(&sec->store->lock);
 		return ERROR_ACCESS_DENIED;
 	}
@@ -46,7 +53,7 @@ uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool 
 	if (end < off || end > SECTION_SIZE_MAX)
 		return ERROR_NOT_ENOUGH_MEMORY;
 	pthread_mutex_lock(&sec->store->lock);
-	if (!sec->staged && !protect_allows_shared_write(sec->protect)) {
+	if (size_is_fixed_locked(sec)) {
 		pthread_mutex_unlock(&sec->store->lock);
 		return ERROR_ACCESS_DENIED;
 	}
