@@ -1,8 +1,9 @@
 /* Lifetime (C20-C21): what goes when a holder or a name goes.  A handle closed or retired, a
  * handle turned into a view, a name unlinked, a session ended: the section says what must go
  * (section_what_goes_locked), and here its name is taken through namespace.c and then its data
- * let go, so that sections and names never call each other.  This is the one place a name goes
- * without anyone asking for it, and so the one place the host hears of that (the unname hook).
+ * let go, so that a section never calls back into the names above it.  This is the one place a
+ * name goes without anyone asking for it, and so the one place the host hears of that (the
+ * unname hook).
  *
  * Locks: store->lock around each change and what settles with it; the hook is called, the leaf
  * freed and the name's reference put once it is unlocked. */
