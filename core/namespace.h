@@ -37,7 +37,8 @@ uint32_t ns_open(struct ns *ns, const char *leaf, uint32_t access, struct handle
 uint32_t ns_lookup(struct ns *ns, const char *leaf, struct section **out);
 
 /* Removes a name at once; holders keep the data (C20 for permanent sections).
- * ERROR_FILE_NOT_FOUND or ERROR_INVALID_HANDLE (a link). */
+ * ERROR_FILE_NOT_FOUND or ERROR_INVALID_HANDLE (a link).  (lifetime.c, with every name that
+ * goes.) */
 uint32_t ns_unlink(struct ns *ns, const char *leaf);
 
 /* Moves a name.  Never replaces: an existing target is ERROR_ALREADY_EXISTS (Windows names are

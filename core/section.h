@@ -3,7 +3,8 @@
  * Rules decided here: A1-A7 (sizes, growth of the backing file), A11's "new object" half, C20-C21
  * (lifetime: the name goes with the last handle of a temporary section, the data with the last
  * holder of a nameless one), E36 (no shrinking under another holder) and the byte cap.
- * Handles and views are in handle.h; names in namespace.h. */
+ * Handles and views are in handle.h; names in namespace.h.  The functions live in section*.c,
+ * one concern a file (section_internal.h lists them). */
 #ifndef SECTIONFS_SECTION_H
 #define SECTIONFS_SECTION_H
 

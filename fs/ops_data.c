@@ -29,6 +29,20 @@ static uint32_t access_of_flags(int flags)
 	}
 }
 
+/* The mount's rule for open(2), not Windows' (a Win32 handle may hold write access to any
+ * section; its views are refused, D23): a published section whose pages may never change
+ * (READONLY, EXECUTE_READ) is not opened for writing, root's open included.  Staged is asked
+ * first: once published, the protection is fixed. */
+static bool refuses_writer(struct section *sec, uint32_t access)
+{
+	uint32_t protect;
+
+	if (!(access & FILE_MAP_WRITE) || section_is_staged(sec))
+		return false;
+	protect = section_protect(sec);
+	return !protect_allows_shared_write(protect) && !protect_is_copy_on_write(protect);
+}
+
 static int mask_of_flags(int flags)
 {
 	switch (flags & O_ACCMODE) {
@@ -179,6 +193,10 @@ static struct handle *create_section(fuse_req_t req, struct node *dir, const cha
 	} else {
 		err = ns_create(dir->ns, name, &spec, &owner, how, access, &h, existed);
 	}
+	if (!err && refuses_writer(handle_section(h), access)) {
+		handle_close(h);   /* it existed: its name or another holder keeps it (C20-C21) */
+		err = ERROR_ACCESS_DENIED;
+	}
 	if (err) {
 		reply_winerr(req, err);
 		return NULL;
@@ -278,7 +296,7 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct sfs *fs = sfs_of(req);
 	struct node *node = node_of(fs, ino);
 	struct handle *h;
-	uint32_t err;
+	uint32_t access, err;
 
 	if (node->kind != NODE_SECTION) {
 		fuse_reply_err(req, EISDIR);
@@ -288,7 +306,9 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	err = handle_open(node->section, access_of_flags(fi->flags), &h);
+	access = access_of_flags(fi->flags);
+	err = refuses_writer(node->section, access) ? ERROR_ACCESS_DENIED
+						    : handle_open(node->section, access, &h);
 	if (!err) {
 		err = truncate_on_open(req, node, h, fi->flags);
 		if (err)

@@ -48,11 +48,6 @@ struct wm_object {
 	};
 };
 
-/* The access a core handle of an unnamed section asks for: a Windows handle may hold write
- * access to a section that can never be written (views are then refused by D23), the core's
- * handles take only what the protection allows. */
-uint32_t wm_core_access(uint32_t protect, uint32_t access);
-
 /* ---- lasterror.c ---- */
 /* Sets the thread's last error and returns it (so `return wm_fail(...), NULL` reads well). */
 DWORD wm_fail(DWORD err);

@@ -245,7 +245,7 @@ static HANDLE create_unnamed(const struct section_spec *spec, struct wm_section 
 
 	err = section_new(wm_local_store(), spec, &owner, &sec);
 	if (!err) {
-		err = handle_open(sec, wm_core_access(spec->protect, s->access), &s->local);
+		err = handle_open(sec, s->access, &s->local);
 		section_put(sec);   /* the handle holds it now */
 	}
 	if (err) {

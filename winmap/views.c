@@ -215,8 +215,7 @@ static int open_view(struct wm_view *v, const struct wm_section *s,
 	DWORD err;
 
 	if (s->local) {
-		err = handle_open(handle_section(s->local), wm_core_access(s->protect, s->access),
-				  &v->local);
+		err = handle_open(handle_section(s->local), s->access, &v->local);
 		if (!err)
 			err = handle_become_view(v->local);
 		if (err) {
