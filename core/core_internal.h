@@ -36,7 +36,6 @@ struct store {
 	_Atomic uint64_t live_sections;
 	struct ns *global;                 /* fixed at creation */
 	void *sessions;                    /* lock: tsearch tree of struct ns *, by session id */
-	size_t n_sessions;                 /* lock */
 	store_unname_hook *unname_hook;    /* set before use */
 	void *unname_ctx;
 };

@@ -56,10 +56,24 @@ char *ns_unname_locked(struct section *sec)
 	return leaf;
 }
 
+bool ns_has_links(const struct ns *ns)
+{
+	return !ns_is_staging(ns);
+}
+
+uint32_t ns_check_leaf(const struct ns *ns, const char *leaf)
+{
+	uint32_t err = name_check_leaf(leaf);
+
+	if (!err && ns_has_links(ns) && name_is_link(leaf, NULL))
+		err = ERROR_INVALID_HANDLE;   /* B13: the name is a link's */
+	return err;
+}
+
 /* B13 for an existing name: the links are not sections. */
 uint32_t ns_find_locked(struct ns *ns, const char *leaf, struct section **out)
 {
-	if (name_is_reserved(leaf))
+	if (ns_has_links(ns) && name_is_link(leaf, NULL))
 		return ERROR_INVALID_HANDLE;
 	*out = find_locked(ns, leaf);
 	return *out ? ERROR_SUCCESS : ERROR_FILE_NOT_FOUND;
@@ -71,7 +85,7 @@ uint32_t ns_create(struct ns *ns, const char *leaf, const struct section_spec *s
 {
 	struct store *st = ns->store;
 	struct section *sec, *made = NULL;
-	uint32_t err = name_check_leaf(leaf);
+	uint32_t err = ns_check_leaf(ns, leaf);
 	char *copy;
 
 	if (err)
@@ -157,7 +171,7 @@ uint32_t ns_rename(struct ns *from, const char *from_leaf, struct ns *to, const 
 {
 	struct store *st = from->store;
 	struct section *sec, *target;
-	uint32_t err = name_check_leaf(to_leaf);
+	uint32_t err = ns_check_leaf(to, to_leaf);
 	char *copy, *old;
 
 	if (err)

@@ -218,8 +218,6 @@ struct ns *store_session(struct store *st, uint32_t id, bool create)
 		if (ns && !tsearch(ns, &st->sessions, compare_session)) {
 			free(ns);
 			ns = NULL;
-		} else if (ns) {
-			st->n_sessions++;
 		}
 	}
 	if (ns)
@@ -265,7 +263,6 @@ struct ns *store_take_session_locked(struct store *st, uint32_t id)
 		return NULL;
 	ns = *(struct ns **)found;
 	tdelete(&key, &st->sessions, compare_session);
-	st->n_sessions--;
 	ns->ended = true;
 	return ns;
 }

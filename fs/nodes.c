@@ -38,9 +38,9 @@ static void init_ns_nodes(struct ns_nodes *n, struct ns *ns, uint64_t dir_ino)
 	uint64_t base = INO_NS_BASE + ((uint64_t)ns_session(ns) << 2);
 
 	n->dir = (struct node){ .kind = NODE_NAMESPACE, .ino = dir_ino, .ns = ns };
-	for (int l = 0; l < NS_LINK_COUNT; l++)
+	for (int l = 0; l < NAME_LINK_COUNT; l++)
 		n->links[l] = (struct node){ .kind = NODE_NS_LINK, .ino = base + 1 + (uint64_t)l,
-					     .ns = ns, .link = (enum ns_link)l };
+					     .ns = ns, .link = (enum name_link)l };
 	ns_set_host(ns, n);
 }
 
@@ -197,7 +197,7 @@ struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns)
 	return n ? &n->dir : NULL;
 }
 
-struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link)
+struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum name_link link)
 {
 	struct ns_nodes *n = group_of_namespace(fs, ns);
 
@@ -371,11 +371,11 @@ const char *node_link_target(const struct node *node, uint32_t caller, char *buf
 		return "../" SECTIONFS_GLOBAL;
 	case NODE_NS_LINK:
 		switch (node->link) {
-		case NS_LINK_GLOBAL:
+		case NAME_LINK_GLOBAL:
 			return in_global ? "." : "../../" SECTIONFS_GLOBAL;
-		case NS_LINK_LOCAL:
+		case NAME_LINK_LOCAL:
 			return ".";
-		case NS_LINK_SESSION:
+		case NAME_LINK_SESSION:
 			return in_global ? "../" SECTIONFS_SESSIONS : "..";
 		default:
 			break;

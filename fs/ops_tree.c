@@ -23,9 +23,10 @@ static struct ns *namespace_of(struct node *node)
 	return node->kind == NODE_NAMESPACE ? node->ns : NULL;
 }
 
-static bool is_link_name(struct ns *ns, const char *name)
+/* Is name one of the links ns holds?  *link says which. */
+static bool is_link_name(struct ns *ns, const char *name, enum name_link *link)
 {
-	return !ns_is_staging(ns) && name_is_reserved(name);
+	return ns_has_links(ns) && name_is_link(name, link);
 }
 
 /* A Sessions/<id> name: its namespace, made when the caller's own session first looks. */
@@ -71,10 +72,9 @@ static int find_child(struct sfs *fs, fuse_req_t req, struct node *parent, const
 		return *out ? 0 : ENOENT;
 	case NODE_SESSIONS:
 		return find_session_dir(fs, req, name, out);
-	case NODE_NAMESPACE:
-		if (is_link_name(parent->ns, name)) {
-			enum ns_link l = !strcmp(name, "Global") ? NS_LINK_GLOBAL :
-					 !strcmp(name, "Local")  ? NS_LINK_LOCAL : NS_LINK_SESSION;
+	case NODE_NAMESPACE: {
+		enum name_link l;
+		if (is_link_name(parent->ns, name, &l)) {
 			*out = node_of_ns_link(fs, parent->ns, l);
 			if (*out)
 				node_hold(fs, *out);
@@ -85,6 +85,7 @@ static int find_child(struct sfs *fs, fuse_req_t req, struct node *parent, const
 			return winerr_to_errno(err);
 		*out = node_lookup_section(fs, sec);
 		return *out ? 0 : ENOMEM;
+	}
 	default:
 		return ENOTDIR;
 	}
@@ -203,7 +204,7 @@ void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if (is_link_name(ns, name)) {
+	if (is_link_name(ns, name, NULL)) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -221,7 +222,7 @@ void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t 
 		fuse_reply_err(req, EINVAL);   /* no exchange, no whiteout */
 		return;
 	}
-	if (!from || !to || is_link_name(from, name)) {
+	if (!from || !to || is_link_name(from, name, NULL)) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -334,13 +335,13 @@ static int list_sessions(struct sfs *fs, fuse_req_t req, struct dir_listing *l)
 
 static int list_namespace(struct sfs *fs, struct ns *ns, struct dir_listing *l)
 {
-	static const char *const links[NS_LINK_COUNT] = { "Global", "Local", "Session" };
 	struct ns_listing names;
 	bool ok = true;
 
-	if (!ns_is_staging(ns))
-		for (int i = 0; ok && i < NS_LINK_COUNT; i++)
-			ok = listing_add(l, links[i], node_of_ns_link(fs, ns, (enum ns_link)i), NULL);
+	if (ns_has_links(ns))
+		for (int i = 0; ok && i < NAME_LINK_COUNT; i++)
+			ok = listing_add(l, name_link_text((enum name_link)i),
+					 node_of_ns_link(fs, ns, (enum name_link)i), NULL);
 	if (!ok || ns_list(ns, &names))
 		return ENOMEM;
 	for (size_t i = 0; ok && i < names.count; i++) {

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "errors.h"
+#include "name.h"
 
 struct store;
 struct ns;
@@ -56,7 +57,6 @@ enum node_kind {
 	NODE_SECTION,
 };
 
-enum ns_link { NS_LINK_GLOBAL, NS_LINK_LOCAL, NS_LINK_SESSION, NS_LINK_COUNT };
 
 /* Locks, in the order they are taken (never the reverse):
  *   1. sfs.nodes_lock   the inode table: lookup counts, the lists of nodes, the host slots of
@@ -99,7 +99,7 @@ struct node {
 	unsigned passthrough_opens; /* SECTION: sfs.nodes_lock; open files in passthrough now */
 	struct map_guard_openers pt_openers;   /* SECTION: sfs.nodes_lock */
 	struct ns *ns;              /* fixed; NAMESPACE: itself; NS_LINK: the namespace holding it */
-	enum ns_link link;          /* fixed; NS_LINK */
+	enum name_link link;          /* fixed; NS_LINK */
 	struct section *section;    /* fixed; SECTION: referenced while the node lives */
 	uint64_t nlookup;           /* SECTION: sfs.nodes_lock; the kernel's lookup count */
 	LIST_ENTRY(node) in_list;   /* SECTION: sfs.nodes_lock; in sfs.section_nodes */
@@ -110,7 +110,7 @@ struct node {
  * the reference they hold on the namespace, once its session ended and nothing counts them. */
 struct ns_nodes {
 	struct node dir;            /* fixed */
-	struct node links[NS_LINK_COUNT];   /* fixed */
+	struct node links[NAME_LINK_COUNT];   /* fixed */
 	uint64_t nlookup;           /* sfs.nodes_lock; sessions' only */
 	unsigned listings;          /* sfs.nodes_lock; Sessions/ listings naming dir */
 	LIST_ENTRY(ns_nodes) in_list;   /* sfs.nodes_lock; sessions' in sfs.session_groups */
@@ -194,7 +194,7 @@ fuse_ino_t node_id(struct sfs *fs, const struct node *node);
 
 /* The directory node of a namespace (made the first time a namespace is seen). */
 struct node *node_of_namespace(struct sfs *fs, struct ns *ns);
-struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link);
+struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum name_link link);
 /* ns's directory node if it has been made, else NULL (never makes one). */
 struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns);
 

@@ -305,7 +305,7 @@ static void test_B13_reserved_names_are_not_sections(void)
 	struct ns *spaces[] = { store_global(st), store_session(st, 1, true), store_staging(st) };
 	struct handle *keep = create_new(store_global(st), "keep", PAGE);
 
-	for (size_t n = 0; n < 3; n++) {
+	for (size_t n = 0; n < 2; n++) {   /* the namespaces that have the links */
 		for (size_t i = 0; i < 3; i++) {
 			struct handle *h = NULL;
 			struct section *sec = NULL;
@@ -338,6 +338,31 @@ static void test_B13_reserved_names_are_not_sections(void)
 	CU_ASSERT_EQUAL(store_used(st), PAGE);
 	handle_close(keep);
 	CU_ASSERT_EQUAL(ns_unlink(store_global(st), "keep"), ERROR_SUCCESS);
+}
+
+/* Staging holds no links: there, their names are names like any other, and a section staged
+ * under one still cannot be published under a link's name. */
+static void test_B13_staging_has_no_links(void)
+{
+	struct ns *staging = store_staging(st);
+	struct section *sec = NULL;
+	struct handle *h;
+
+	CU_ASSERT_FALSE(ns_has_links(staging));
+	CU_ASSERT_TRUE(ns_has_links(store_global(st)));
+	CU_ASSERT_EQUAL(ns_lookup(staging, "Global", &sec), ERROR_FILE_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(sec);
+	CU_ASSERT_EQUAL(ns_unlink(staging, "Local"), ERROR_FILE_NOT_FOUND);
+	h = create_new(staging, "Global", PAGE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_TRUE(exists(staging, "Global"));
+	CU_ASSERT_EQUAL(ns_rename(staging, "Global", store_global(st), "Session"),
+			ERROR_INVALID_HANDLE);
+	CU_ASSERT_EQUAL(ns_rename(staging, "Global", store_global(st), "published"),
+			ERROR_SUCCESS);
+	CU_ASSERT_TRUE(exists(store_global(st), "published"));
+	handle_close(h);
+	CU_ASSERT_EQUAL(ns_unlink(store_global(st), "published"), ERROR_SUCCESS);
 }
 
 static void test_namespace_invalid_leaves_change_nothing(void)
@@ -828,6 +853,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_B12_create_new_refuses_an_existing_name),
 	UNIT_TEST(test_B12_readonly_section_handles_keep_the_access_asked_for),
 	UNIT_TEST(test_B13_reserved_names_are_not_sections),
+	UNIT_TEST(test_B13_staging_has_no_links),
 	UNIT_TEST(test_namespace_invalid_leaves_change_nothing),
 	UNIT_TEST(test_B14_names_are_case_sensitive),
 	UNIT_TEST(test_B14_missing_names_are_not_found),

@@ -91,6 +91,18 @@ class StagingTest(MountTestCase):
         os.setxattr(fd, "user.section.protect", b"PAGE_READONLY")
         self.assertEqual(xattr(self.p("Staging", "other.tmp"), "protect"), "PAGE_READONLY")
 
+    def test_staging_holds_no_links_so_their_names_are_ordinary(self):
+        for link in ("Global", "Local", "Session"):
+            self.assertErrno(errno.ENOENT, os.stat, self.p("Staging", link))
+        self.assertNotIn("Global", os.listdir(self.p("Staging")))
+        stage, fd = self.stage("Global", data=b"staged")
+        self.assertEqual(os.stat(stage).st_size, 6)
+        # ...but a link's name in a namespace that has the links is not a section's (B13)
+        self.assertErrno(errno.EEXIST, os.rename, stage, self.p("Global", "Local"))
+        os.rename(stage, self.p("Global", "FromGlobal"))
+        self.assertEqual(self.read("Global", "FromGlobal"), b"staged")
+        os.unlink(self.p("Global", "FromGlobal"))
+
     def test_setxattr_protect_while_staged(self):
         for value in ("PAGE_READONLY", "PAGE_WRITECOPY", "PAGE_EXECUTE_READ",
                       "PAGE_EXECUTE_READWRITE", "PAGE_EXECUTE_WRITECOPY", "PAGE_READWRITE"):
