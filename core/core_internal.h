@@ -80,6 +80,7 @@ struct section {
 	dev_t file_dev;                    /* file-backed: the file's identity, for E36 questions */
 	ino_t file_ino;
 	char *backing_path;                /* the backing file's path when it was attached */
+	char *origin;                      /* store->lock; set while staged: section_set_origin */
 	uint64_t charged;                  /* bytes charged to the store for the data */
 	uint8_t *committed;                /* SEC_RESERVE: one bit a page, NULL otherwise */
 	uint64_t committed_pages;          /* pages the bitmap covers */

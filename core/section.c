@@ -107,6 +107,7 @@ void section_put(struct section *sec)
 		close(sec->dead_fd);
 	pthread_rwlock_destroy(&sec->size_lock);
 	free(sec->backing_path);
+	free(sec->origin);
 	free(sec);
 }
 

@@ -147,8 +147,16 @@ uint64_t section_sync_size(struct section *sec)
 	struct stat st;
 
 	pthread_rwlock_wrlock(&sec->size_lock);
-	if (sec->fd >= 0 && !sec->file_backed && fstat(sec->fd, &st) == 0 &&
-	    (uint64_t)st.st_size != atomic_load(&sec->size)) {
+	if (sec->fd >= 0 && sec->file_backed && fstat(sec->fd, &st) == 0 &&
+	    (uint64_t)st.st_size > atomic_load(&sec->size)) {
+		/* a write past the end through the kernel grew the file, as a write through
+		 * the core grows it (section_io.c); the file is never charged to the cap.  A file
+		 * cut behind our back keeps the section's size: reads past it are short. */
+		if (section_commit_fit_locked(sec, (uint64_t)st.st_size) == ERROR_SUCCESS)
+			atomic_store(&sec->size, (uint64_t)st.st_size);
+		touch_data(sec);
+	} else if (sec->fd >= 0 && !sec->file_backed && fstat(sec->fd, &st) == 0 &&
+		   (uint64_t)st.st_size != atomic_load(&sec->size)) {
 		uint64_t size = (uint64_t)st.st_size, charge = round_to_page(size);
 		if (charge > sec->charged)
 			store_charge_anyway(sec->store, charge - sec->charged);
@@ -181,6 +189,29 @@ int section_backing_path(struct section *sec, char *buf, size_t len)
 	n = snprintf(buf, len, "%s", sec->backing_path ? sec->backing_path : "");
 	pthread_rwlock_unlock(&sec->size_lock);
 	return n;
+}
+
+int section_origin(struct section *sec, char *buf, size_t len)
+{
+	int n = -1;
+
+	pthread_mutex_lock(&sec->store->lock);
+	if (sec->origin)
+		n = snprintf(buf, len, "%s", sec->origin);
+	pthread_mutex_unlock(&sec->store->lock);
+	return n;
+}
+
+bool section_is_its_file(struct section *sec)
+{
+	struct stat st;
+	bool same;
+
+	pthread_rwlock_rdlock(&sec->size_lock);
+	same = sec->fd >= 0 && sec->file_backed && fstat(sec->fd, &st) == 0 &&
+	       (uint64_t)st.st_size == atomic_load(&sec->size);
+	pthread_rwlock_unlock(&sec->size_lock);
+	return same;
 }
 
 uint64_t section_blocks(struct section *sec)

@@ -65,6 +65,31 @@ uint32_t section_set_lifetime(struct section *sec, enum section_lifetime lifetim
 	return err;
 }
 
+uint32_t section_set_origin(struct section *sec, const char *text)
+{
+	uint32_t err = ERROR_ACCESS_DENIED;
+	char *copy;
+
+	if (strlen(text) > SECTION_ORIGIN_MAX)
+		return ERROR_INVALID_PARAMETER;
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+		if (*c < 0x20 || *c == 0x7F)
+			return ERROR_INVALID_PARAMETER;   /* one line of text, shown as it is */
+	copy = strdup(text);
+	if (!copy)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	pthread_mutex_lock(&sec->store->lock);
+	if (sec->staged) {
+		free(sec->origin);
+		sec->origin = copy;
+		copy = NULL;
+		err = ERROR_SUCCESS;
+	}
+	pthread_mutex_unlock(&sec->store->lock);
+	free(copy);
+	return err;
+}
+
 uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_access,
 			     const char *file_path, uint64_t size)
 {

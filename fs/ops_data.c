@@ -65,8 +65,16 @@ enum open_mode {
 /* The kernel keeps all open files of an inode in one mode while a passthrough one is open
  * (mixing gets EIO), so the mode follows from the section alone; the only change that could
  * mix modes, a staged section turned copy-on-write or file-backed under a passthrough open, is
- * refused where it is asked (ops_xattr.c). */
-static enum open_mode open_mode_of(struct sfs *fs, struct handle *h, int flags)
+ * refused where it is asked (ops_xattr.c).
+ *
+ * A file-backed section is served by passthrough from its file when it is exactly its file
+ * (section_is_its_file): readers and writers through the mount then share the pages of whoever
+ * else maps that file (a Wine program, another process), live.  A section smaller than its
+ * file stays cached, so that nothing past the section is exposed.  Once its node has a backing
+ * id it stays passthrough; only a file cut or grown behind the daemon could change the answer
+ * between two opens. */
+static enum open_mode open_mode_of(struct sfs *fs, struct node *node, struct handle *h,
+				    int flags)
 {
 	struct section *sec = handle_section(h);
 
@@ -79,18 +87,23 @@ static enum open_mode open_mode_of(struct sfs *fs, struct handle *h, int flags)
 	 * passthrough open may pin its memfd; direct opens do not stop passthrough ones later. */
 	if (section_is_staged(sec) && (flags & O_DIRECT))
 		return OPEN_DIRECT;
-	if (section_is_file_backed(sec) || protect_is_copy_on_write(section_protect(sec)))
+	if (protect_is_copy_on_write(section_protect(sec)))
+		return OPEN_CACHED;
+	if (section_is_file_backed(sec) && atomic_load(&node->backing_id) <= 0 &&
+	    !section_is_its_file(sec))
 		return OPEN_CACHED;
 	return OPEN_PASSTHROUGH;
 }
 
 /* Makes the open file record (fi->fh) with the settings of FUSE-NOTES: the page cache is the
- * shared memory of all maps and reads, so it is kept across opens; close sends no FLUSH.  Returns
- * the backing id for a passthrough open, 0 for another, -ENOMEM. */
+ * shared memory of all maps and reads, so it is kept across opens; close sends no FLUSH.  The
+ * exception is a file-backed section served cached: its file may change behind the daemon (a
+ * Wine program writes it), so each open drops what the kernel cached and reads the file afresh.
+ * Returns the backing id for a passthrough open, 0 for another, -ENOMEM. */
 static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_info *fi,
 			  struct handle *h, pid_t opener)
 {
-	enum open_mode mode = open_mode_of(fs, h, fi->flags);
+	enum open_mode mode = open_mode_of(fs, node, h, fi->flags);
 	struct open_file *of;
 	int backing_id = 0;
 
@@ -110,12 +123,12 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 			map_guard_opened(fs, node, opener);
 			return backing_id;
 		}
-		mode = OPEN_CACHED;      /* the kernel refused: passthrough is off from now on */
+		mode = OPEN_CACHED;      /* the kernel refused this file, or all of them */
 	}
 	if (mode == OPEN_DIRECT)
 		fi->direct_io = 1;
 	else
-		fi->keep_cache = 1;
+		fi->keep_cache = !section_is_file_backed(handle_section(h));
 	return 0;
 }
 

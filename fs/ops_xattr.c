@@ -23,6 +23,7 @@ enum section_xattr {
 	XA_HANDLES,
 	XA_VIEWS,
 	XA_LIFETIME,
+	XA_ORIGIN,
 	XA_COUNT,
 };
 
@@ -34,6 +35,7 @@ static const char *const xattr_names[XA_COUNT] = {
 	[XA_HANDLES] = SECTIONFS_XATTR_HANDLES,
 	[XA_VIEWS] = SECTIONFS_XATTR_VIEWS,
 	[XA_LIFETIME] = SECTIONFS_XATTR_LIFETIME,
+	[XA_ORIGIN] = SECTIONFS_XATTR_ORIGIN,
 };
 
 static int xattr_index(const char *name)
@@ -57,6 +59,7 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	unsigned handles, views;
 	struct ns *ns;
 	char leaf[NAME_LEAF_MAX + 1];
+	int n;
 
 	switch (which) {
 	case XA_NAME:
@@ -79,6 +82,9 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 		return snprintf(buf, len, "%s", section_lifetime(sec) == SECTION_TEMPORARY
 							? SECTIONFS_LIFETIME_TEMPORARY
 							: SECTIONFS_LIFETIME_PERMANENT);
+	case XA_ORIGIN:
+		n = section_origin(sec, buf, len);
+		return n < 0 ? -ENODATA : n;
 	default:
 		return -ENODATA;
 	}
@@ -207,7 +213,7 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	struct sfs *fs = sfs_of(req);
 	struct section *sec = section_of(fs, ino);
 	int which = xattr_index(name);
-	char text[256];
+	char text[SECTION_ORIGIN_MAX + 1];
 	uint32_t err;
 
 	(void)flags;
@@ -216,7 +222,7 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 		return;
 	}
 	if (which != XA_PROTECT && which != XA_ATTRIBUTES && which != XA_LIFETIME &&
-	    which != XA_BACKING) {
+	    which != XA_BACKING && which != XA_ORIGIN) {
 		fuse_reply_err(req, EPERM);     /* read-only facts */
 		return;
 	}
@@ -247,6 +253,8 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	}
 	if (which == XA_LIFETIME) {
 		err = set_lifetime(sec, text);
+	} else if (which == XA_ORIGIN) {
+		err = section_set_origin(sec, text);
 	} else {
 		uint32_t flprotect;
 		err = protection_from_text(sec, which, text, &flprotect);

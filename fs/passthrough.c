@@ -158,6 +158,10 @@ int passthrough_backing_id(struct sfs *fs, struct node *node)
 		int err = errno, theirs = atomic_load(&node->backing_id);
 		if (theirs > 0)
 			return theirs;     /* another open of the node registered it */
+		/* A file of the user's may be one the kernel cannot pass through to (a file
+		 * on a stacked filesystem such as overlayfs): that section stays cached. */
+		if (section_is_file_backed(node->section))
+			return -1;
 		/* No more passthrough for anyone: mixing modes per inode is the kernel's
 		 * business, refusing them all is ours.  Said by the one who turned it off. */
 		if (atomic_exchange(&fs->pt.active, false))

@@ -105,6 +105,10 @@ struct sectionfs_committed {
 #define SECTIONFS_BACKING_PAGEFILE "pagefile"
 #define SECTIONFS_BACKING_FD       "fd:"
 
+/* Where the section came from, in its creator's words: one line of text, set while staged
+ * (sectionfs-bridge: "wine:PREFIX:PID").  Sections whose creator said nothing have none. */
+#define SECTIONFS_XATTR_ORIGIN     SECTIONFS_XATTR_PREFIX "origin"
+
 /* E36 for files backing sections: getxattr on the mount's root of
  * SECTIONFS_XATTR_MAPPED_END ".DEV.INO" (st_dev and st_ino in decimal) answers, in decimal, how
  * far views of sections over that file reach (0: none); winmap refuses to cut the file below
