@@ -1,5 +1,6 @@
 /* The Win32 <-> errno table: each row maps a Win32 code to the errno the filesystem answers with.
- * Reading the table backwards, the first row naming an errno is the Win32 code that errno means. */
+ * Reading the table backwards, the first row naming an errno is the Win32 code that errno means.
+ * Below it, the few calls in which an errno means another code, each with rows of its own. */
 #include "errors.h"
 
 #include <errno.h>
@@ -84,6 +85,45 @@ uint32_t winerr_from_errno(int err)
 			return errno_aliases[i].winerr;
 	return ERROR_GEN_FAILURE;
 }
+
+/* ---- errors in a context (errors.h) ---- */
+
+/* The Win32 code for err where `rows` say what an errno means in the context; for the rest,
+ * `otherwise`, or the general table's code when that is ERROR_SUCCESS. */
+static uint32_t in_context(const struct winerr_row *rows, size_t n, uint32_t otherwise, int err)
+{
+	if (err < 0)
+		err = -err;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].err == err)
+			return rows[i].winerr;
+	return otherwise != ERROR_SUCCESS ? otherwise : winerr_from_errno(err);
+}
+
+static const struct winerr_row missing_rows[] = {
+	ROW(ERROR_FILE_NOT_FOUND, 0),          /* the directory is there, the name is not */
+	ROW(ERROR_ACCESS_DENIED, EACCES),
+};
+static const struct winerr_row create_rows[] = { ROW(ERROR_FILE_EXISTS, EEXIST) };
+static const struct winerr_row io_rows[] = { ROW(ERROR_ACCESS_DENIED, EBADF) };
+static const struct winerr_row truncate_rows[] = {
+	ROW(ERROR_ACCESS_DENIED, EBADF),
+	ROW(ERROR_ACCESS_DENIED, EINVAL),
+};
+static const struct winerr_row staging_rows[] = { ROW(ERROR_SHARING_VIOLATION, EEXIST) };
+static const struct winerr_row address_rows[] = { ROW(ERROR_INVALID_ADDRESS, EEXIST) };
+
+/* Each context (errors.h): its rows, and what an errno they do not name means there. */
+#define CONTEXT(function, rows, otherwise) \
+	uint32_t function(int err) { return in_context(rows, N_ROWS(rows), otherwise, err); }
+
+CONTEXT(winerr_of_missing, missing_rows, ERROR_PATH_NOT_FOUND)
+CONTEXT(winerr_from_create_errno, create_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_io_errno, io_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_truncate_errno, truncate_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_staging_errno, staging_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_map_errno, address_rows, ERROR_SUCCESS)
+CONTEXT(winerr_from_reserve_errno, address_rows, ERROR_NOT_ENOUGH_MEMORY)
 
 const char *winerr_name(uint32_t winerr)
 {

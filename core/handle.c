@@ -1,5 +1,10 @@
-/* Handles and views: holder counts, the FS-side open rule for read-only sections, private
- * overlays for copy-on-write sections, and the turn of a handle into a view. */
+/* Handles and views: the holders of a section as they come, their counts, their I/O and the
+ * private overlays of copy-on-write writers.  A holder that goes, or turns into a view, is
+ * lifetime.c's (C20-C21): it settles what goes with it, through namespace.c, which opens handles
+ * here.
+ *
+ * Locks: store->lock for the counts and a holder's role (the _locked functions have it held);
+ * I/O takes only what cow.c and section.c take. */
 #include "handle.h"
 
 #include <stdlib.h>
@@ -16,27 +21,16 @@ struct handle {
 	struct cow_overlay *cow;    /* fixed; NULL unless private */
 };
 
-uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out);
-
-/* A published section that may never be written refuses write access outright; a copy-on-write
- * one gives write access into a private overlay. */
-static bool refuses_write(const struct section *sec)
-{
-	return !sec->staged && !protect_allows_shared_write(sec->protect) &&
-	       !protect_is_copy_on_write(sec->protect);
-}
-
 uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out)
 {
 	struct handle *h;
 
 	if (sec->destroyed)
 		return ERROR_FILE_NOT_FOUND;
-	if ((access & FILE_MAP_WRITE) && refuses_write(sec))
-		return ERROR_ACCESS_DENIED;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return ERROR_NOT_ENOUGH_MEMORY;
+	/* D30: a writer of a published copy-on-write section writes into pages of its own */
 	if ((access & FILE_MAP_WRITE) && !sec->staged && protect_is_copy_on_write(sec->protect)) {
 		h->cow = cow_new(sec);
 		if (!h->cow) {
@@ -63,20 +57,12 @@ uint32_t handle_open(struct section *sec, uint32_t access, struct handle **out)
 	return err;
 }
 
-/* Moves h to `role`, keeping the counts and rules C20-C21 in step; with handles_only, only a
- * handle may move (ERROR_INVALID_PARAMETER otherwise). */
-static uint32_t change_role(struct handle *h, enum handle_role role, bool handles_only)
+uint32_t handle_move_locked(struct handle *h, enum handle_role role, bool handles_only)
 {
 	struct section *sec = h->sec;
-	struct ns *ns = NULL;
-	char *leaf = NULL;
-	bool unnamed;
 
-	pthread_mutex_lock(&sec->store->lock);
-	if (handles_only && h->role != HANDLE_ROLE_HANDLE) {
-		pthread_mutex_unlock(&sec->store->lock);
+	if (handles_only && h->role != HANDLE_ROLE_HANDLE)
 		return ERROR_INVALID_PARAMETER;
-	}
 	if (h->role == HANDLE_ROLE_HANDLE)
 		sec->handles--;
 	else if (h->role == HANDLE_ROLE_VIEW)
@@ -86,30 +72,15 @@ static uint32_t change_role(struct handle *h, enum handle_role role, bool handle
 		sec->handles++;
 	else if (role == HANDLE_ROLE_VIEW)
 		sec->views++;
-	unnamed = section_settle_locked(sec, &ns, &leaf);
-	section_unlock_settled(sec, unnamed, ns, leaf);
 	return ERROR_SUCCESS;
 }
 
-void handle_retire(struct handle *h)
+void handle_free(struct handle *h)
 {
-	change_role(h, HANDLE_ROLE_RETIRED, false);
-}
-
-void handle_close(struct handle *h)
-{
-	struct section *sec = h->sec;
-
-	change_role(h, HANDLE_ROLE_RETIRED, false);
 	if (h->cow)
 		cow_free(h->cow);
-	section_put(sec);
+	section_put(h->sec);
 	free(h);
-}
-
-uint32_t handle_become_view(struct handle *h)
-{
-	return change_role(h, HANDLE_ROLE_VIEW, true);
 }
 
 struct section *handle_section(const struct handle *h) { return h->sec; }

@@ -3,7 +3,8 @@
  * A handle is what CreateFileMapping/OpenFileMapping return and what an open file is; a view is
  * a mapped range.  Both keep the section's data alive; only handles keep a temporary section's
  * name (C20).  An open file that a client declares to be a view becomes one (handle_become_view).
- * A handle that may write to a copy-on-write section gets a private page overlay (cow.h). */
+ * A handle that may write to a copy-on-write section gets a private page overlay (cow.h).
+ * Holders come in handle.c; they go, or turn into views, in lifetime.c, which settles C20-C21. */
 #ifndef SECTIONFS_HANDLE_H
 #define SECTIONFS_HANDLE_H
 
@@ -20,10 +21,11 @@ enum handle_role {
 	HANDLE_ROLE_RETIRED,   /* let go of already, still to be closed: counts as neither */
 };
 
-/* Opens a handle with `access` (FILE_MAP_* / SECTION_* bits) on sec, taking a reference.
- * Errors: ERROR_FILE_NOT_FOUND (the section was destroyed), ERROR_ACCESS_DENIED (write access
- * to a published section that may never be written: READONLY or EXECUTE_READ),
- * ERROR_NOT_ENOUGH_MEMORY. */
+/* Opens a handle with `access` (FILE_MAP_* / SECTION_* bits) on sec, taking a reference.  The
+ * handle holds the access asked for, whatever the protection, as a Windows handle does: what a
+ * view may do is view_plan's (D23), and a host with a rule of its own applies it (the daemon's
+ * open(2) for writing of a READONLY section is EACCES).  Errors: ERROR_FILE_NOT_FOUND (the
+ * section was destroyed), ERROR_NOT_ENOUGH_MEMORY. */
 uint32_t handle_open(struct section *sec, uint32_t access, struct handle **out);
 
 /* Closes a handle or view: the last handle of a temporary section takes its name (C20), the

@@ -6,14 +6,31 @@
 
 #include "win32_constants.h"
 
-static const char *const reserved_links[] = { "Global", "Local", "Session" };
+static const char *const link_names[NAME_LINK_COUNT] = {
+	[NAME_LINK_GLOBAL] = "Global",
+	[NAME_LINK_LOCAL] = "Local",
+	[NAME_LINK_SESSION] = "Session",
+};
 
-bool name_is_reserved(const char *leaf)
+const char *name_link_text(enum name_link link)
 {
-	for (size_t i = 0; i < sizeof(reserved_links) / sizeof(reserved_links[0]); i++)
-		if (!strcmp(leaf, reserved_links[i]))
+	return link_names[link];
+}
+
+static bool link_named(const char *c, size_t n, enum name_link *link)
+{
+	for (int l = 0; l < NAME_LINK_COUNT; l++)
+		if (strlen(link_names[l]) == n && !memcmp(c, link_names[l], n)) {
+			if (link)
+				*link = (enum name_link)l;
 			return true;
+		}
 	return false;
+}
+
+bool name_is_link(const char *leaf, enum name_link *link)
+{
+	return link_named(leaf, strlen(leaf), link);
 }
 
 uint32_t name_check_ansi_length(const char *name)
@@ -31,14 +48,7 @@ uint32_t name_check_leaf(const char *leaf)
 		return ERROR_INVALID_NAME;
 	if (n > NAME_LEAF_MAX)
 		return ERROR_FILENAME_EXCED_RANGE;
-	if (name_is_reserved(leaf))
-		return ERROR_INVALID_HANDLE;
 	return ERROR_SUCCESS;
-}
-
-static bool component_is(const char *c, size_t n, const char *word)
-{
-	return strlen(word) == n && !memcmp(c, word, n);
 }
 
 bool name_parse_session_id(const char *c, size_t n, uint32_t *id)
@@ -82,13 +92,20 @@ static bool walk_step(struct walk *w, const char *c, size_t n)
 		walk_enter_session(w, id);
 		return true;
 	}
-	if (component_is(c, n, "Global")) {
+	enum name_link link;
+
+	if (!link_named(c, n, &link))
+		return false;
+	switch (link) {
+	case NAME_LINK_GLOBAL:
 		walk_enter_session(w, 0);
-	} else if (component_is(c, n, "Local")) {
-		/* the namespace's link to itself */
-	} else if (component_is(c, n, "Session")) {
+		break;
+	case NAME_LINK_LOCAL:
+		break;   /* the namespace's link to itself */
+	case NAME_LINK_SESSION:
 		w->in_sessions_dir = true;
-	} else {
+		break;
+	default:
 		return false;
 	}
 	return true;
@@ -126,6 +143,8 @@ uint32_t name_parse(const char *name, struct name_path *out)
 			uint32_t err = name_check_leaf(leaf);
 			if (err)
 				return err;
+			if (name_is_link(leaf, NULL))
+				return ERROR_INVALID_HANDLE;   /* B13: a Windows namespace has them */
 			memcpy(out->leaf, leaf, n + 1);
 			out->root = w.root;
 			out->session = w.session;
@@ -139,8 +158,9 @@ uint32_t name_parse(const char *name, struct name_path *out)
 
 int name_format_win32(uint32_t session, const char *leaf, char *buf, size_t len)
 {
-	int n = session == 0 ? snprintf(buf, len, "Global\\%s", leaf)
-			     : snprintf(buf, len, "Session\\%u\\%s", session, leaf);
+	int n = session == 0 ? snprintf(buf, len, "%s\\%s", link_names[NAME_LINK_GLOBAL], leaf)
+			     : snprintf(buf, len, "%s\\%u\\%s", link_names[NAME_LINK_SESSION],
+					session, leaf);
 	size_t prefix = (size_t)n - strlen(leaf);
 
 	for (size_t i = prefix; i < len && buf[i]; i++)

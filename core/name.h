@@ -45,12 +45,19 @@ uint32_t name_parse(const char *name, struct name_path *out);
  * name_parse()'s.) */
 uint32_t name_check_ansi_length(const char *name);
 
-/* Is this file name one of the links every namespace holds ("Global", "Local", "Session")? */
-bool name_is_reserved(const char *leaf);
+/* B14-B16: the links every Windows namespace holds, under the names Windows gives them.  This
+ * table is the only place they are spelled. */
+enum name_link { NAME_LINK_GLOBAL, NAME_LINK_LOCAL, NAME_LINK_SESSION, NAME_LINK_COUNT };
 
-/* Checks a file name the kernel hands the daemon for a new section: ERROR_INVALID_NAME when it is
- * empty, "." or ".." or holds a '/', ERROR_FILENAME_EXCED_RANGE when too long,
- * ERROR_INVALID_HANDLE when it is a reserved link name. */
+/* The link's name: "Global", "Local" or "Session". */
+const char *name_link_text(enum name_link link);
+
+/* Is this file name a link's?  *link (when not NULL) says which. */
+bool name_is_link(const char *leaf, enum name_link *link);
+
+/* Checks the syntax of a file name the kernel hands the daemon for a new section:
+ * ERROR_INVALID_NAME when it is empty, "." or ".." or holds a '/', ERROR_FILENAME_EXCED_RANGE
+ * when too long.  Whether a link holds the name is the namespace's question (ns_check_leaf). */
 uint32_t name_check_leaf(const char *leaf);
 
 /* A session id as Windows names its directory ("2", never "02" or "+2"): true and *id when the n

@@ -1,5 +1,9 @@
-/* Namespaces: name -> section, with create-or-open (A11, B12), the link names (B13), unlink and
- * rename.  All under store->lock; a name holds one reference on its section. */
+/* Namespaces: name -> section, with create-or-open (A11, B12), the link names (B13), rename and
+ * listing.  A name that goes is lifetime.c's (unlink, C20, a session's end): what goes with it
+ * is decided there, above this file.
+ *
+ * Locks: store->lock for every name and namespace count; a name holds one reference on its
+ * section. */
 #include "namespace.h"
 
 #include <search.h>
@@ -10,9 +14,6 @@
 #include "handle.h"
 #include "name.h"
 #include "win32_constants.h"
-
-/* handle.c: handle_open with store->lock held. */
-uint32_t handle_open_locked(struct section *sec, uint32_t access, struct handle **out);
 
 static int compare_name(const void *a, const void *b)
 {
@@ -38,7 +39,7 @@ static bool insert_locked(struct ns *ns, struct section *sec, char *leaf)
 		return false;
 	}
 	ns->count++;
-	atomic_store(&ns->changed_ns, section_now_ns());
+	atomic_store(&ns->changed_ns, core_now_ns());
 	return true;
 }
 
@@ -49,16 +50,30 @@ char *ns_unname_locked(struct section *sec)
 
 	tdelete(sec, &ns->names, compare_name);
 	ns->count--;
-	atomic_store(&ns->changed_ns, section_now_ns());
+	atomic_store(&ns->changed_ns, core_now_ns());
 	sec->name = NULL;
 	sec->ns = NULL;
 	return leaf;
 }
 
-/* B13 for an existing name: the links are not sections. */
-static uint32_t find_section_locked(struct ns *ns, const char *leaf, struct section **out)
+bool ns_has_links(const struct ns *ns)
 {
-	if (name_is_reserved(leaf))
+	return !ns_is_staging(ns);
+}
+
+uint32_t ns_check_leaf(const struct ns *ns, const char *leaf)
+{
+	uint32_t err = name_check_leaf(leaf);
+
+	if (!err && ns_has_links(ns) && name_is_link(leaf, NULL))
+		err = ERROR_INVALID_HANDLE;   /* B13: the name is a link's */
+	return err;
+}
+
+/* B13 for an existing name: the links are not sections. */
+uint32_t ns_find_locked(struct ns *ns, const char *leaf, struct section **out)
+{
+	if (ns_has_links(ns) && name_is_link(leaf, NULL))
 		return ERROR_INVALID_HANDLE;
 	*out = find_locked(ns, leaf);
 	return *out ? ERROR_SUCCESS : ERROR_FILE_NOT_FOUND;
@@ -70,7 +85,7 @@ uint32_t ns_create(struct ns *ns, const char *leaf, const struct section_spec *s
 {
 	struct store *st = ns->store;
 	struct section *sec, *made = NULL;
-	uint32_t err = name_check_leaf(leaf);
+	uint32_t err = ns_check_leaf(ns, leaf);
 	char *copy;
 
 	if (err)
@@ -115,9 +130,9 @@ uint32_t ns_create(struct ns *ns, const char *leaf, const struct section_spec *s
 	made->staged = ns->session == NS_STAGING_SESSION;
 	err = handle_open_locked(made, access, out);
 	if (err) {
-		/* the name goes again: nobody saw the section without its handle */
+		/* the name goes again: nobody saw the section without its handle, and its last
+		 * reference, the name's, takes its data */
 		char *gone = ns_unname_locked(made);
-		section_settle_locked(made, NULL, NULL);
 		pthread_mutex_unlock(&st->lock);
 		free(gone);
 		section_put(made);
@@ -133,7 +148,7 @@ uint32_t ns_open(struct ns *ns, const char *leaf, uint32_t access, struct handle
 	uint32_t err;
 
 	pthread_mutex_lock(&ns->store->lock);
-	err = find_section_locked(ns, leaf, &sec);
+	err = ns_find_locked(ns, leaf, &sec);
 	if (!err)
 		err = handle_open_locked(sec, access, out);
 	pthread_mutex_unlock(&ns->store->lock);
@@ -145,40 +160,18 @@ uint32_t ns_lookup(struct ns *ns, const char *leaf, struct section **out)
 	uint32_t err;
 
 	pthread_mutex_lock(&ns->store->lock);
-	err = find_section_locked(ns, leaf, out);
+	err = ns_find_locked(ns, leaf, out);
 	if (!err)
 		section_get(*out);
 	pthread_mutex_unlock(&ns->store->lock);
 	return err;
 }
 
-uint32_t ns_unlink(struct ns *ns, const char *leaf)
-{
-	struct store *st = ns->store;
-	struct section *sec;
-	uint32_t err;
-	char *gone;
-
-	pthread_mutex_lock(&st->lock);
-	err = find_section_locked(ns, leaf, &sec);
-	if (err) {
-		pthread_mutex_unlock(&st->lock);
-		return err;
-	}
-	gone = ns_unname_locked(sec);
-	section_settle_locked(sec, NULL, NULL);   /* no name now: only C21 can apply */
-	pthread_mutex_unlock(&st->lock);
-	free(gone);
-	section_touch_ctime(sec);
-	section_put(sec);
-	return ERROR_SUCCESS;
-}
-
 uint32_t ns_rename(struct ns *from, const char *from_leaf, struct ns *to, const char *to_leaf)
 {
 	struct store *st = from->store;
 	struct section *sec, *target;
-	uint32_t err = name_check_leaf(to_leaf);
+	uint32_t err = ns_check_leaf(to, to_leaf);
 	char *copy, *old;
 
 	if (err)
@@ -189,7 +182,7 @@ uint32_t ns_rename(struct ns *from, const char *from_leaf, struct ns *to, const 
 	if (!copy)
 		return ERROR_NOT_ENOUGH_MEMORY;
 	pthread_mutex_lock(&st->lock);
-	err = find_section_locked(from, from_leaf, &sec);
+	err = ns_find_locked(from, from_leaf, &sec);
 	if (err)
 		goto fail;
 	if (to->ended) {
@@ -224,45 +217,51 @@ fail:
 	return err;
 }
 
-struct listing_walk {
-	struct ns_listing *listing;
-	size_t capacity;
-	bool failed;
+struct sections_walk {
+	struct section **sections;
+	size_t n;
 };
 
-static void collect_name(const void *node, VISIT which, void *ctx)
+static void collect_section(const void *node, VISIT which, void *ctx)
 {
-	struct listing_walk *w = ctx;
-	struct section *sec = *(struct section *const *)node;
-	struct ns_listing *l = w->listing;
+	struct sections_walk *w = ctx;
 
-	if (w->failed || !(which == postorder || which == leaf))
-		return;
-	if (l->count == w->capacity) {
-		w->failed = true;
-		return;
-	}
-	l->entries[l->count].name = strdup(sec->name);
-	if (!l->entries[l->count].name) {
-		w->failed = true;
-		return;
-	}
-	section_get(sec);
-	l->entries[l->count++].section = sec;
+	if (which == postorder || which == leaf)
+		w->sections[w->n++] = *(struct section *const *)node;
+}
+
+struct section **ns_sections_locked(struct ns *ns, size_t *n)
+{
+	struct sections_walk w = { calloc(ns->count ? ns->count : 1, sizeof(*w.sections)), 0 };
+
+	if (w.sections)
+		twalk_r(ns->names, collect_section, &w);
+	*n = w.n;
+	return w.sections;
 }
 
 uint32_t ns_list(struct ns *ns, struct ns_listing *out)
 {
-	struct listing_walk w = { .listing = out };
+	struct section **sections;
+	bool failed;
+	size_t n;
 
 	out->count = 0;
 	pthread_mutex_lock(&ns->store->lock);
-	w.capacity = ns->count;
-	out->entries = calloc(w.capacity ? w.capacity : 1, sizeof(*out->entries));
-	if (out->entries)
-		twalk_r(ns->names, collect_name, &w);
+	sections = ns_sections_locked(ns, &n);
+	out->entries = calloc(n ? n : 1, sizeof(*out->entries));
+	failed = !sections || !out->entries;
+	for (size_t i = 0; !failed && i < n; i++) {
+		out->entries[i].name = strdup(sections[i]->name);
+		failed = !out->entries[i].name;
+		if (!failed) {
+			section_get(sections[i]);
+			out->entries[out->count++].section = sections[i];
+		}
+	}
 	pthread_mutex_unlock(&ns->store->lock);
-	if (!out->entries || w.failed) {
+	free(sections);
+	if (failed) {
 		ns_listing_free(out);
 		return ERROR_NOT_ENOUGH_MEMORY;
 	}

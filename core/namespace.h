@@ -23,7 +23,7 @@ enum ns_create_mode {
 /* A11/B12: makes section `leaf` in ns from spec and opens a handle with `access`, or, when the
  * name exists and mode allows, opens the existing section (its own size and protection; spec
  * ignored) with *existed = true.  Exactly one of any number of racing callers creates.  Errors:
- * name_check_leaf()'s, ERROR_ALREADY_EXISTS (NS_CREATE_NEW), section_new()'s, handle_open()'s.
+ * ns_check_leaf()'s, ERROR_ALREADY_EXISTS (NS_CREATE_NEW), section_new()'s, handle_open()'s.
  * Sections made in the staging namespace are staged. */
 uint32_t ns_create(struct ns *ns, const char *leaf, const struct section_spec *spec,
 		   const struct section_owner *owner, enum ns_create_mode mode, uint32_t access,
@@ -37,12 +37,13 @@ uint32_t ns_open(struct ns *ns, const char *leaf, uint32_t access, struct handle
 uint32_t ns_lookup(struct ns *ns, const char *leaf, struct section **out);
 
 /* Removes a name at once; holders keep the data (C20 for permanent sections).
- * ERROR_FILE_NOT_FOUND or ERROR_INVALID_HANDLE (a link). */
+ * ERROR_FILE_NOT_FOUND or ERROR_INVALID_HANDLE (a link).  (lifetime.c, with every name that
+ * goes.) */
 uint32_t ns_unlink(struct ns *ns, const char *leaf);
 
 /* Moves a name.  Never replaces: an existing target is ERROR_ALREADY_EXISTS (Windows names are
  * never overwritten).  Leaving the staging namespace publishes the section; entering it is
- * ERROR_ACCESS_DENIED.  Errors also: ERROR_FILE_NOT_FOUND, name_check_leaf()'s for the target. */
+ * ERROR_ACCESS_DENIED.  Errors also: ERROR_FILE_NOT_FOUND, ns_check_leaf()'s for the target. */
 uint32_t ns_rename(struct ns *from, const char *from_leaf, struct ns *to, const char *to_leaf);
 
 /* A snapshot of a namespace for readdir: names with referenced sections, sorted by name. */
@@ -65,6 +66,14 @@ bool ns_is_ended(struct ns *ns);            /* its session ended (store_end_sess
 uint64_t ns_token(struct ns *ns);
 void ns_set_token(struct ns *ns, uint64_t token);
 bool ns_is_staging(const struct ns *ns);
+
+/* Does the namespace hold the links Global, Local and Session (name.h)?  Every one does but
+ * Staging, whose names are files on their way to a namespace, not Windows names. */
+bool ns_has_links(const struct ns *ns);
+
+/* Checks leaf as a section's name in ns: name_check_leaf()'s errors, and ERROR_INVALID_HANDLE
+ * (B13) for a link's name in a namespace that has the links. */
+uint32_t ns_check_leaf(const struct ns *ns, const char *leaf);
 size_t ns_count(struct ns *ns);
 void *ns_host(const struct ns *ns);
 

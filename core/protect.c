@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "win32_constants.h"
 
@@ -42,10 +43,34 @@ const char *protect_page_name(uint32_t page)
 	return NULL;
 }
 
+uint32_t protect_page(uint32_t flprotect)
+{
+	return flprotect & PAGE_MASK_BYTE;
+}
+
+uint32_t protect_sec(uint32_t flprotect)
+{
+	return flprotect & ~PAGE_MASK_BYTE;
+}
+
+int protect_prot(uint32_t flprotect)
+{
+	switch (protect_page(flprotect)) {
+	case PAGE_READONLY:          return PROT_READ;
+	case PAGE_READWRITE:
+	case PAGE_WRITECOPY:         return PROT_READ | PROT_WRITE;
+	case PAGE_EXECUTE:           return PROT_EXEC;
+	case PAGE_EXECUTE_READ:      return PROT_READ | PROT_EXEC;
+	case PAGE_EXECUTE_READWRITE:
+	case PAGE_EXECUTE_WRITECOPY: return PROT_READ | PROT_WRITE | PROT_EXEC;
+	default:                     return PROT_NONE;
+	}
+}
+
 uint32_t protect_parse(uint32_t flprotect, bool file_backed, uint32_t *page, uint32_t *attributes)
 {
-	uint32_t prot = flprotect & PAGE_MASK_BYTE;
-	uint32_t sec = flprotect & ~PAGE_MASK_BYTE;
+	uint32_t prot = protect_page(flprotect);
+	uint32_t sec = protect_sec(flprotect);
 	uint32_t kind = sec & (SEC_COMMIT | SEC_RESERVE | SEC_IMAGE);
 	uint32_t caching = sec & (SEC_NOCACHE | SEC_WRITECOMBINE);
 

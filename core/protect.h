@@ -14,6 +14,16 @@
 #define FILE_ACCESS_WRITE   0x2u
 #define FILE_ACCESS_EXECUTE 0x4u
 
+/* The two halves of a flProtect: its page protection (PAGE_*, the low byte) and its SEC_*
+ * attributes (the rest).  Neither checks that the value is valid: protect_parse() does. */
+uint32_t protect_page(uint32_t flprotect);
+uint32_t protect_sec(uint32_t flprotect);
+
+/* The mmap(2) PROT_* bits a page protection gives (the page part of flprotect is read); PROT_NONE
+ * for PAGE_NOACCESS and for anything unknown.  Copy-on-write protections are PROT_WRITE too: a
+ * private mapping is what makes their writes private. */
+int protect_prot(uint32_t flprotect);
+
 /* A8 and A9: splits flProtect into its one page protection and the attributes the section will
  * report (none -> SEC_COMMIT for the paging file; SEC_FILE, keeping NOCACHE/WRITECOMBINE, for a
  * file).  Returns ERROR_SUCCESS, ERROR_INVALID_PARAMETER or ERROR_BAD_EXE_FORMAT (SEC_IMAGE: image

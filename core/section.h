@@ -3,7 +3,8 @@
  * Rules decided here: A1-A7 (sizes, growth of the backing file), A11's "new object" half, C20-C21
  * (lifetime: the name goes with the last handle of a temporary section, the data with the last
  * holder of a nameless one), E36 (no shrinking under another holder) and the byte cap.
- * Handles and views are in handle.h; names in namespace.h. */
+ * Handles and views are in handle.h; names in namespace.h.  The functions live in section*.c,
+ * one concern a file (section_internal.h lists them). */
 #ifndef SECTIONFS_SECTION_H
 #define SECTIONFS_SECTION_H
 
@@ -16,6 +17,9 @@ struct store;
 struct ns;
 struct section;
 struct handle;
+
+/* The longest origin a creator may give (section_set_origin), in bytes. */
+#define SECTION_ORIGIN_MAX 1024
 
 enum section_lifetime {
 	SECTION_PERMANENT,   /* made through the filesystem: lives until unlinked and unheld */
@@ -78,6 +82,15 @@ struct store *section_store(const struct section *sec);
 /* The backing file's path ("" for the paging file) into buf; returns the length it needs. */
 int section_backing_path(struct section *sec, char *buf, size_t len);
 
+/* Where the section came from, in its creator's words (sectionfs-bridge says
+ * "wine:PREFIX:PID"), into buf; returns the length it needs, -1 when the creator said nothing. */
+int section_origin(struct section *sec, char *buf, size_t len);
+
+/* Is the section exactly its file, the file's size being the section's?  A host may then let
+ * the kernel reach the file directly (FUSE passthrough): nothing beyond the section is exposed.
+ * False for paging-file sections. */
+bool section_is_its_file(struct section *sec);
+
 /* Does the section have a name now (in a namespace or in staging)? */
 bool section_has_name(struct section *sec);
 
@@ -133,10 +146,11 @@ void section_trim(struct section *sec);
  * nothing to do. */
 uint32_t section_populate(struct section *sec, uint64_t off, uint64_t len);
 
-/* Takes the size from the memfd: for hosts that let the kernel write it directly (FUSE
- * passthrough), where a write past the end grows the data behind the core's back.  Growth found
- * this way is charged even past the cap (it happened already; the next growth asked for is then
- * refused).  Returns the size. */
+/* Takes the size from the data file: for hosts that let the kernel write it directly (FUSE
+ * passthrough), where a write past the end grows the data behind the core's back.  Growth of a
+ * paging-file section found this way is charged even past the cap (it happened already; the next
+ * growth asked for is then refused); a file-backed section takes only growth of its file.
+ * Returns the size. */
 uint64_t section_sync_size(struct section *sec);
 
 /* The descriptor holding the data (memfd or file), for mapping it directly; -1 once destroyed.
@@ -147,6 +161,9 @@ int section_fd(struct section *sec);
  * they are.  Each fails with ERROR_ACCESS_DENIED on a section that is not staged. */
 uint32_t section_set_protect(struct section *sec, uint32_t flprotect);     /* A8, A9 */
 uint32_t section_set_lifetime(struct section *sec, enum section_lifetime lifetime);
+/* ERROR_INVALID_PARAMETER for text of more than SECTION_ORIGIN_MAX bytes or with a control
+ * character; ERROR_NOT_ENOUGH_MEMORY. */
+uint32_t section_set_origin(struct section *sec, const char *text);
 /* Moves a staged paging-file section onto a file, `size` bytes of it, 0 meaning the file's own
  * size (A3-A6 and A10 with the section's protection, as CreateFileMapping would).  The old
  * contents are dropped and their charge refunded; a file-backed size is never charged.  The host

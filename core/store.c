@@ -1,4 +1,8 @@
-/* The store: the namespaces of one daemon, the lock over names and lifetimes, and the byte cap. */
+/* The store: the namespaces of one daemon, the lock over names and lifetimes, and the byte cap.
+ * A session's end is lifetime.c's: its names go there, taking what C20-C21 say goes with them.
+ *
+ * Locks: store->lock for the table of namespaces and their references; the byte counter, the
+ * ids and the live count are atomic. */
 #include "store.h"
 
 #include <assert.h>
@@ -19,7 +23,7 @@ static struct ns *ns_alloc(struct store *st, uint32_t session)
 		ns->store = st;
 		ns->session = session;
 		ns->refs = 1;                  /* the store's */
-		atomic_init(&ns->changed_ns, section_now_ns());
+		atomic_init(&ns->changed_ns, core_now_ns());
 	}
 	return ns;
 }
@@ -214,8 +218,6 @@ struct ns *store_session(struct store *st, uint32_t id, bool create)
 		if (ns && !tsearch(ns, &st->sessions, compare_session)) {
 			free(ns);
 			ns = NULL;
-		} else if (ns) {
-			st->n_sessions++;
 		}
 	}
 	if (ns)
@@ -249,61 +251,20 @@ void ns_put(struct ns *ns)
 	}
 }
 
-/* A name store_end_session() took, to be reported and let go of with no lock held. */
-struct ended_name {
-	struct section *sec;
-	char *leaf;
-};
-
-struct end_walk {
-	struct ended_name *names;
-	size_t n;
-};
-
-static void collect_for_end(const void *node, VISIT which, void *ctx)
-{
-	struct end_walk *w = ctx;
-
-	if (which == postorder || which == leaf)
-		w->names[w->n++].sec = *(struct section *const *)node;
-}
-
-void store_end_session(struct store *st, uint32_t id)
+struct ns *store_take_session_locked(struct store *st, uint32_t id)
 {
 	struct ns key = { .session = id }, *ns;
-	struct end_walk w = { 0 };
 	void *found;
 
 	if (id == 0 || id == NS_STAGING_SESSION)
-		return;
-	pthread_mutex_lock(&st->lock);
+		return NULL;
 	found = tfind(&key, &st->sessions, compare_session);
-	if (!found) {
-		pthread_mutex_unlock(&st->lock);
-		return;
-	}
+	if (!found)
+		return NULL;
 	ns = *(struct ns **)found;
 	tdelete(&key, &st->sessions, compare_session);
-	st->n_sessions--;
 	ns->ended = true;
-	/* Every name goes, as by unlink: holders keep their data (C21 settles the rest). */
-	w.names = calloc(ns->count ? ns->count : 1, sizeof(*w.names));
-	if (w.names)
-		twalk_r(ns->names, collect_for_end, &w);
-	for (size_t i = 0; i < w.n; i++) {
-		w.names[i].leaf = ns_unname_locked(w.names[i].sec);
-		section_settle_locked(w.names[i].sec, NULL, NULL);
-	}
-	pthread_mutex_unlock(&st->lock);
-	for (size_t i = 0; i < w.n; i++) {
-		if (st->unname_hook)
-			st->unname_hook(st->unname_ctx, ns, w.names[i].leaf, w.names[i].sec);
-		free(w.names[i].leaf);
-		section_touch_ctime(w.names[i].sec);
-		section_put(w.names[i].sec);
-	}
-	free(w.names);
-	ns_put(ns);                            /* the store's */
+	return ns;
 }
 
 struct session_walk {
@@ -352,42 +313,4 @@ uint32_t store_section_born(struct store *st)
 void store_section_gone(struct store *st)
 {
 	atomic_fetch_sub(&st->live_sections, 1);
-}
-
-struct mapped_walk {
-	dev_t dev;
-	ino_t ino;
-	uint64_t end;
-};
-
-static void mapped_section(const void *node, VISIT which, void *ctx)
-{
-	const struct section *sec = *(const struct section *const *)node;
-	struct mapped_walk *w = ctx;
-
-	if ((which == postorder || which == leaf) && sec->file_backed && sec->views &&
-	    sec->file_dev == w->dev && sec->file_ino == w->ino &&
-	    atomic_load(&((struct section *)sec)->size) > w->end)
-		w->end = atomic_load(&((struct section *)sec)->size);
-}
-
-static void mapped_namespace(const void *node, VISIT which, void *ctx)
-{
-	const struct ns *ns = *(const struct ns *const *)node;
-
-	if (which == postorder || which == leaf)
-		twalk_r(ns->names, mapped_section, ctx);
-}
-
-uint64_t store_mapped_end_of_file(struct store *st, dev_t dev, ino_t ino)
-{
-	struct mapped_walk w = { dev, ino, 0 };
-
-	/* Named sections only: a section that lost its name with views still mapped is rare and
-	 * short-lived (a temporary one whose handles all closed). */
-	pthread_mutex_lock(&st->lock);
-	twalk_r(st->global->names, mapped_section, &w);
-	twalk_r(st->sessions, mapped_namespace, &w);
-	pthread_mutex_unlock(&st->lock);
-	return w.end;
 }

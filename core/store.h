@@ -81,7 +81,8 @@ void ns_put(struct ns *ns);
 
 /* Session `id` ended: every name in its namespace goes, as by unlink (holders keep their data,
  * the unname hook tells the host), and the namespace leaves the store, taking no new name; the
- * next store_session(id, true) makes a new, empty one.  Nothing happens for 0 or an unknown id. */
+ * next store_session(id, true) makes a new, empty one.  Nothing happens for 0 or an unknown id.
+ * (lifetime.c, with every name that goes.) */
 void store_end_session(struct store *st, uint32_t id);
 
 /* The staging namespace: sections under construction, published into a real namespace by
@@ -90,7 +91,7 @@ void store_end_session(struct store *st, uint32_t id);
 struct ns *store_staging(struct store *st);
 
 /* E36 for a file: the size of the largest section over file (dev, ino) that a view holds, 0 when
- * none does; the file may not be cut below it. */
+ * none does; the file may not be cut below it.  (section_resize.c, with the rest of E36.) */
 uint64_t store_mapped_end_of_file(struct store *st, dev_t dev, ino_t ino);
 
 /* Writes up to max session ids (those with a namespace, 0 excluded), ascending; returns how many

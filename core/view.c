@@ -1,8 +1,6 @@
 /* Rules D22-D28: which views a section and a handle allow, and how each is mapped. */
 #include "view.h"
 
-#include <sys/mman.h>
-
 #include "protect.h"
 #include "win32_constants.h"
 
@@ -68,7 +66,7 @@ uint32_t view_plan(const struct view_request *rq, struct view_plan *out)
 
 	out->length = length;
 	out->shared = base != PAGE_WRITECOPY;
-	out->prot = PROT_READ | (base == PAGE_READONLY ? 0 : PROT_WRITE) | (execute ? PROT_EXEC : 0);
 	out->page_protect = execute ? base << 4 : base;   /* PAGE_READONLY -> PAGE_EXECUTE_READ... */
+	out->prot = protect_prot(out->page_protect);
 	return ERROR_SUCCESS;
 }

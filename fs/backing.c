@@ -18,6 +18,7 @@
 #include "errors.h"
 #include "protect.h"
 #include "section.h"
+#include "sectionfs/protocol.h"
 #include "win32_constants.h"
 
 /* A duplicate of descriptor `fd` of process `pid`; -1 with errno set on failure. */
@@ -62,13 +63,15 @@ int backing_attach(struct sfs *fs, fuse_req_t req, struct section *sec, const ch
 	long caller_fd;
 	ssize_t n;
 	int fd, err = 0;
+	const char *digits_at = value + strlen(SECTIONFS_BACKING_FD);
 
 	/* "fd:N" or "fd:N:SIZE", decimal digits only (strtol alone would take spaces and signs);
 	 * without SIZE the section keeps its size (0: the file's) */
-	if (strncmp(value, "fd:", 3) != 0 || !isdigit((unsigned char)value[3]))
+	if (strncmp(value, SECTIONFS_BACKING_FD, strlen(SECTIONFS_BACKING_FD)) != 0 ||
+	    !isdigit((unsigned char)*digits_at))
 		return EINVAL;
 	errno = 0;
-	caller_fd = strtol(value + 3, &end, 10);
+	caller_fd = strtol(digits_at, &end, 10);
 	if (errno || caller_fd > INT_MAX)
 		return EINVAL;
 	if (*end == ':') {

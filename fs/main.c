@@ -32,7 +32,9 @@
 #define LEAVE_TO_EXIT(p) ((void)(p))
 #endif
 
-const struct fuse_lowlevel_ops sectionfs_ops = {
+static void sfs_init(void *userdata, struct fuse_conn_info *conn);
+
+static const struct fuse_lowlevel_ops sectionfs_ops = {
 	.init         = sfs_init,
 	.lookup       = sfs_lookup,
 	.forget       = sfs_forget,
@@ -70,7 +72,7 @@ const struct fuse_lowlevel_ops sectionfs_ops = {
 /* The settings FUSE-NOTES measured: keep the page cache ours to invalidate, never the kernel's
  * guess; no writeback cache (the kernel would own size and mtime); symlinks asked every time
  * (Local differs per caller). */
-void sfs_init(void *userdata, struct fuse_conn_info *conn)
+static void sfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	passthrough_init_done(userdata, conn);
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
@@ -186,10 +188,10 @@ int main(int argc, char **argv)
 		goto err_notifier;
 	fuse_loop_cfg_set_clone_fd(loop, 1);
 	if (opts.max_threads > 0)
-		fuse_loop_cfg_set_max_threads(loop, (unsigned)opts.max_threads);
+		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
 	/* The loop answers a negative errno for a failure and, since libfuse 3.12, the number of
 	 * the signal that stopped it: SIGTERM and SIGINT are a clean unmount. */
-	ret = fuse_session_loop_mt(fs.se, loop) < 0 || fs.exit_status != 0;
+	ret = fuse_session_loop_mt(fs.se, loop) < 0 || fs.failed;
 	fuse_loop_cfg_destroy(loop);
 
 err_notifier:

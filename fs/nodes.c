@@ -7,7 +7,7 @@
  * session ended and nothing counts them.  Nodes of the fixed layout, of the global namespace
  * and of staging are never freed, so their counts are not kept.
  *
- * Lock order: nodes_lock before the core's locks (store.h). */
+ * Locks: nodes_lock before the core's, and never over I/O (sectionfs.h). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "sectionfs.h"
 #include "passthrough.h"
 #include "section.h"
+#include "sectionfs/layout.h"
 #include "namespace.h"
 #include "store.h"
 
@@ -37,9 +38,9 @@ static void init_ns_nodes(struct ns_nodes *n, struct ns *ns, uint64_t dir_ino)
 	uint64_t base = INO_NS_BASE + ((uint64_t)ns_session(ns) << 2);
 
 	n->dir = (struct node){ .kind = NODE_NAMESPACE, .ino = dir_ino, .ns = ns };
-	for (int l = 0; l < NS_LINK_COUNT; l++)
+	for (int l = 0; l < NAME_LINK_COUNT; l++)
 		n->links[l] = (struct node){ .kind = NODE_NS_LINK, .ino = base + 1 + (uint64_t)l,
-					     .ns = ns, .link = (enum ns_link)l };
+					     .ns = ns, .link = (enum name_link)l };
 	ns_set_host(ns, n);
 }
 
@@ -159,7 +160,8 @@ fuse_ino_t node_id(struct sfs *fs, const struct node *node)
 	return (fuse_ino_t)(uintptr_t)node;
 }
 
-struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
+/* ns's nodes, made the first time ns is seen; NULL when there is no memory for them. */
+static struct ns_nodes *group_of_namespace(struct sfs *fs, struct ns *ns)
 {
 	struct ns_nodes *n;
 
@@ -175,6 +177,13 @@ struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
 		}
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
+	return n;
+}
+
+struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
+{
+	struct ns_nodes *n = group_of_namespace(fs, ns);
+
 	return n ? &n->dir : NULL;
 }
 
@@ -188,11 +197,11 @@ struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns)
 	return n ? &n->dir : NULL;
 }
 
-struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link)
+struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum name_link link)
 {
-	struct node *dir = node_of_namespace(fs, ns);
+	struct ns_nodes *n = group_of_namespace(fs, ns);
 
-	return dir ? &((struct ns_nodes *)ns_host(ns))->links[link] : NULL;
+	return n ? &n->links[link] : NULL;
 }
 
 struct node *node_lookup_section(struct sfs *fs, struct section *sec)
@@ -251,11 +260,11 @@ void node_forget(struct sfs *fs, struct node *node, uint64_t n)
 	if (node->nlookup == 0) {
 		sec = node->section;
 		section_set_host(sec, NULL);
-		passthrough_forget(fs, node);
 		LIST_REMOVE(node, in_list);
 	}
 	pthread_mutex_unlock(&fs->nodes_lock);
 	if (sec) {
+		passthrough_forget(fs, node);   /* an ioctl: not under nodes_lock */
 		section_put(sec);
 		free(node);
 	}
@@ -316,7 +325,7 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 		struct section_owner owner = section_owner(node->section);
 		int64_t a, m, c;
 		/* In passthrough, writes reach the memfd without us: its size is the size. */
-		uint64_t size = node->backing_id > 0 ? section_sync_size(node->section)
+		uint64_t size = atomic_load(&node->backing_id) > 0 ? section_sync_size(node->section)
 						     : section_size(node->section);
 		st->st_mode = S_IFREG | (owner.mode & 07777);
 		st->st_nlink = section_has_name(node->section) ? 1 : 0;
@@ -353,21 +362,21 @@ const char *node_link_target(const struct node *node, uint32_t caller, char *buf
 		/* Like /proc/self: built from the caller (attributes, which have none, show
 		 * session 0's: the kernel asks READLINK at every walk anyway). */
 		if (caller == 0)
-			snprintf(buf, len, "Global");
+			snprintf(buf, len, SECTIONFS_GLOBAL);
 		else
-			snprintf(buf, len, "Sessions/%u", caller);
+			snprintf(buf, len, SECTIONFS_SESSIONS "/%u", caller);
 		return buf;
 	}
 	case NODE_SESSION0:
-		return "../Global";
+		return "../" SECTIONFS_GLOBAL;
 	case NODE_NS_LINK:
 		switch (node->link) {
-		case NS_LINK_GLOBAL:
-			return in_global ? "." : "../../Global";
-		case NS_LINK_LOCAL:
+		case NAME_LINK_GLOBAL:
+			return in_global ? "." : "../../" SECTIONFS_GLOBAL;
+		case NAME_LINK_LOCAL:
 			return ".";
-		case NS_LINK_SESSION:
-			return in_global ? "../Sessions" : "..";
+		case NAME_LINK_SESSION:
+			return in_global ? "../" SECTIONFS_SESSIONS : "..";
 		default:
 			break;
 		}

@@ -71,9 +71,12 @@ struct notifier *notifier_start(struct fuse_session *se)
 	n->se = se;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
-	pthread_cond_init(&n->sent_one, NULL);
+	cond_init_monotonic(&n->sent_one);   /* notifier_drain's deadline */
 	err = pthread_create(&n->thread, NULL, notifier_main, n);
 	if (err) {
+		pthread_cond_destroy(&n->wake);
+		pthread_cond_destroy(&n->sent_one);
+		pthread_mutex_destroy(&n->lock);
 		free(n);
 		errno = err;
 		return NULL;
@@ -137,7 +140,7 @@ void notifier_drain(struct notifier *n, unsigned timeout_ms)
 {
 	struct timespec deadline;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
 	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (deadline.tv_nsec >= 1000000000) {

@@ -29,6 +29,20 @@ static uint32_t access_of_flags(int flags)
 	}
 }
 
+/* The mount's rule for open(2), not Windows' (a Win32 handle may hold write access to any
+ * section; its views are refused, D23): a published section whose pages may never change
+ * (READONLY, EXECUTE_READ) is not opened for writing, root's open included.  Staged is asked
+ * first: once published, the protection is fixed. */
+static bool refuses_writer(struct section *sec, uint32_t access)
+{
+	uint32_t protect;
+
+	if (!(access & FILE_MAP_WRITE) || section_is_staged(sec))
+		return false;
+	protect = section_protect(sec);
+	return !protect_allows_shared_write(protect) && !protect_is_copy_on_write(protect);
+}
+
 static int mask_of_flags(int flags)
 {
 	switch (flags & O_ACCMODE) {
@@ -51,32 +65,45 @@ enum open_mode {
 /* The kernel keeps all open files of an inode in one mode while a passthrough one is open
  * (mixing gets EIO), so the mode follows from the section alone; the only change that could
  * mix modes, a staged section turned copy-on-write or file-backed under a passthrough open, is
- * refused where it is asked (ops_xattr.c). */
-static enum open_mode open_mode_of(struct sfs *fs, struct handle *h, int flags)
+ * refused where it is asked (ops_xattr.c).
+ *
+ * A file-backed section is served by passthrough from its file when it is exactly its file
+ * (section_is_its_file): readers and writers through the mount then share the pages of whoever
+ * else maps that file (a Wine program, another process), live.  A section smaller than its
+ * file stays cached, so that nothing past the section is exposed.  Once its node has a backing
+ * id it stays passthrough; only a file cut or grown behind the daemon could change the answer
+ * between two opens. */
+static enum open_mode open_mode_of(struct sfs *fs, struct node *node, struct handle *h,
+				    int flags)
 {
 	struct section *sec = handle_section(h);
 
 	/* A private (copy-on-write) handle goes around the page cache: its writes stay its own. */
 	if (handle_is_private(h))
 		return OPEN_DIRECT;
-	if (!fs->pt.active)
+	if (!atomic_load(&fs->pt.active))
 		return OPEN_CACHED;
 	/* O_DIRECT on a staged section: it may yet be put over a file or made copy-on-write, so no
 	 * passthrough open may pin its memfd; direct opens do not stop passthrough ones later. */
 	if (section_is_staged(sec) && (flags & O_DIRECT))
 		return OPEN_DIRECT;
-	if (section_is_file_backed(sec) || protect_is_copy_on_write(section_protect(sec)))
+	if (protect_is_copy_on_write(section_protect(sec)))
+		return OPEN_CACHED;
+	if (section_is_file_backed(sec) && atomic_load(&node->backing_id) <= 0 &&
+	    !section_is_its_file(sec))
 		return OPEN_CACHED;
 	return OPEN_PASSTHROUGH;
 }
 
 /* Makes the open file record (fi->fh) with the settings of FUSE-NOTES: the page cache is the
- * shared memory of all maps and reads, so it is kept across opens; close sends no FLUSH.  Returns
- * the backing id for a passthrough open, 0 for another, -ENOMEM. */
+ * shared memory of all maps and reads, so it is kept across opens; close sends no FLUSH.  The
+ * exception is a file-backed section served cached: its file may change behind the daemon (a
+ * Wine program writes it), so each open drops what the kernel cached and reads the file afresh.
+ * Returns the backing id for a passthrough open, 0 for another, -ENOMEM. */
 static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_info *fi,
 			  struct handle *h, pid_t opener)
 {
-	enum open_mode mode = open_mode_of(fs, h, fi->flags);
+	enum open_mode mode = open_mode_of(fs, node, h, fi->flags);
 	struct open_file *of;
 	int backing_id = 0;
 
@@ -96,12 +123,12 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 			map_guard_opened(fs, node, opener);
 			return backing_id;
 		}
-		mode = OPEN_CACHED;      /* the kernel refused: passthrough is off from now on */
+		mode = OPEN_CACHED;      /* the kernel refused this file, or all of them */
 	}
 	if (mode == OPEN_DIRECT)
 		fi->direct_io = 1;
 	else
-		fi->keep_cache = 1;
+		fi->keep_cache = !section_is_file_backed(handle_section(h));
 	return 0;
 }
 
@@ -133,7 +160,8 @@ static bool cut_under_a_passthrough_map(fuse_req_t req, struct node *node, uint6
 	struct section *sec = node->section;
 	unsigned handles, views;
 
-	if (!fs->pt.active || node->backing_id <= 0 || size >= section_sync_size(sec))
+	if (!atomic_load(&fs->pt.active) || atomic_load(&node->backing_id) <= 0 ||
+	    size >= section_sync_size(sec))
 		return false;
 	section_holders(sec, &handles, &views);
 	if (handles + views > (by_holds ? 1u : 0u))
@@ -177,6 +205,10 @@ static struct handle *create_section(fuse_req_t req, struct node *dir, const cha
 			err = ERROR_ACCESS_DENIED;
 	} else {
 		err = ns_create(dir->ns, name, &spec, &owner, how, access, &h, existed);
+	}
+	if (!err && refuses_writer(handle_section(h), access)) {
+		handle_close(h);   /* it existed: its name or another holder keeps it (C20-C21) */
+		err = ERROR_ACCESS_DENIED;
 	}
 	if (err) {
 		reply_winerr(req, err);
@@ -277,7 +309,7 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct sfs *fs = sfs_of(req);
 	struct node *node = node_of(fs, ino);
 	struct handle *h;
-	uint32_t err;
+	uint32_t access, err;
 
 	if (node->kind != NODE_SECTION) {
 		fuse_reply_err(req, EISDIR);
@@ -287,7 +319,9 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	err = handle_open(node->section, access_of_flags(fi->flags), &h);
+	access = access_of_flags(fi->flags);
+	err = refuses_writer(node->section, access) ? ERROR_ACCESS_DENIED
+						    : handle_open(node->section, access, &h);
 	if (!err) {
 		err = truncate_on_open(req, node, h, fi->flags);
 		if (err)

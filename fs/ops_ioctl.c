@@ -1,16 +1,14 @@
-/* The winmap protocol's ioctls (protocol.h): section info, views, SEC_RESERVE commits. */
+/* The winmap protocol's ioctls (sectionfs/protocol.h): section info, views, SEC_RESERVE commits. */
 #include <errno.h>
 #include <string.h>
 
 #include "sectionfs.h"
 #include "handle.h"
 #include "notify.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 #include "view.h"
 #include "win32_constants.h"
-
-/* The longest a CloseHandle waits for the kernel to forget a name (normally microseconds). */
 
 _Static_assert(sizeof(struct sectionfs_committed) < (1 << _IOC_SIZEBITS), "fits an ioctl");
 

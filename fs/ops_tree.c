@@ -13,13 +13,9 @@
 #include "name.h"
 #include "namespace.h"
 #include "section.h"
+#include "sectionfs/layout.h"
 #include "store.h"
 #include "win32_constants.h"
-
-void reply_winerr(fuse_req_t req, uint32_t winerr)
-{
-	fuse_reply_err(req, winerr_to_errno(winerr));
-}
 
 /* The namespace a directory node is, or NULL. */
 static struct ns *namespace_of(struct node *node)
@@ -27,9 +23,10 @@ static struct ns *namespace_of(struct node *node)
 	return node->kind == NODE_NAMESPACE ? node->ns : NULL;
 }
 
-static bool is_link_name(struct ns *ns, const char *name)
+/* Is name one of the links ns holds?  *link says which. */
+static bool is_link_name(struct ns *ns, const char *name, enum name_link *link)
 {
-	return !ns_is_staging(ns) && name_is_reserved(name);
+	return ns_has_links(ns) && name_is_link(name, link);
 }
 
 /* A Sessions/<id> name: its namespace, made when the caller's own session first looks. */
@@ -68,17 +65,16 @@ static int find_child(struct sfs *fs, fuse_req_t req, struct node *parent, const
 
 	switch (parent->kind) {
 	case NODE_ROOT:
-		*out = !strcmp(name, "Global")   ? &fs->global.dir :
-		       !strcmp(name, "Sessions") ? &fs->sessions_dir :
-		       !strcmp(name, "Local")    ? &fs->local :
-		       !strcmp(name, "Staging")  ? &fs->staging.dir : NULL;
+		*out = !strcmp(name, SECTIONFS_GLOBAL)   ? &fs->global.dir :
+		       !strcmp(name, SECTIONFS_SESSIONS) ? &fs->sessions_dir :
+		       !strcmp(name, SECTIONFS_LOCAL)    ? &fs->local :
+		       !strcmp(name, SECTIONFS_STAGING)  ? &fs->staging.dir : NULL;
 		return *out ? 0 : ENOENT;
 	case NODE_SESSIONS:
 		return find_session_dir(fs, req, name, out);
-	case NODE_NAMESPACE:
-		if (is_link_name(parent->ns, name)) {
-			enum ns_link l = !strcmp(name, "Global") ? NS_LINK_GLOBAL :
-					 !strcmp(name, "Local")  ? NS_LINK_LOCAL : NS_LINK_SESSION;
+	case NODE_NAMESPACE: {
+		enum name_link l;
+		if (is_link_name(parent->ns, name, &l)) {
 			*out = node_of_ns_link(fs, parent->ns, l);
 			if (*out)
 				node_hold(fs, *out);
@@ -89,6 +85,7 @@ static int find_child(struct sfs *fs, fuse_req_t req, struct node *parent, const
 			return winerr_to_errno(err);
 		*out = node_lookup_section(fs, sec);
 		return *out ? 0 : ENOMEM;
+	}
 	default:
 		return ENOTDIR;
 	}
@@ -207,7 +204,7 @@ void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if (is_link_name(ns, name)) {
+	if (is_link_name(ns, name, NULL)) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -225,7 +222,7 @@ void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t 
 		fuse_reply_err(req, EINVAL);   /* no exchange, no whiteout */
 		return;
 	}
-	if (!from || !to || is_link_name(from, name)) {
+	if (!from || !to || is_link_name(from, name, NULL)) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -338,13 +335,13 @@ static int list_sessions(struct sfs *fs, fuse_req_t req, struct dir_listing *l)
 
 static int list_namespace(struct sfs *fs, struct ns *ns, struct dir_listing *l)
 {
-	static const char *const links[NS_LINK_COUNT] = { "Global", "Local", "Session" };
 	struct ns_listing names;
 	bool ok = true;
 
-	if (!ns_is_staging(ns))
-		for (int i = 0; ok && i < NS_LINK_COUNT; i++)
-			ok = listing_add(l, links[i], node_of_ns_link(fs, ns, (enum ns_link)i), NULL);
+	if (ns_has_links(ns))
+		for (int i = 0; ok && i < NAME_LINK_COUNT; i++)
+			ok = listing_add(l, name_link_text((enum name_link)i),
+					 node_of_ns_link(fs, ns, (enum name_link)i), NULL);
 	if (!ok || ns_list(ns, &names))
 		return ENOMEM;
 	for (size_t i = 0; ok && i < names.count; i++) {
@@ -368,10 +365,10 @@ static int list_directory(struct sfs *fs, fuse_req_t req, struct node *dir, stru
 		return ENOMEM;
 	switch (dir->kind) {
 	case NODE_ROOT:
-		if (!listing_add(l, "Global", &fs->global.dir, NULL) ||
-		    !listing_add(l, "Local", &fs->local, NULL) ||
-		    !listing_add(l, "Sessions", &fs->sessions_dir, NULL) ||
-		    !listing_add(l, "Staging", &fs->staging.dir, NULL))
+		if (!listing_add(l, SECTIONFS_GLOBAL, &fs->global.dir, NULL) ||
+		    !listing_add(l, SECTIONFS_LOCAL, &fs->local, NULL) ||
+		    !listing_add(l, SECTIONFS_SESSIONS, &fs->sessions_dir, NULL) ||
+		    !listing_add(l, SECTIONFS_STAGING, &fs->staging.dir, NULL))
 			err = ENOMEM;
 		break;
 	case NODE_SESSIONS:

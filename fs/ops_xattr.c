@@ -10,12 +10,10 @@
 #include "notify.h"
 #include "namespace.h"
 #include "protect.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 #include "store.h"
 #include "win32_constants.h"
-
-#define XATTR_PREFIX "user.section."
 
 enum section_xattr {
 	XA_NAME,
@@ -25,17 +23,19 @@ enum section_xattr {
 	XA_HANDLES,
 	XA_VIEWS,
 	XA_LIFETIME,
+	XA_ORIGIN,
 	XA_COUNT,
 };
 
 static const char *const xattr_names[XA_COUNT] = {
-	[XA_NAME] = XATTR_PREFIX "name",
-	[XA_PROTECT] = XATTR_PREFIX "protect",
-	[XA_ATTRIBUTES] = XATTR_PREFIX "attributes",
-	[XA_BACKING] = XATTR_PREFIX "backing",
-	[XA_HANDLES] = XATTR_PREFIX "handles",
-	[XA_VIEWS] = XATTR_PREFIX "views",
-	[XA_LIFETIME] = XATTR_PREFIX "lifetime",
+	[XA_NAME] = SECTIONFS_XATTR_NAME,
+	[XA_PROTECT] = SECTIONFS_XATTR_PROTECT,
+	[XA_ATTRIBUTES] = SECTIONFS_XATTR_ATTRIBUTES,
+	[XA_BACKING] = SECTIONFS_XATTR_BACKING,
+	[XA_HANDLES] = SECTIONFS_XATTR_HANDLES,
+	[XA_VIEWS] = SECTIONFS_XATTR_VIEWS,
+	[XA_LIFETIME] = SECTIONFS_XATTR_LIFETIME,
+	[XA_ORIGIN] = SECTIONFS_XATTR_ORIGIN,
 };
 
 static int xattr_index(const char *name)
@@ -59,6 +59,7 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	unsigned handles, views;
 	struct ns *ns;
 	char leaf[NAME_LEAF_MAX + 1];
+	int n;
 
 	switch (which) {
 	case XA_NAME:
@@ -71,27 +72,32 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 		return protect_format_attributes(section_attributes(sec), buf, len);
 	case XA_BACKING:
 		if (!section_is_file_backed(sec))
-			return snprintf(buf, len, "pagefile");
+			return snprintf(buf, len, SECTIONFS_BACKING_PAGEFILE);
 		return section_backing_path(sec, buf, len);
 	case XA_HANDLES:
 	case XA_VIEWS:
 		section_holders(sec, &handles, &views);
 		return snprintf(buf, len, "%u", which == XA_HANDLES ? handles : views);
 	case XA_LIFETIME:
-		return snprintf(buf, len, "%s",
-				section_lifetime(sec) == SECTION_TEMPORARY ? "temporary" : "permanent");
+		return snprintf(buf, len, "%s", section_lifetime(sec) == SECTION_TEMPORARY
+							? SECTIONFS_LIFETIME_TEMPORARY
+							: SECTIONFS_LIFETIME_PERMANENT);
+	case XA_ORIGIN:
+		n = section_origin(sec, buf, len);
+		return n < 0 ? -ENODATA : n;
 	default:
 		return -ENODATA;
 	}
 }
 
-/* The root's one attribute: how far views reach into a file backing sections (protocol.h). */
+/* The root's one attribute: how far views reach into a file backing sections
+ * (SECTIONFS_XATTR_MAPPED_END). */
 static int mapped_end_value(struct sfs *fs, const char *name, char *buf, size_t len)
 {
 	unsigned long long dev, ino;
 	char tail;
 
-	if (sscanf(name, SECTIONFS_MAPPED_END_XATTR ".%llu.%llu%c", &dev, &ino, &tail) != 2)
+	if (sscanf(name, SECTIONFS_XATTR_MAPPED_END ".%llu.%llu%c", &dev, &ino, &tail) != 2)
 		return -ENODATA;
 	return snprintf(buf, len, "%llu", (unsigned long long)store_mapped_end_of_file(
 				fs->store, (dev_t)dev, (ino_t)ino));
@@ -156,8 +162,8 @@ static uint32_t protection_from_text(struct section *sec, int which, const char 
 	if (!protect_from_text(text, &given))
 		return ERROR_INVALID_PARAMETER;
 	if (which == XA_PROTECT)
-		*flprotect = (given & ~0xFFu) ? given : given | section_attributes(sec);
-	else if (given & 0xFFu)
+		*flprotect = protect_sec(given) ? given : given | section_attributes(sec);
+	else if (protect_page(given))
 		return ERROR_INVALID_PARAMETER;   /* a page protection is user.section.protect's */
 	else
 		*flprotect = section_protect(sec) | given;
@@ -166,9 +172,9 @@ static uint32_t protection_from_text(struct section *sec, int which, const char 
 
 static uint32_t set_lifetime(struct section *sec, const char *text)
 {
-	if (!strcmp(text, "temporary"))
+	if (!strcmp(text, SECTIONFS_LIFETIME_TEMPORARY))
 		return section_set_lifetime(sec, SECTION_TEMPORARY);
-	if (!strcmp(text, "permanent"))
+	if (!strcmp(text, SECTIONFS_LIFETIME_PERMANENT))
 		return section_set_lifetime(sec, SECTION_PERMANENT);
 	return ERROR_INVALID_PARAMETER;
 }
@@ -207,7 +213,7 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	struct sfs *fs = sfs_of(req);
 	struct section *sec = section_of(fs, ino);
 	int which = xattr_index(name);
-	char text[256];
+	char text[SECTION_ORIGIN_MAX + 1];
 	uint32_t err;
 
 	(void)flags;
@@ -216,7 +222,7 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 		return;
 	}
 	if (which != XA_PROTECT && which != XA_ATTRIBUTES && which != XA_LIFETIME &&
-	    which != XA_BACKING) {
+	    which != XA_BACKING && which != XA_ORIGIN) {
 		fuse_reply_err(req, EPERM);     /* read-only facts */
 		return;
 	}
@@ -247,11 +253,13 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	}
 	if (which == XA_LIFETIME) {
 		err = set_lifetime(sec, text);
+	} else if (which == XA_ORIGIN) {
+		err = section_set_origin(sec, text);
 	} else {
 		uint32_t flprotect;
 		err = protection_from_text(sec, which, text, &flprotect);
 		/* Copy-on-write sections are served around the memfd: not while it is pinned. */
-		if (!err && protect_is_copy_on_write(flprotect & 0xFFu) &&
+		if (!err && protect_is_copy_on_write(protect_page(flprotect)) &&
 		    !protect_is_copy_on_write(section_protect(sec)) && pinned_by_passthrough(fs, ino)) {
 			fuse_reply_err(req, EBUSY);
 			return;

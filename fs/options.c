@@ -1,6 +1,5 @@
 /* The command line, parsed once: our options out, FUSE's options through. */
 #include "options.h"
-#include "passthrough.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -18,8 +17,8 @@ struct raw_options {
 	char *pagefile;
 	char *global_create;
 	char *passthrough;
-	char *nonopt[3];
-	int n_nonopt;
+	char *nonopt[2];
+	unsigned n_nonopt;
 };
 
 #define RAW_OPT(t, p) { t, offsetof(struct raw_options, p), 0 }
@@ -75,7 +74,8 @@ static bool parse_choice(const char *option, const char *text, const struct choi
 	return false;
 }
 
-bool options_parse_size(const char *text, uint64_t *bytes)
+/* "1g", "512m", "25%", "4096": bytes, or false. */
+static bool options_parse_size(const char *text, uint64_t *bytes)
 {
 	char *end;
 	unsigned long long n;
@@ -208,14 +208,15 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 	static const struct choice passthrough_choices[] = {
 		{ "auto", PASSTHROUGH_AUTO }, { "on", PASSTHROUGH_ON }, { "off", PASSTHROUGH_OFF },
 		{ NULL, 0 } };
-	int sessions, pagefile;
+	int sessions, pagefile, passthrough;
 	if (!parse_choice("sessions", raw.sessions, session_choices, &sessions) ||
 	    !parse_choice("pagefile", raw.pagefile, pagefile_choices, &pagefile) ||
-	    !parse_choice("passthrough", raw.passthrough, passthrough_choices, &opts->passthrough) ||
+	    !parse_choice("passthrough", raw.passthrough, passthrough_choices, &passthrough) ||
 	    !parse_global_create(raw.global_create, &opts->global_create))
 		goto out;
 	opts->sessions = (enum session_mode)sessions;
 	opts->pagefile = (enum pagefile_choice)pagefile;
+	opts->passthrough = (enum passthrough_mode)passthrough;
 	if (opts->pagefile == PAGEFILE_CHOICE_MEMFD && opts->passthrough == PASSTHROUGH_ON) {
 		fprintf(stderr, "sectionfs: pagefile=memfd needs cached mode: the daemon could not "
 				"hold the cap over writes it never sees (use passthrough=off or auto)\n");
@@ -251,8 +252,7 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 	opts->foreground = cmd.foreground;
 	opts->show_help = cmd.show_help;
 	opts->show_version = cmd.show_version;
-	opts->debug = cmd.debug;
-	opts->max_threads = (int)cmd.max_threads;
+	opts->max_threads = cmd.max_threads;
 	if (!opts->show_help && !opts->show_version && !opts->mountpoint) {
 		fprintf(stderr, "sectionfs: no mount point given (try --help)\n");
 		goto out;
@@ -273,7 +273,7 @@ out:
 	free(raw.pagefile);
 	free(raw.global_create);
 	free(raw.passthrough);
-	for (int i = 0; i < raw.n_nonopt; i++)
+	for (unsigned i = 0; i < raw.n_nonopt; i++)
 		free(raw.nonopt[i]);
 	return ok;
 }

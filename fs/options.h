@@ -17,7 +17,7 @@ enum pagefile_choice {
 
 struct sfs_options {
 	enum session_mode sessions;
-	int passthrough;            /* enum passthrough_mode */
+	enum passthrough_mode passthrough;
 	enum pagefile_choice pagefile;
 	uint64_t cap_bytes;
 	uint64_t max_sections;      /* 0: the default, decided once the descriptor limit is known */
@@ -26,17 +26,13 @@ struct sfs_options {
 	bool foreground;
 	bool show_help;
 	bool show_version;
-	bool debug;
-	int max_threads;
+	unsigned max_threads;       /* 0: libfuse's default */
 };
 
 /* Parses argv into opts and into args, the arguments left for fuse_session_new (standard FUSE
  * options, with allow_other and default_permissions added as the mount needs).  Prints what is
  * wrong and returns false on bad input. */
 bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_args *args);
-
-/* "1g", "512m", "25%", "4096": bytes, or false. */
-bool options_parse_size(const char *text, uint64_t *bytes);
 
 void options_usage(const char *prog);
 

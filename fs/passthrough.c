@@ -95,7 +95,7 @@ bool passthrough_patch_init_reply(struct sfs *fs, void *reply, size_t len)
 #else
 	struct init_out_740 *out = reply;
 
-	if (!fs->pt.active || fs->pt.negotiated || len != sizeof(*out))
+	if (!atomic_load(&fs->pt.active) || fs->pt.negotiated || len != sizeof(*out))
 		return false;
 	out->flags |= FUSE_INIT_EXT;
 	out->flags2 |= (uint32_t)(FUSE_PASSTHROUGH >> 32);
@@ -116,53 +116,72 @@ void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn)
 	/* libfuse calls init() before it writes the INIT reply: the offer decides.  Should the
 	 * reply not carry it, the first backing open fails and everything falls back to cached
 	 * mode. */
-	fs->pt.active = fs->pt.mode != PASSTHROUGH_OFF && fs->pt.kernel_offers;
+	bool active = fs->pt.mode != PASSTHROUGH_OFF && fs->pt.kernel_offers;
+
+	atomic_store(&fs->pt.active, active);
 	if (fs->pt.mode == PASSTHROUGH_OFF) {
 		sfs_log(fs, LOG_INFO, "%s", "cached mode (passthrough=off)");
-	} else if (fs->pt.active) {
+	} else if (active) {
 		sfs_log(fs, LOG_INFO, "%s", "passthrough mode: sections are served from their memfds");
 	} else if (fs->pt.mode == PASSTHROUGH_ON) {
 		sfs_log(fs, LOG_ERR, "%s", "passthrough=on, but this kernel offers no FUSE passthrough");
 		fuse_session_exit(fs->se);
-		fs->exit_status = 1;
+		fs->failed = true;
 	} else {
 		sfs_log(fs, LOG_INFO, "%s", "cached mode: this kernel offers no FUSE passthrough");
 	}
 }
 
+static void close_backing(struct sfs *fs, int id)
+{
+	uint32_t arg = (uint32_t)id;
+
+	ioctl(fs->pt.dev_fd, FUSE_DEV_IOC_BACKING_CLOSE, &arg);
+}
+
+/* The ioctls go to /dev/fuse with no lock held (sectionfs.h).  Two opens of a node may then
+ * both register its memfd: the first id stored is the node's, the other is given back.  A
+ * node's id is never dropped while it is opened: the kernel sends no FORGET for an inode
+ * that has an open in progress or an open file. */
 int passthrough_backing_id(struct sfs *fs, struct node *node)
 {
 	struct fuse_backing_map map = { 0 };
-	int id;
+	int id = atomic_load(&node->backing_id), none = 0;
 
-	pthread_mutex_lock(&fs->nodes_lock);
-	id = node->backing_id;
-	if (id <= 0 && fs->pt.active) {
-		map.fd = section_fd(node->section);
-		id = map.fd >= 0 ? ioctl(fs->pt.dev_fd, FUSE_DEV_IOC_BACKING_OPEN, &map) : -1;
-		if (id > 0) {
-			node->backing_id = id;
-		} else {
-			/* No more passthrough for anyone: mixing modes per inode is the kernel's
-			 * business, refusing them all is ours. */
-			fs->pt.active = false;
-			pthread_mutex_unlock(&fs->nodes_lock);
-			sfs_log(fs, LOG_WARNING, "the kernel refused a backing file (%s): cached mode from now on",
-			    strerror(errno));
+	if (id > 0)
+		return id;
+	if (!atomic_load(&fs->pt.active))
+		return -1;
+	map.fd = section_fd(node->section);
+	id = map.fd >= 0 ? ioctl(fs->pt.dev_fd, FUSE_DEV_IOC_BACKING_OPEN, &map) : -1;
+	if (id <= 0) {
+		int err = errno, theirs = atomic_load(&node->backing_id);
+		if (theirs > 0)
+			return theirs;     /* another open of the node registered it */
+		/* A file of the user's may be one the kernel cannot pass through to (a file
+		 * on a stacked filesystem such as overlayfs): that section stays cached. */
+		if (section_is_file_backed(node->section))
 			return -1;
-		}
+		/* No more passthrough for anyone: mixing modes per inode is the kernel's
+		 * business, refusing them all is ours.  Said by the one who turned it off. */
+		if (atomic_exchange(&fs->pt.active, false))
+			sfs_log(fs, LOG_WARNING, "the kernel refused a backing file (%s): cached mode "
+				"from now on", strerror(err));
+		return -1;
 	}
-	pthread_mutex_unlock(&fs->nodes_lock);
-	return id > 0 ? id : -1;
+	if (!atomic_compare_exchange_strong(&node->backing_id, &none, id)) {
+		close_backing(fs, id);
+		id = none;
+	}
+	return id;
 }
 
 void passthrough_forget(struct sfs *fs, struct node *node)
 {
-	uint32_t id = (uint32_t)node->backing_id;
+	int id = atomic_exchange(&node->backing_id, 0);
 
-	if (node->backing_id > 0)
-		ioctl(fs->pt.dev_fd, FUSE_DEV_IOC_BACKING_CLOSE, &id);
-	node->backing_id = 0;
+	if (id > 0)
+		close_backing(fs, id);
 }
 
 #if !HAVE_FUSE_PASSTHROUGH_API

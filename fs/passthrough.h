@@ -15,8 +15,6 @@
 
 #include "sectionfs.h"
 
-enum passthrough_mode { PASSTHROUGH_AUTO, PASSTHROUGH_ON, PASSTHROUGH_OFF };
-
 /* Before mounting: can this process have passthrough (CAP_SYS_ADMIN, Linux >= 6.9)?  When not,
  * why, in a sentence, into why. */
 bool passthrough_possible(char *why, size_t len);
@@ -36,7 +34,7 @@ void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn);
  * logged once) when the kernel refuses. */
 int passthrough_backing_id(struct sfs *fs, struct node *node);
 
-/* Drops a node's backing id (the section's data is going). */
+/* Drops a node's backing id (the node is going; called with no lock held). */
 void passthrough_forget(struct sfs *fs, struct node *node);
 
 /* Open and create replies for a passthrough open. */

@@ -15,9 +15,14 @@
 
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <time.h>
+
+#include "errors.h"
+#include "name.h"
 
 struct store;
 struct ns;
@@ -52,7 +57,28 @@ enum node_kind {
 	NODE_SECTION,
 };
 
-enum ns_link { NS_LINK_GLOBAL, NS_LINK_LOCAL, NS_LINK_SESSION, NS_LINK_COUNT };
+
+/* Locks, in the order they are taken (never the reverse):
+ *   1. sfs.nodes_lock   the inode table: lookup counts, the lists of nodes, the host slots of
+ *                       sections and namespaces (section_host, ns_host), and a section node's
+ *                       passthrough opens and openers (ops_data.c, map_guard.c)
+ *   2. the core's       store->lock, a copy-on-write overlay's lock, a section's size_lock
+ *                       (store.h): nodes_lock is held over ns_get and ns_is_ended, which take
+ *                       store->lock.  The core calls the daemon back (its unname hook) with none
+ *                       of its locks held, so none is ever taken before nodes_lock.
+ * The notifier's lock (notify.c) and the sweeper's (sessions.c) each guard their own queue or
+ * flag; they are taken with no other lock held, and nothing is taken under them.
+ *
+ * No lock, the daemon's or the core's, is held across a reply, a notification or an ioctl on
+ * /dev/fuse, nor across notifier_drain: a notification waits for requests in flight (FUSE-NOTES:
+ * notify_inval_inode waits for the pages a READ holds), whose handlers may be waiting for that
+ * lock.  Replies and the backing ioctls (passthrough.c) keep to the same rule, so it has no
+ * exception to check; nodes_lock, which every lookup and forget takes, is held over no I/O at all
+ * (map_guard.c reads /proc after copying what it needs).
+ *
+ * Fields below say what protects them: a lock; "fixed": set before the session loop starts (or
+ * when the node is made) and only read after; "INIT": the thread serving the INIT request only,
+ * before the kernel sends any other; "atomic": explicit atomic loads and stores, any thread. */
 
 /* map_guard.c: the threads that opened a section through passthrough since its data file was
  * last found unmapped. */
@@ -66,14 +92,15 @@ struct map_guard_openers {
 /* An inode the kernel knows.  Nodes of the fixed layout and of namespaces live as long as the
  * daemon; a section's node lives while the kernel holds a lookup on it. */
 struct node {
-	enum node_kind kind;
-	uint64_t ino;               /* st_ino */
-	int backing_id;             /* SECTION: sfs.nodes_lock; the kernel's id of its memfd, or 0 */
+	enum node_kind kind;        /* fixed */
+	uint64_t ino;               /* fixed; st_ino */
+	_Atomic int backing_id;     /* SECTION: atomic; the kernel's id of its memfd, or 0
+				     * (passthrough.c) */
 	unsigned passthrough_opens; /* SECTION: sfs.nodes_lock; open files in passthrough now */
 	struct map_guard_openers pt_openers;   /* SECTION: sfs.nodes_lock */
-	struct ns *ns;              /* NAMESPACE: itself; NS_LINK: the namespace holding it */
-	enum ns_link link;          /* NS_LINK */
-	struct section *section;    /* SECTION: referenced while the node lives */
+	struct ns *ns;              /* fixed; NAMESPACE: itself; NS_LINK: the namespace holding it */
+	enum name_link link;          /* fixed; NS_LINK */
+	struct section *section;    /* fixed; SECTION: referenced while the node lives */
 	uint64_t nlookup;           /* SECTION: sfs.nodes_lock; the kernel's lookup count */
 	LIST_ENTRY(node) in_list;   /* SECTION: sfs.nodes_lock; in sfs.section_nodes */
 };
@@ -82,43 +109,47 @@ struct node {
  * together (the kernel's lookups of any of the four, and listings holding them) and go, with
  * the reference they hold on the namespace, once its session ended and nothing counts them. */
 struct ns_nodes {
-	struct node dir;
-	struct node links[NS_LINK_COUNT];
+	struct node dir;            /* fixed */
+	struct node links[NAME_LINK_COUNT];   /* fixed */
 	uint64_t nlookup;           /* sfs.nodes_lock; sessions' only */
 	unsigned listings;          /* sfs.nodes_lock; Sessions/ listings naming dir */
 	LIST_ENTRY(ns_nodes) in_list;   /* sfs.nodes_lock; sessions' in sfs.session_groups */
 };
 
 /* Passthrough state (passthrough.c). */
+enum passthrough_mode { PASSTHROUGH_AUTO, PASSTHROUGH_ON, PASSTHROUGH_OFF };
 struct sfs_passthrough {
-	int mode;                   /* enum passthrough_mode, fixed */
-	int dev_fd;                 /* the session's /dev/fuse descriptor */
-	bool kernel_offers;         /* the kernel's INIT offered FUSE_PASSTHROUGH */
-	bool negotiated;            /* our INIT reply took it */
-	bool active;                /* in use; turned off for good if the kernel refuses */
+	enum passthrough_mode mode; /* fixed */
+	int dev_fd;                 /* fixed; the session's /dev/fuse descriptor */
+	bool kernel_offers;         /* INIT; the kernel's INIT offered FUSE_PASSTHROUGH */
+	bool negotiated;            /* INIT; our INIT reply took it */
+	atomic_bool active;         /* atomic; in use; turned off for good, by any thread, if the
+				     * kernel refuses a backing file */
 };
 
 struct sfs {
-	struct store *store;
+	struct store *store;        /* fixed */
 	struct sfs_passthrough pt;
-	bool foreground;            /* messages also go to stderr */
-	int exit_status;            /* set when the daemon must fail after mounting */
-	struct fuse_session *se;
-	struct notifier *notifier;
-	struct sweeper *sweeper;
-	uint64_t init_unique;       /* the INIT request, while it is answered (session_io.c) */
-	enum session_mode sessions;
-	struct global_create global_create;
-	uid_t owner_uid;            /* who owns the directories: the daemon's user */
-	gid_t owner_gid;
-	struct timespec mounted;    /* the directories' times */
-	unsigned mount_dev_major;   /* this mount's device: no section may live on it */
-	unsigned mount_dev_minor;
-	pthread_mutex_t nodes_lock; /* section nodes: their nlookup and the sections' host slots */
+	bool foreground;            /* fixed; messages also go to stderr */
+	bool failed;                /* INIT; read after the loop: the daemon must exit 1 though
+				     * it mounted */
+	struct fuse_session *se;    /* fixed */
+	struct notifier *notifier;  /* fixed (cleared after the loop) */
+	struct sweeper *sweeper;    /* fixed */
+	_Atomic uint64_t init_unique;   /* atomic; the INIT request while it is answered
+					 * (session_io.c), read at every reply */
+	enum session_mode sessions; /* fixed */
+	struct global_create global_create;   /* fixed */
+	uid_t owner_uid;            /* fixed; who owns the directories: the daemon's user */
+	gid_t owner_gid;            /* fixed */
+	struct timespec mounted;    /* fixed; the directories' times */
+	unsigned mount_dev_major;   /* fixed; this mount's device: no section may live on it */
+	unsigned mount_dev_minor;   /* fixed */
+	pthread_mutex_t nodes_lock; /* the inode table (lock order above) */
 	LIST_HEAD(, node) section_nodes;          /* nodes_lock: for nodes_destroy() */
 	LIST_HEAD(, ns_nodes) session_groups;     /* nodes_lock: every session's, for the same */
-	struct node root, sessions_dir, local, session0;
-	struct ns_nodes global, staging;
+	struct node root, sessions_dir, local, session0;   /* fixed */
+	struct ns_nodes global, staging;          /* fixed; never counted */
 };
 
 static inline struct sfs *sfs_of(fuse_req_t req)
@@ -143,6 +174,18 @@ static inline struct handle *handle_of(const struct fuse_file_info *fi)
 	return open_file_of(fi)->handle;
 }
 
+/* A condition variable whose timed waits run on CLOCK_MONOTONIC: the daemon's every timed wait
+ * uses one, so that setting the wall clock neither stretches nor cuts a wait. */
+static inline void cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 /* ---- nodes.c: the inode table ---- */
 
 /* The node behind a nodeid, NULL if it is none of ours. */
@@ -151,7 +194,7 @@ fuse_ino_t node_id(struct sfs *fs, const struct node *node);
 
 /* The directory node of a namespace (made the first time a namespace is seen). */
 struct node *node_of_namespace(struct sfs *fs, struct ns *ns);
-struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum ns_link link);
+struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum name_link link);
 /* ns's directory node if it has been made, else NULL (never makes one). */
 struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns);
 
@@ -213,6 +256,9 @@ void sessions_sweeper_stop(struct sweeper *sw);
 /* The audit login session of a process (/proc/PID/sessionid), 0 when it has none. */
 uint32_t login_session_of(pid_t pid);
 
+/* The process a thread belongs to (requests name the calling thread); -1 when it is gone. */
+pid_t tgid_of_thread(pid_t tid);
+
 /* The calling process's Windows session under the mount's session mode. */
 uint32_t caller_session(struct sfs *fs, fuse_req_t req);
 
@@ -239,9 +285,6 @@ void bdi_tune(struct sfs *fs);
 /* After mounting, before the loop. */
 int session_io_setup(struct sfs *fs);
 
-/* The process a thread belongs to (requests name the calling thread); -1 when it is gone. */
-pid_t tgid_of_thread(pid_t tid);
-
 /* ---- map_guard.c: E36 under passthrough maps (see there) ---- */
 
 /* A thread opened node's section through passthrough: its process may map it. */
@@ -259,11 +302,7 @@ bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, boo
  * this mount), ENOSPC. */
 int backing_attach(struct sfs *fs, fuse_req_t req, struct section *sec, const char *value);
 
-/* ---- ops_*.c: the operations ---- */
-extern const struct fuse_lowlevel_ops sectionfs_ops;
-
-void sfs_init(void *userdata, struct fuse_conn_info *conn);
-void sfs_destroy(void *userdata);
+/* ---- ops_*.c: the operations (main.c holds the table) ---- */
 void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void sfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
 void sfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
@@ -307,7 +346,10 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	       size_t out_bufsz);
 
 /* Replies with the errno for a Win32 error (0 for success). */
-void reply_winerr(fuse_req_t req, uint32_t winerr);
+static inline void reply_winerr(fuse_req_t req, uint32_t winerr)
+{
+	fuse_reply_err(req, winerr_to_errno(winerr));
+}
 
 /* How long the kernel may trust what we say.  Fixed nodes never change; sections change only
  * through this kernel or with a notification; Sessions/<id> is asked every time, because who may

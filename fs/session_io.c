@@ -25,7 +25,7 @@ static ssize_t session_read(int fd, void *buf, size_t len, void *userdata)
 			if (flags & FUSE_INIT_EXT)
 				flags |= (uint64_t)init->flags2 << 32;
 			passthrough_saw_init(fs, flags);
-			fs->init_unique = in->unique;
+			atomic_store(&fs->init_unique, in->unique);
 		}
 	}
 	return n;   /* as read(2): libfuse reads errno on -1 (ENODEV: unmounted) */
@@ -35,7 +35,8 @@ static ssize_t session_writev(int fd, struct iovec *iov, int count, void *userda
 {
 	struct sfs *fs = userdata;
 	const struct fuse_out_header *out = iov[0].iov_base;
-	bool init_reply = fs->init_unique && out->unique == fs->init_unique && out->error == 0;
+	uint64_t init_unique = atomic_load(&fs->init_unique);
+	bool init_reply = init_unique && out->unique == init_unique && out->error == 0;
 	struct fuse_init_out patched;
 	struct iovec copy[2];
 	ssize_t n;
@@ -52,7 +53,7 @@ static ssize_t session_writev(int fd, struct iovec *iov, int count, void *userda
 	if (init_reply && n >= 0) {
 		/* the kernel has applied the reply (it does so within this write): now the
 		 * read-ahead we set stays */
-		fs->init_unique = 0;
+		atomic_store(&fs->init_unique, 0);
 		bdi_tune(fs);
 	}
 	return n;   /* as writev(2): -1 with errno */

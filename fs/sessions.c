@@ -207,7 +207,6 @@ static void *sweeper_main(void *arg)
 struct sweeper *sessions_sweeper_start(struct sfs *fs)
 {
 	struct sweeper *sw;
-	pthread_condattr_t attr;
 
 	if (fs->sessions == SESSIONS_NONE)
 		return NULL;           /* everything is session 0: nothing ever ends */
@@ -216,10 +215,7 @@ struct sweeper *sessions_sweeper_start(struct sfs *fs)
 		return NULL;
 	sw->fs = fs;
 	pthread_mutex_init(&sw->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&sw->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	cond_init_monotonic(&sw->wake);
 	if (pthread_create(&sw->thread, NULL, sweeper_main, sw) != 0) {
 		pthread_cond_destroy(&sw->wake);
 		pthread_mutex_destroy(&sw->lock);

@@ -15,7 +15,6 @@
 #include "sectionfs.h"
 #include "options.h"
 #include "pagefile.h"
-#include "passthrough.h"
 #include "store.h"
 
 /* Descriptors kept for everything but sections: /dev/fuse clones (one per worker thread), the

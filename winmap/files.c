@@ -65,12 +65,10 @@ static HANDLE create_file(const char *path, DWORD access, DWORD disposition, DWO
 	fd = open(path, flags, (attributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666);
 	if (fd < 0) {
 		int err = errno;
-		if (err == EEXIST)
-			wm_fail(ERROR_FILE_EXISTS);                      /* CREATE_NEW */
-		else if (err == ENOENT)
-			wm_not_found(path);
+		if (err == ENOENT)
+			wm_fail_path(path, err);
 		else
-			wm_fail_errno(err);
+			wm_fail(winerr_from_create_errno(err));         /* CREATE_NEW */
 		return INVALID_HANDLE_VALUE;
 	}
 	obj = calloc(1, sizeof(*obj));
@@ -119,10 +117,8 @@ BOOL WINAPI DeleteFileA(LPCSTR path)
 	if (!path || unlink(path) < 0) {
 		if (!path)
 			wm_fail(ERROR_INVALID_PARAMETER);
-		else if (errno == ENOENT)
-			wm_not_found(path);
 		else
-			wm_fail_errno(errno);
+			wm_fail_path(path, errno);
 		return FALSE;
 	}
 	return TRUE;
@@ -245,7 +241,7 @@ BOOL WINAPI SetEndOfFile(HANDLE h)
 	}
 	wm_object_put(f);
 	if (err) {
-		wm_fail(err == EBADF || err == EINVAL ? ERROR_ACCESS_DENIED : winerr_from_errno(err));
+		wm_fail(winerr_from_truncate_errno(err));
 		return FALSE;
 	}
 	return TRUE;
@@ -299,7 +295,7 @@ static BOOL transfer(HANDLE h, void *buf, DWORD len, LPDWORD done_out, LPOVERLAP
 	if (ov)
 		ov->InternalHigh = done;
 	if (err) {
-		wm_fail(err == EBADF ? ERROR_ACCESS_DENIED : winerr_from_errno(err));
+		wm_fail(winerr_from_io_errno(err));
 		return FALSE;
 	}
 	return TRUE;

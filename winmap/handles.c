@@ -14,8 +14,7 @@
 
 #include "internal.h"
 #include "handle.h"
-#include "protect.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 
 #define PSEUDO_PROCESS ((HANDLE)(LONG_PTR)-1)
@@ -27,13 +26,6 @@ static size_t table_size;             /* table_lock */
 static HANDLE handle_of_index(size_t i)
 {
 	return (HANDLE)(uintptr_t)((i + 1) * 4);
-}
-
-uint32_t wm_core_access(uint32_t protect, uint32_t access)
-{
-	if (!protect_allows_shared_write(protect))
-		access &= ~(uint32_t)FILE_MAP_WRITE;   /* views copy privately; the core never writes */
-	return access;
 }
 
 HANDLE wm_handle_normalize(HANDLE h)
@@ -172,8 +164,8 @@ static struct wm_object *duplicate(struct wm_object *src, DWORD access)
 	}
 	dup->section.access = access;
 	if (src->section.local) {
-		DWORD err = handle_open(handle_section(src->section.local),
-					wm_core_access(src->section.protect, access), &dup->section.local);
+		DWORD err = handle_open(handle_section(src->section.local), access,
+					&dup->section.local);
 		if (err) {
 			free(dup);
 			wm_fail(err);

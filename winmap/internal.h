@@ -48,11 +48,6 @@ struct wm_object {
 	};
 };
 
-/* The access a core handle of an unnamed section asks for: a Windows handle may hold write
- * access to a section that can never be written (views are then refused by D23), the core's
- * handles take only what the protection allows. */
-uint32_t wm_core_access(uint32_t protect, uint32_t access);
-
 /* ---- lasterror.c ---- */
 /* Sets the thread's last error and returns it (so `return wm_fail(...), NULL` reads well). */
 DWORD wm_fail(DWORD err);
@@ -76,8 +71,9 @@ DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struc
 /* E36 across processes: how far views of named sections over file (dev, ino) reach, as the
  * daemon knows it; 0 when none do or no sectionfs is mounted (the last error is left alone). */
 uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino);
-/* ENOENT opening path: ERROR_PATH_NOT_FOUND when its directory is missing, else FILE_NOT_FOUND. */
-DWORD wm_not_found(const char *path);
+/* The last error for errno err of a call on path: ENOENT is ERROR_PATH_NOT_FOUND when the
+ * directory is missing, else FILE_NOT_FOUND (winerr_of_missing); other errnos as the table says. */
+DWORD wm_fail_path(const char *path, int err);
 /* The process's private store for unnamed sections. */
 struct store *wm_local_store(void);
 
@@ -89,10 +85,13 @@ char *wm_utf16_to_utf8(const WCHAR *s, bool *bad);
  * set (ERROR_INVALID_NAME for bad UTF-16, ERROR_NOT_ENOUGH_MEMORY) and false returned. */
 bool wm_wide_argument(const WCHAR *wide, char **utf8);
 
+/* ---- virtual.c ---- */
+/* mmap(2) at base, which must be free (EEXIST otherwise), or with base NULL at an address of
+ * the system's choice that is a multiple of 64 KiB, as Windows places views and allocations
+ * (D28).  NULL with errno set on failure. */
+void *wm_map_aligned(void *base, size_t len, int prot, int flags, int fd, uint64_t off);
+
 /* ---- views.c ---- */
-/* The PROT_* bits of a PAGE_* protection (its low byte); PROT_NONE for PAGE_NOACCESS and for
- * anything unknown. */
-int wm_prot_of(uint32_t protect);
 /* Views of this process of the file (dev, ino) reaching past `size`? (E36) */
 bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size);
 /* The view holding addr, for VirtualQuery: the run of pages from addr's page that share its

@@ -10,9 +10,11 @@
 #include <sys/xattr.h>
 
 #include "internal.h"
+#include "errors.h"
 #include "mountinfo.h"
 #include "name.h"
-#include "protocol.h"
+#include "sectionfs/layout.h"
+#include "sectionfs/protocol.h"
 #include "store.h"
 
 static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -81,13 +83,15 @@ DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struc
 		return ERROR_PATH_NOT_FOUND;
 	switch (np->root) {
 	case NAME_ROOT_GLOBAL:
-		n = snprintf(path, len, "%s/Global/%s", mount, np->leaf);
+		n = snprintf(path, len, "%s/" SECTIONFS_GLOBAL "/%s", mount, np->leaf);
 		break;
 	case NAME_ROOT_SESSION:
-		n = snprintf(path, len, "%s/Sessions/%u/%s", mount, np->session, np->leaf);
+		n = snprintf(path, len, "%s/" SECTIONFS_SESSIONS "/%u/%s", mount, np->session,
+			     np->leaf);
 		break;
 	default:
-		n = snprintf(path, len, "%s/Local/%s", mount, np->leaf);   /* the caller's session */
+		/* the caller's session */
+		n = snprintf(path, len, "%s/" SECTIONFS_LOCAL "/%s", mount, np->leaf);
 		break;
 	}
 	if (n < 0 || (size_t)n >= len)
@@ -105,7 +109,7 @@ uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino)
 	SetLastError(saved);
 	if (!mount)
 		return 0;
-	snprintf(name, sizeof(name), SECTIONFS_MAPPED_END_XATTR ".%llu.%llu",
+	snprintf(name, sizeof(name), SECTIONFS_XATTR_MAPPED_END ".%llu.%llu",
 		 (unsigned long long)dev, (unsigned long long)ino);
 	n = getxattr(mount, name, value, sizeof(value) - 1);
 	if (n <= 0)
@@ -114,19 +118,19 @@ uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino)
 	return strtoull(value, NULL, 10);
 }
 
-DWORD wm_not_found(const char *path)
+DWORD wm_fail_path(const char *path, int err)
 {
 	char dir[PATH_MAX];
 	char *slash;
 	struct stat st;
 
+	if (err != ENOENT)
+		return wm_fail_errno(err);
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
-	if (stat(dir, &st) < 0)
-		return wm_fail(errno == EACCES ? ERROR_ACCESS_DENIED : ERROR_PATH_NOT_FOUND);
-	return wm_fail(ERROR_FILE_NOT_FOUND);
+	return wm_fail(winerr_of_missing(stat(dir, &st) < 0 ? errno : 0));
 }
 
 static struct store *local_store;

@@ -22,10 +22,12 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "errors.h"
 #include "handle.h"
 #include "name.h"
 #include "protect.h"
-#include "protocol.h"
+#include "sectionfs/layout.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 
 /* How often a create may find the name come and go under it before giving up. */
@@ -87,7 +89,7 @@ static DWORD describe_named(int fd, struct wm_section *s)
 	s->attributes = info.attributes;
 	s->file_backed = info.flags & SECTIONFS_INFO_FILE_BACKED;
 	if (s->file_backed) {
-		n = fgetxattr(fd, SECTIONFS_BACKING_XATTR, path, sizeof(path) - 1);
+		n = fgetxattr(fd, SECTIONFS_XATTR_BACKING, path, sizeof(path) - 1);
 		path[n > 0 ? n : 0] = '\0';
 		if (n > 0 && stat(path, &st) == 0) {
 			s->backing_dev = st.st_dev;
@@ -101,18 +103,6 @@ static DWORD describe_named(int fd, struct wm_section *s)
 static int open_named(const char *path)
 {
 	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
-static DWORD open_error(int err, const char *path)
-{
-	switch (err) {
-	case ENOENT:
-		return wm_not_found(path);
-	case EISDIR:
-		return wm_fail(ERROR_INVALID_HANDLE);        /* B13: a directory, not a section */
-	default:
-		return wm_fail_errno(err);
-	}
 }
 
 static int set_text_xattr(int fd, const char *name, const char *value)
@@ -148,8 +138,8 @@ static void staging_name(char *buf, size_t len, const char *mount)
 		bits[1] = mix64(bits[0] ^ (uint64_t)getpid() << 32 ^ (uintptr_t)&bits ^
 				atomic_fetch_add(&counter, 1));
 	}
-	snprintf(buf, len, "%s/Staging/.winmap-%016llx%016llx", mount, (unsigned long long)bits[0],
-		 (unsigned long long)bits[1]);
+	snprintf(buf, len, "%s/" SECTIONFS_STAGING "/.winmap-%016llx%016llx", mount,
+		 (unsigned long long)bits[0], (unsigned long long)bits[1]);
 }
 
 /* Builds a staged section: temporary, with its protection, and its size or its file. */
@@ -171,8 +161,8 @@ static int stage(const char *mount, const struct section_spec *spec, DWORD flpro
 	if (fd < 0)
 		return -1;
 	snprintf(value, sizeof(value), "0x%x", flprotect);
-	if (set_text_xattr(fd, "user.section.lifetime", "temporary") < 0 ||
-	    set_text_xattr(fd, "user.section.protect", value) < 0)
+	if (set_text_xattr(fd, SECTIONFS_XATTR_LIFETIME, SECTIONFS_LIFETIME_TEMPORARY) < 0 ||
+	    set_text_xattr(fd, SECTIONFS_XATTR_PROTECT, value) < 0)
 		goto fail;
 	if (file_fd < 0) {
 		if (ftruncate(fd, (off_t)spec->size) < 0)
@@ -184,8 +174,8 @@ static int stage(const char *mount, const struct section_spec *spec, DWORD flpro
 		    fallocate(fd, 0, 0, (off_t)spec->size) < 0 && errno != EOPNOTSUPP)
 			goto fail;
 	} else {
-		snprintf(value, sizeof(value), "fd:%d:%llu", file_fd, (unsigned long long)spec->size);
-		if (set_text_xattr(fd, SECTIONFS_BACKING_XATTR, value) < 0)
+		snprintf(value, sizeof(value), SECTIONFS_BACKING_FD "%d:%llu", file_fd, (unsigned long long)spec->size);
+		if (set_text_xattr(fd, SECTIONFS_XATTR_BACKING, value) < 0)
 			goto fail;
 	}
 	return fd;
@@ -220,18 +210,13 @@ static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, con
 			return h;
 		}
 		if (errno != ENOENT) {
-			open_error(errno, path);
+			wm_fail_path(path, errno);   /* EISDIR: B13, a directory, not a section */
 			return NULL;
 		}
 		s->fd = stage(mount, spec, flprotect, file_fd, stage_path, sizeof(stage_path));
 		if (s->fd < 0) {
-			/* Every staging name tried was taken: never ERROR_ALREADY_EXISTS, which
-			 * Windows gives only with a handle to the existing object (B12).  ENOSPC,
-			 * the cap, comes back as ERROR_NOT_ENOUGH_MEMORY (A7). */
-			if (errno == EEXIST)
-				wm_fail(ERROR_SHARING_VIOLATION);
-			else
-				wm_fail_errno(errno);
+			/* ENOSPC, the cap, comes back as ERROR_NOT_ENOUGH_MEMORY (A7). */
+			wm_fail(winerr_from_staging_errno(errno));
 			return NULL;
 		}
 		if (renameat2(AT_FDCWD, stage_path, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
@@ -243,7 +228,7 @@ static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, con
 		int err = errno;
 		close(s->fd);
 		if (err != EEXIST) {
-			open_error(err, path);
+			wm_fail_path(path, err);
 			return NULL;
 		}
 		/* someone else published first: open theirs */
@@ -260,7 +245,7 @@ static HANDLE create_unnamed(const struct section_spec *spec, struct wm_section 
 
 	err = section_new(wm_local_store(), spec, &owner, &sec);
 	if (!err) {
-		err = handle_open(sec, wm_core_access(spec->protect, s->access), &s->local);
+		err = handle_open(sec, s->access, &s->local);
 		section_put(sec);   /* the handle holds it now */
 	}
 	if (err) {
@@ -351,7 +336,7 @@ static HANDLE open_mapping(DWORD access, const char *name, bool ansi)
 		return NULL;
 	s.fd = open_named(path);
 	if (s.fd < 0) {
-		open_error(errno, path);
+		wm_fail_path(path, errno);
 		return NULL;
 	}
 	/* Windows checks the asked access when the handle is opened: write access needs a

@@ -19,7 +19,7 @@
 #include "errors.h"
 #include "handle.h"
 #include "protect.h"
-#include "protocol.h"
+#include "sectionfs/protocol.h"
 #include "section.h"
 #include "view.h"
 
@@ -49,20 +49,6 @@ struct wm_view {
 static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct wm_view *views;      /* views_lock */
 
-int wm_prot_of(uint32_t protect)
-{
-	switch (protect & 0xFF) {
-	case PAGE_READONLY:          return PROT_READ;
-	case PAGE_READWRITE:
-	case PAGE_WRITECOPY:         return PROT_READ | PROT_WRITE;
-	case PAGE_EXECUTE:           return PROT_EXEC;
-	case PAGE_EXECUTE_READ:      return PROT_READ | PROT_EXEC;
-	case PAGE_EXECUTE_READWRITE:
-	case PAGE_EXECUTE_WRITECOPY: return PROT_READ | PROT_WRITE | PROT_EXEC;
-	default:                     return PROT_NONE;
-	}
-}
-
 static struct wm_view *find_locked(uintptr_t addr)
 {
 	for (struct wm_view *v = views; v; v = v->next)
@@ -80,11 +66,18 @@ static bool same_section(const struct wm_view *a, const struct wm_view *b)
 
 /* ---- commit state (D33) ---- */
 
+/* SEC_RESERVE: a view's pages are committed one by one (D33).  A file-backed section's pages are
+ * all there, whatever its attributes say. */
+static bool commits_by_page(const struct wm_view *v)
+{
+	return (v->attributes & SEC_RESERVE) && !v->file_backed;
+}
+
 /* Is section page `page` (from the section's start) committed?  Asks the daemon for named ones. */
 static void section_commits(const struct wm_view *v, uint64_t first_page, size_t pages,
 			    uint8_t *out)
 {
-	if (!(v->attributes & SEC_RESERVE) || v->file_backed) {
+	if (!commits_by_page(v)) {
 		memset(out, 1, pages);
 		return;
 	}
@@ -114,7 +107,7 @@ static void refresh_commits_locked(struct wm_view *v)
 	size_t pages = v->length / PAGE;
 	uint8_t *committed;
 
-	if (!(v->attributes & SEC_RESERVE) || v->file_backed)
+	if (!commits_by_page(v))
 		return;
 	committed = malloc(pages);
 	if (!committed)
@@ -129,43 +122,6 @@ static void refresh_commits_locked(struct wm_view *v)
 }
 
 /* ---- mapping ---- */
-
-/* Maps at base (which must be free) or at a 64 KiB-aligned address of the system's choice. */
-static void *map_aligned(void *base, size_t len, int prot, int flags, int fd, uint64_t off)
-{
-	void *p;
-
-	if (base) {
-		p = mmap(base, len, prot, flags | MAP_FIXED_NOREPLACE, fd, (off_t)off);
-		if (p == MAP_FAILED)
-			return NULL;
-		if (p != base) {                 /* a kernel that ignores NOREPLACE */
-			munmap(p, len);
-			errno = EEXIST;
-			return NULL;
-		}
-		return p;
-	}
-	/* Reserve room for the alignment, map over the aligned part, give the rest back. */
-	size_t span = len + GRANULARITY;
-	char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (r == MAP_FAILED)
-		return NULL;
-	char *aligned = (char *)(((uintptr_t)r + GRANULARITY - 1) & ~(uintptr_t)(GRANULARITY - 1));
-	p = mmap(aligned, len, prot, flags | MAP_FIXED, fd, (off_t)off);
-	if (p == MAP_FAILED) {
-		int err = errno;
-		munmap(r, span);
-		errno = err;
-		return NULL;
-	}
-	if (aligned > r)
-		munmap(r, (size_t)(aligned - r));
-	size_t tail = (size_t)(r + span - (aligned + len));
-	if (tail)
-		munmap(aligned + len, tail);
-	return p;
-}
 
 /* The open file for a view of a named section, declared a view to the daemon. */
 static int open_named_view(const struct wm_section *s, const struct view_request *rq,
@@ -206,102 +162,146 @@ static uint64_t current_size(const struct wm_section *s)
 	return info.size;
 }
 
+/* ---- MapViewOfFileEx, step by step ---- */
+
+/* The view rules' question (D22-D28) for a view of s. */
+static struct view_request view_request_of(const struct wm_section *s, DWORD access,
+					   uint64_t offset, SIZE_T size, LPVOID base)
+{
+	return (struct view_request){
+		.section_protect = s->protect,
+		.section_size = current_size(s),
+		.handle_access = s->access,
+		.desired_access = access,
+		.offset = offset,
+		.size = size,
+		.base = (uintptr_t)base,
+	};
+}
+
+/* The record of a view of s as plan makes it, every page still reserved, no handle yet; NULL
+ * (ERROR_NOT_ENOUGH_MEMORY) when there is no memory for it. */
+static struct wm_view *new_view(const struct wm_section *s, const struct view_request *rq,
+				const struct view_plan *plan)
+{
+	struct wm_view *v = calloc(1, sizeof(*v));
+	size_t pages = (plan->length + PAGE - 1) / PAGE;
+
+	if (!v || !(v->page_protect = calloc(pages, 1))) {
+		free(v);
+		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	v->fd = -1;
+	v->length = pages * PAGE;
+	v->offset = rq->offset;
+	v->mapped_end = rq->offset + plan->length;
+	v->prot = plan->prot;
+	v->view_protect = plan->page_protect;
+	v->attributes = s->attributes;
+	v->file_backed = s->file_backed;
+	v->backing_dev = s->backing_dev;
+	v->backing_ino = s->backing_ino;
+	return v;
+}
+
+/* Gives v its own hold on the section, which the view keeps until it is unmapped: a core view
+ * handle (unnamed), or an open file the daemon counts as a view (named).  Returns the
+ * descriptor to map; -1 with the last error set. */
+static int open_view(struct wm_view *v, const struct wm_section *s,
+		     const struct view_request *rq, const struct view_plan *plan)
+{
+	struct stat st;
+	DWORD err;
+
+	if (s->local) {
+		err = handle_open(handle_section(s->local), s->access, &v->local);
+		if (!err)
+			err = handle_become_view(v->local);
+		if (err) {
+			wm_fail(err);
+			return -1;
+		}
+		v->section = handle_section(v->local);
+		return section_fd(handle_section(v->local));
+	}
+	v->fd = open_named_view(s, rq, plan);
+	if (v->fd < 0)
+		return -1;
+	if (fstat(v->fd, &st) == 0) {
+		v->dev = st.st_dev;
+		v->ino = st.st_ino;
+	}
+	return v->fd;
+}
+
+/* Maps v at base, or where the system picks when base is NULL; a SEC_RESERVE view starts
+ * reserved, its pages inaccessible.  Returns the address; NULL with the last error set. */
+static void *map_view(struct wm_view *v, void *base, const struct view_plan *plan, int map_fd)
+{
+	void *p = wm_map_aligned(base, plan->length, commits_by_page(v) ? PROT_NONE : plan->prot,
+				 plan->shared ? MAP_SHARED : MAP_PRIVATE, map_fd, v->offset);
+
+	if (!p) {
+		wm_fail(winerr_from_map_errno(errno));                  /* D28 */
+		return NULL;
+	}
+	v->base = (uintptr_t)p;
+	return p;
+}
+
+/* Makes a mapped v known to VirtualQuery, VirtualAlloc and UnmapViewOfFile, its pages usable as
+ * far as the section has committed them. */
+static void publish_view(struct wm_view *v)
+{
+	pthread_mutex_lock(&views_lock);
+	if (commits_by_page(v))
+		refresh_commits_locked(v);
+	else
+		memset(v->page_protect, (int)v->view_protect, v->length / PAGE);
+	v->next = views;
+	views = v;
+	pthread_mutex_unlock(&views_lock);
+}
+
+/* A view that was never published: its hold on the section and its record go. */
+static void discard_view(struct wm_view *v)
+{
+	if (v->local)
+		handle_close(v->local);
+	if (v->fd >= 0)
+		close(v->fd);
+	free(v->page_protect);
+	free(v);
+}
+
 LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD off_high, DWORD off_low, SIZE_T size,
 			      LPVOID base)
 {
 	struct wm_object *obj = wm_object_get(h, WM_SECTION);
 	struct wm_view *v = NULL;
-	struct view_plan plan;
 	struct view_request rq;
-	struct stat st;
+	struct view_plan plan;
 	void *p = NULL;
-	int map_fd;
 	DWORD err;
 
 	if (!obj)
 		return NULL;
-	const struct wm_section *s = &obj->section;
-	rq = (struct view_request){
-		.section_protect = s->protect,
-		.section_size = current_size(s),
-		.handle_access = s->access,
-		.desired_access = access,
-		.offset = (uint64_t)off_high << 32 | off_low,
-		.size = size,
-		.base = (uintptr_t)base,
-	};
+	rq = view_request_of(&obj->section, access, (uint64_t)off_high << 32 | off_low, size, base);
 	err = view_plan(&rq, &plan);                                   /* D22-D28 */
-	if (err) {
+	if (err)
 		wm_fail(err);
-		goto out;
-	}
-	v = calloc(1, sizeof(*v));
-	size_t pages = (plan.length + PAGE - 1) / PAGE;
-	if (!v || !(v->page_protect = calloc(pages, 1))) {
-		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
-		goto fail;
-	}
-	v->fd = -1;
-	if (s->local) {
-		err = handle_open(handle_section(s->local), wm_core_access(s->protect, s->access),
-				  &v->local);
-		if (!err)
-			err = handle_become_view(v->local);
-		if (err) {
-			wm_fail(err);
-			goto fail;
-		}
-		v->section = handle_section(v->local);
-		map_fd = section_fd(handle_section(v->local));
-	} else {
-		v->fd = open_named_view(s, &rq, &plan);
-		if (v->fd < 0)
-			goto fail;
-		if (fstat(v->fd, &st) == 0) {
-			v->dev = st.st_dev;
-			v->ino = st.st_ino;
-		}
-		map_fd = v->fd;
-	}
-	v->length = pages * PAGE;
-	v->offset = rq.offset;
-	v->mapped_end = rq.offset + plan.length;
-	v->prot = plan.prot;
-	v->view_protect = plan.page_protect;
-	v->attributes = s->attributes;
-	v->file_backed = s->file_backed;
-	v->backing_dev = s->backing_dev;
-	v->backing_ino = s->backing_ino;
-
-	/* SEC_RESERVE: the view starts reserved; pages the section has committed are usable. */
-	bool reserve = (s->attributes & SEC_RESERVE) && !s->file_backed;
-	p = map_aligned(base, plan.length, reserve ? PROT_NONE : plan.prot,
-			plan.shared ? MAP_SHARED : MAP_PRIVATE, map_fd, rq.offset);
-	if (!p) {
-		wm_fail(errno == EEXIST ? ERROR_INVALID_ADDRESS : winerr_from_errno(errno));  /* D28 */
-		goto fail;
-	}
-	v->base = (uintptr_t)p;
-	pthread_mutex_lock(&views_lock);
-	if (reserve)
-		refresh_commits_locked(v);
 	else
-		memset(v->page_protect, (int)v->view_protect, pages);
-	v->next = views;
-	views = v;
-	pthread_mutex_unlock(&views_lock);
-	goto out;
-fail:
+		v = new_view(&obj->section, &rq, &plan);
 	if (v) {
-		if (v->local)
-			handle_close(v->local);
-		if (v->fd >= 0)
-			close(v->fd);
-		free(v->page_protect);
-		free(v);
+		int map_fd = open_view(v, &obj->section, &rq, &plan);
+		if (map_fd >= 0)
+			p = map_view(v, base, &plan, map_fd);
+		if (p)
+			publish_view(v);     /* v may be unmapped by another thread from here on */
+		else
+			discard_view(v);
 	}
-	p = NULL;
-out:
 	wm_object_put(obj);
 	return p;
 }
@@ -415,9 +415,9 @@ bool wm_view_query(const void *addr, struct wm_view_query *q)
 /* Does `protect` fit a view whose pages are `view_prot`? */
 static bool fits(uint32_t protect, int view_prot)
 {
-	int want = wm_prot_of(protect);
+	int want = protect_prot(protect);
 
-	return protect_page_name(protect & 0xFF) && (want & ~view_prot) == 0;
+	return protect_page_name(protect_page(protect)) && (want & ~view_prot) == 0;
 }
 
 DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **start_out)
@@ -453,7 +453,7 @@ DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **star
 				if (o != v && same_section(o, v))
 					refresh_commits_locked(o);
 			memset(v->page_protect + (start - v->base) / PAGE, (int)protect, (end - start) / PAGE);
-			if (mprotect((void *)start, end - start, wm_prot_of(protect)) < 0)
+			if (mprotect((void *)start, end - start, protect_prot(protect)) < 0)
 				err = winerr_from_errno(errno);
 			*start_out = (void *)start;
 		}

@@ -38,6 +38,45 @@ void WINAPI GetSystemInfo(LPSYSTEM_INFO si)
 	si->wProcessorLevel = 6;
 }
 
+/* ---- address space ---- */
+
+void *wm_map_aligned(void *base, size_t len, int prot, int flags, int fd, uint64_t off)
+{
+	void *p;
+
+	if (base) {
+		p = mmap(base, len, prot, flags | MAP_FIXED_NOREPLACE, fd, (off_t)off);
+		if (p == MAP_FAILED)
+			return NULL;
+		if (p != base) {                 /* a kernel that ignores NOREPLACE */
+			munmap(p, len);
+			errno = EEXIST;
+			return NULL;
+		}
+		return p;
+	}
+	/* Linux places mappings on page boundaries only: reserve room for the alignment, map
+	 * over the aligned part, give the rest back. */
+	size_t span = len + GRANULARITY;
+	char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	char *aligned = (char *)(((uintptr_t)r + GRANULARITY - 1) & ~(uintptr_t)(GRANULARITY - 1));
+	p = mmap(aligned, len, prot, flags | MAP_FIXED, fd, (off_t)off);
+	if (p == MAP_FAILED) {
+		int err = errno;
+		munmap(r, span);
+		errno = err;
+		return NULL;
+	}
+	if (aligned > r)
+		munmap(r, (size_t)(aligned - r));
+	size_t tail = (size_t)(r + span - (aligned + len));
+	if (tail)
+		munmap(aligned + len, tail);
+	return p;
+}
+
 /* ---- private allocations (VirtualAlloc outside views) ---- */
 
 struct region {
@@ -78,29 +117,10 @@ static LPVOID reserve_private(uintptr_t addr, size_t size, DWORD type, uint32_t 
 		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
 		return NULL;
 	}
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-	int initial = (type & MEM_COMMIT) ? prot : PROT_NONE;
-	if (addr) {
-		p = mmap((void *)addr, size, initial, flags | MAP_FIXED_NOREPLACE, -1, 0);
-		if (p != MAP_FAILED && p != (void *)addr) {
-			munmap(p, size);
-			p = MAP_FAILED;
-			errno = EEXIST;
-		}
-	} else {
-		/* 64 KiB-aligned, as Windows places allocations */
-		char *span = mmap(NULL, size + GRANULARITY, PROT_NONE, flags, -1, 0);
-		p = span;
-		if (span != MAP_FAILED) {
-			char *aligned = (char *)(((uintptr_t)span + GRANULARITY - 1) & ~(uintptr_t)(GRANULARITY - 1));
-			if (aligned > span)
-				munmap(span, (size_t)(aligned - span));
-			munmap(aligned + size, (size_t)(span + size + GRANULARITY - (aligned + size)));
-			p = mprotect(aligned, size, initial) == 0 ? aligned : MAP_FAILED;
-		}
-	}
-	if (p == MAP_FAILED) {
-		wm_fail(errno == EEXIST ? ERROR_INVALID_ADDRESS : ERROR_NOT_ENOUGH_MEMORY);
+	p = wm_map_aligned((void *)addr, size, (type & MEM_COMMIT) ? prot : PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!p) {
+		wm_fail(winerr_from_reserve_errno(errno));
 		free(r->page_protect);
 		free(r);
 		return NULL;
@@ -142,7 +162,7 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 		}
 		return start;
 	}
-	prot = wm_prot_of(protect);
+	prot = protect_prot(protect);
 	if (!private_protect_valid(protect)) {
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return NULL;

@@ -54,19 +54,27 @@ static void test_B13_link_names_are_not_sections(void)
 		CU_ASSERT_EQUAL(parse_checked(links[i], &p), ERROR_INVALID_HANDLE);
 }
 
-static void test_B13_reserved_leaves(void)
+static void test_B13_link_leaves(void)
 {
-	CU_ASSERT_TRUE(name_is_reserved("Global"));
-	CU_ASSERT_TRUE(name_is_reserved("Local"));
-	CU_ASSERT_TRUE(name_is_reserved("Session"));
-	CU_ASSERT_FALSE(name_is_reserved("global"));
-	CU_ASSERT_FALSE(name_is_reserved("LOCAL"));
-	CU_ASSERT_FALSE(name_is_reserved("Sessions"));
-	CU_ASSERT_FALSE(name_is_reserved("Globa"));
-	CU_ASSERT_FALSE(name_is_reserved(""));
-	CU_ASSERT_EQUAL(name_check_leaf("Global"), ERROR_INVALID_HANDLE);
-	CU_ASSERT_EQUAL(name_check_leaf("Local"), ERROR_INVALID_HANDLE);
-	CU_ASSERT_EQUAL(name_check_leaf("Session"), ERROR_INVALID_HANDLE);
+	enum name_link link = NAME_LINK_COUNT;
+
+	CU_ASSERT_TRUE(name_is_link("Global", &link));
+	CU_ASSERT_EQUAL(link, NAME_LINK_GLOBAL);
+	CU_ASSERT_TRUE(name_is_link("Local", &link));
+	CU_ASSERT_EQUAL(link, NAME_LINK_LOCAL);
+	CU_ASSERT_TRUE(name_is_link("Session", &link));
+	CU_ASSERT_EQUAL(link, NAME_LINK_SESSION);
+	CU_ASSERT_FALSE(name_is_link("global", NULL));
+	CU_ASSERT_FALSE(name_is_link("LOCAL", NULL));
+	CU_ASSERT_FALSE(name_is_link("Sessions", NULL));
+	CU_ASSERT_FALSE(name_is_link("Globa", NULL));
+	CU_ASSERT_FALSE(name_is_link("", NULL));
+	for (int l = 0; l < NAME_LINK_COUNT; l++) {
+		CU_ASSERT_TRUE(name_is_link(name_link_text((enum name_link)l), &link));
+		CU_ASSERT_EQUAL(link, (enum name_link)l);
+	}
+	/* the syntax is fine: whether a link holds the name is the namespace's question */
+	CU_ASSERT_EQUAL(name_check_leaf("Global"), ERROR_SUCCESS);
 }
 
 static void test_B14_names_are_case_sensitive(void)
@@ -396,7 +404,7 @@ static void test_name_format_win32_round_trips_through_name_parse(void)
 const char *suite_name = "name";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_B13_link_names_are_not_sections),
-	UNIT_TEST(test_B13_reserved_leaves),
+	UNIT_TEST(test_B13_link_leaves),
 	UNIT_TEST(test_B14_names_are_case_sensitive),
 	UNIT_TEST(test_B14_prefixes_are_case_sensitive),
 	UNIT_TEST(test_B15_null_name),

@@ -2,6 +2,7 @@
 #include <CUnit/CUnit.h>
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "cunit_main.h"
 #include "protect.h"
@@ -165,6 +166,28 @@ static void test_protect_names_round_trip_through_text(void)
 	CU_ASSERT_EQUAL(flprotect, 7);   /* untouched on failure */
 }
 
+static void test_protect_halves_and_prot_bits(void)
+{
+	const struct { uint32_t page; int prot; } cases[] = {
+		{ PAGE_NOACCESS, PROT_NONE },
+		{ PAGE_READONLY, PROT_READ },
+		{ PAGE_READWRITE, PROT_READ | PROT_WRITE },
+		{ PAGE_WRITECOPY, PROT_READ | PROT_WRITE },
+		{ PAGE_EXECUTE, PROT_EXEC },
+		{ PAGE_EXECUTE_READ, PROT_READ | PROT_EXEC },
+		{ PAGE_EXECUTE_READWRITE, PROT_READ | PROT_WRITE | PROT_EXEC },
+		{ PAGE_EXECUTE_WRITECOPY, PROT_READ | PROT_WRITE | PROT_EXEC },
+		{ PAGE_READONLY | PAGE_READWRITE, PROT_NONE },     /* no one protection */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t flprotect = cases[i].page | SEC_RESERVE | SEC_NOCACHE;
+		CU_ASSERT_EQUAL(protect_page(flprotect), cases[i].page);
+		CU_ASSERT_EQUAL(protect_sec(flprotect), SEC_RESERVE | SEC_NOCACHE);
+		CU_ASSERT_EQUAL(protect_prot(flprotect), cases[i].prot);   /* attributes ignored */
+	}
+}
+
 const char *suite_name = "protect";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_A8_each_protection_alone_is_accepted),
@@ -176,5 +199,6 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_A10_read_only_file_refuses_readwrite_and_execute),
 	UNIT_TEST(test_A10_read_write_execute_file_accepts_everything),
 	UNIT_TEST(test_protect_names_round_trip_through_text),
+	UNIT_TEST(test_protect_halves_and_prot_bits),
 	{ 0 },
 };

@@ -2,13 +2,21 @@
 put over a file the caller has open by setting user.section.backing to "fd:N[:SIZE]"; the file's
 data is then the section's.  In passthrough mode such a section is staged with O_DIRECT."""
 import errno
+import fcntl
+import mmap
 import os
+import struct
 import tempfile
 
 import sfstest
 from sfstest import MountTestCase, in_both_data_paths, xattr
 
 CONTENTS = b"file contents " * 100
+
+# include/sectionfs/protocol.h: struct sectionfs_view and SECTIONFS_IOC_BECOME_VIEW
+VIEW = struct.Struct("=IIQQIIQ")
+IOC_BECOME_VIEW = 3 << 30 | VIEW.size << 16 | 0xB5 << 8 | 2
+FILE_MAP_READ = 0x4
 
 
 @in_both_data_paths
@@ -128,6 +136,68 @@ class BackingTest(MountTestCase):
         else:
             self.back(fd, "fd:%d" % ffd)
             self.assertEqual(os.fstat(fd).st_size, len(CONTENTS))
+
+    def test_the_root_tells_how_far_views_reach_into_a_file(self):
+        """E36 across processes: winmap asks the mount's root before it cuts a file."""
+        _, ffd = self.file()
+        st = os.fstat(ffd)
+        stage, fd = self.stage("b")
+        self.back(fd, "fd:%d" % ffd)
+        os.rename(stage, self.p("Global", "F"))
+        name = "user.section.mapped_end.%d.%d" % (st.st_dev, st.st_ino)
+        self.assertEqual(os.getxattr(self.p(), name), b"0")
+        view = os.open(self.p("Global", "F"), os.O_RDONLY)
+        self.fds.append(view)
+        arg = bytearray(VIEW.pack(FILE_MAP_READ, FILE_MAP_READ, 0, 0, 0, 0, 0))
+        fcntl.ioctl(view, IOC_BECOME_VIEW, arg)
+        self.assertEqual(VIEW.unpack(arg)[4], 0)    # result: ERROR_SUCCESS
+        self.assertEqual(os.getxattr(self.p(), name), str(len(CONTENTS)).encode())
+        self.assertErrno(errno.ENODATA, os.getxattr, self.p(), "user.section.mapped_end.x")
+
+    def publish_over(self, data=CONTENTS, size=None, name="Live"):
+        fpath, ffd = self.file(data)
+        stage, fd = self.stage("b")
+        self.back(fd, "fd:%d" % ffd if size is None else "fd:%d:%d" % (ffd, size))
+        os.rename(stage, self.p("Global", name))
+        return fpath, ffd, self.p("Global", name)
+
+    def test_a_file_written_behind_the_daemon_is_seen_live_or_at_the_next_open(self):
+        """The Wine bridge's case: another process writes the backing file itself."""
+        fpath, ffd, path = self.publish_over()
+        reader = os.open(path, os.O_RDWR)
+        self.fds.append(reader)
+        view = mmap.mmap(reader, len(CONTENTS))
+        self.addCleanup(view.close)
+        self.assertEqual(view[:4], b"file")
+        os.pwrite(ffd, b"BEHIND", 0)                    # not through the mount
+        # a fresh open always sees it (cached mode drops what it cached at each open)
+        self.assertEqual(self.read("Global", "Live")[:6], b"BEHIND")
+        if self.data_path == "passthrough":
+            # served from the file itself: an existing map and open file see it at once,
+            # and what they write is in the file at once
+            self.assertEqual(view[:6], b"BEHIND")
+            self.assertEqual(os.pread(reader, 6, 0), b"BEHIND")
+            view[0:5] = b"MOUNT"
+            self.assertEqual(os.pread(ffd, 5, 0), b"MOUNT")
+
+    def test_writing_past_the_end_grows_the_section_and_its_file(self):
+        fpath, ffd, path = self.publish_over()
+        w = os.open(path, os.O_RDWR)
+        self.fds.append(w)
+        os.pwrite(w, b"tail", len(CONTENTS) + 100)
+        self.assertEqual(os.stat(path).st_size, len(CONTENTS) + 104)
+        self.assertEqual(os.stat(fpath).st_size, len(CONTENTS) + 104)
+        with open(fpath, "rb") as f:
+            self.assertEqual(f.read()[-4:], b"tail")
+
+    def test_a_section_smaller_than_its_file_shows_only_itself(self):
+        fpath, ffd, path = self.publish_over(size=100)
+        self.assertEqual(os.stat(path).st_size, 100)
+        self.assertEqual(self.read("Global", "Live"), CONTENTS[:100])
+        r = os.open(path, os.O_RDONLY)
+        self.fds.append(r)
+        self.assertEqual(os.pread(r, 4096, 0), CONTENTS[:100])
+        self.assertEqual(os.pread(r, 10, 100), b"")
 
 
 if __name__ == "__main__":

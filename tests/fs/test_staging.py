@@ -91,6 +91,46 @@ class StagingTest(MountTestCase):
         os.setxattr(fd, "user.section.protect", b"PAGE_READONLY")
         self.assertEqual(xattr(self.p("Staging", "other.tmp"), "protect"), "PAGE_READONLY")
 
+    def test_staging_holds_no_links_so_their_names_are_ordinary(self):
+        for link in ("Global", "Local", "Session"):
+            self.assertErrno(errno.ENOENT, os.stat, self.p("Staging", link))
+        self.assertNotIn("Global", os.listdir(self.p("Staging")))
+        stage, fd = self.stage("Global", data=b"staged")
+        self.assertEqual(os.stat(stage).st_size, 6)
+        # ...but a link's name in a namespace that has the links is not a section's (B13)
+        self.assertErrno(errno.EEXIST, os.rename, stage, self.p("Global", "Local"))
+        os.rename(stage, self.p("Global", "FromGlobal"))
+        self.assertEqual(self.read("Global", "FromGlobal"), b"staged")
+        os.unlink(self.p("Global", "FromGlobal"))
+
+    def test_origin_is_said_while_staged_and_kept(self):
+        stage, fd = self.stage("o.tmp", data=b"x")
+        self.assertErrno(errno.ENODATA, os.getxattr, stage, "user.section.origin")
+        self.assertNotIn("user.section.origin", os.listxattr(stage))
+        for bad in (b"two\nlines", b"bell\x07", b"x" * 1025):
+            with self.subTest(bad=bad[:12]):
+                self.assertErrno(errno.EINVAL, os.setxattr, fd, "user.section.origin", bad)
+        os.setxattr(fd, "user.section.origin", b"wine:/home/u/.wine:4242")
+        os.rename(stage, self.p("Global", "O"))
+        path = self.p("Global", "O")
+        self.assertEqual(xattr(path, "origin"), "wine:/home/u/.wine:4242")
+        self.assertIn("user.section.origin", os.listxattr(path))
+        self.assertErrno(errno.EPERM, os.setxattr, path, "user.section.origin", b"forged")
+        self.assertEqual(xattr(path, "origin"), "wine:/home/u/.wine:4242")
+
+    def test_origin_of_a_staged_section_is_its_creators_to_say(self):
+        stage, fd = self.stage("p.tmp", data=b"x")
+        os.chmod(stage, 0o666)
+        code = ("import os, sys\n"
+                "try:\n"
+                "    os.setxattr(sys.argv[1], 'user.section.origin', b'forged')\n"
+                "    print('set')\n"
+                "except OSError as e:\n"
+                "    print(e.errno)\n")
+        out = sfstest.run_python(code, stage, preexec_fn=sfstest.as_user())
+        self.assertEqual(out.stdout.strip(), str(errno.EACCES), out.stderr)
+        self.assertErrno(errno.ENODATA, os.getxattr, stage, "user.section.origin")
+
     def test_setxattr_protect_while_staged(self):
         for value in ("PAGE_READONLY", "PAGE_WRITECOPY", "PAGE_EXECUTE_READ",
                       "PAGE_EXECUTE_READWRITE", "PAGE_EXECUTE_WRITECOPY", "PAGE_READWRITE"):

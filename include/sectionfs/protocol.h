@@ -1,4 +1,7 @@
-/* What winmap asks the daemon beyond plain file operations: ioctls on an open section file.
+/* What winmap asks the daemon beyond plain file operations: ioctls on an open section file, and
+ * the extended attributes a section is read and set up through.  This header and layout.h are
+ * the whole contract between the daemon (fs/) and libwinmap: neither side includes the other's
+ * headers, so what crosses the mount is written here once.
  *
  * Handles and views.  Every open file of a section is a handle (C20: a temporary section keeps
  * its name while one is open).  To map a view, winmap opens the section again and declares that
@@ -7,7 +10,7 @@
  * exactly, and a process that dies (even by SIGKILL) closes both: nothing it made outlives it.
  *
  * File-backed sections.  A staged section is put over a file by setting the attribute
- * SECTIONFS_BACKING_XATTR to "fd:N", N being a descriptor of the calling process: the daemon
+ * SECTIONFS_XATTR_BACKING to "fd:N", N being a descriptor of the calling process: the daemon
  * takes that very open file (pidfd_getfd), so no caller can attach a file with more access than
  * it opened it with.
  *
@@ -74,12 +77,42 @@ struct sectionfs_committed {
  * Windows drops a temporary section's name (C20) before CloseHandle returns. */
 #define SECTIONFS_IOC_RETIRE _IO(SECTIONFS_IOC_MAGIC, 5)
 
-#define SECTIONFS_BACKING_XATTR "user.section.backing"
+/* ---- extended attributes ----
+ * Every attribute a section answers is user.section.<what>; `getfattr -d -m user.section FILE`
+ * shows them.  Values are text, without a trailing NUL. */
+#define SECTIONFS_XATTR_PREFIX "user.section."
+
+/* Read-only facts: the Windows name ("Global\X"; none while staged), the open files that are
+ * handles and views, in decimal. */
+#define SECTIONFS_XATTR_NAME    SECTIONFS_XATTR_PREFIX "name"
+#define SECTIONFS_XATTR_HANDLES SECTIONFS_XATTR_PREFIX "handles"
+#define SECTIONFS_XATTR_VIEWS   SECTIONFS_XATTR_PREFIX "views"
+
+/* Set while the section is staged, read at any time: its page protection ("PAGE_READONLY",
+ * optionally "|SEC_*", or a number such as "0x08000004"), its SEC_* attributes, and whether it
+ * is SECTIONFS_LIFETIME_TEMPORARY (C20: the name goes with the last handle) or permanent. */
+#define SECTIONFS_XATTR_PROTECT    SECTIONFS_XATTR_PREFIX "protect"
+#define SECTIONFS_XATTR_ATTRIBUTES SECTIONFS_XATTR_PREFIX "attributes"
+#define SECTIONFS_XATTR_LIFETIME   SECTIONFS_XATTR_PREFIX "lifetime"
+#define SECTIONFS_LIFETIME_TEMPORARY "temporary"
+#define SECTIONFS_LIFETIME_PERMANENT "permanent"
+
+/* What backs the section: SECTIONFS_BACKING_PAGEFILE, or the backing file's path.  Set on a
+ * staged section as SECTIONFS_BACKING_FD "N" or SECTIONFS_BACKING_FD "N:SIZE" (decimal), N being
+ * a descriptor of the caller's (see above); without SIZE the section keeps its size, 0 meaning
+ * the file's. */
+#define SECTIONFS_XATTR_BACKING    SECTIONFS_XATTR_PREFIX "backing"
+#define SECTIONFS_BACKING_PAGEFILE "pagefile"
+#define SECTIONFS_BACKING_FD       "fd:"
+
+/* Where the section came from, in its creator's words: one line of text, set while staged
+ * (sectionfs-bridge: "wine:PREFIX:PID").  Sections whose creator said nothing have none. */
+#define SECTIONFS_XATTR_ORIGIN     SECTIONFS_XATTR_PREFIX "origin"
 
 /* E36 for files backing sections: getxattr on the mount's root of
- * "user.sectionfs.mapped_end.DEV.INO" (st_dev and st_ino in decimal) answers, in decimal, how
+ * SECTIONFS_XATTR_MAPPED_END ".DEV.INO" (st_dev and st_ino in decimal) answers, in decimal, how
  * far views of sections over that file reach (0: none); winmap refuses to cut the file below
  * it (ERROR_USER_MAPPED_FILE). */
-#define SECTIONFS_MAPPED_END_XATTR "user.sectionfs.mapped_end"
+#define SECTIONFS_XATTR_MAPPED_END SECTIONFS_XATTR_PREFIX "mapped_end"
 
 #endif
