@@ -22,6 +22,8 @@
 #include "bridge_config.h"
 #include "config.h"
 #include "mountinfo.h"
+#include "name.h"
+#include "sectionfs/layout.h"
 
 #define TICK_MS 1000        /* a new wineserver, a made section's name: looked for this often */
 #define HELPER_SERVER_ENDING 3   /* the helper's exit status when its wineserver ends */
@@ -85,6 +87,12 @@ static long long now_ms(void)
 	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
+/* The mount's directory for Global\ names or for the bridge's own session. */
+static const char *mount_dir(bool global)
+{
+	return global ? SECTIONFS_GLOBAL : SECTIONFS_LOCAL;
+}
+
 static const char *find_mount(const char *given)
 {
 	static char real[PATH_MAX];
@@ -122,11 +130,11 @@ static void on_add(char *args)
 		   &used) != 5 || !used)
 		return;
 	const char *name = args + used;
-	ns = session == 0 ? "Global" : "Local";
+	ns = mount_dir(session == 0);
 	fd = take_mapped_file(b.helper.pid, addr);
 	helper_send(&b.helper, "TAKEN %lu", id);   /* taken or not, the helper lets go */
 	if (fd < 0) {
-		say("%s\\%s: cannot take its file from the helper: %s", ns, name, strerror(errno));
+		say("%s/%s: cannot take its file from the helper: %s", ns, name, strerror(errno));
 		return;
 	}
 	snprintf(origin, sizeof(origin), "wine:%s:%d", b.wp.path,
@@ -190,11 +198,11 @@ static void on_made(char *args)
 		if (m->id == id && m->asked) {
 			m->held = err == 0;
 			if (err)
-				say("%s\\%s: wine could not make it (error %lu)",
-				    m->global ? "Global" : "Local", m->name, err);
+				say("%s/%s: wine could not make it (error %lu)",
+				    mount_dir(m->global), m->name, err);
 			else if (b.verbose)
-				say("%s\\%s: made for Windows programs",
-				    m->global ? "Global" : "Local", m->name);
+				say("%s/%s: made for Windows programs",
+				    mount_dir(m->global), m->name);
 		}
 }
 
@@ -206,8 +214,7 @@ static void check_made(void)
 	struct stat st;
 
 	for (struct made *m = b.made; m; m = m->next) {
-		snprintf(path, sizeof(path), "%s/%s/%s", b.mount, m->global ? "Global" : "Local",
-			 m->name);
+		snprintf(path, sizeof(path), "%s/%s/%s", b.mount, mount_dir(m->global), m->name);
 		bool there = stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 		if (m->asked && (!there || st.st_dev != m->dev || st.st_ino != m->ino)) {
 			helper_send(&b.helper, "DROP %lu", m->id);
@@ -223,14 +230,18 @@ static void check_made(void)
 	}
 }
 
+/* A --make name, read as Windows reads it (name.c): Global\X, or Local\X and X for the
+ * bridge's own session; another session's name is none of its business. */
 static bool add_made(const char *arg)
 {
-	bool global = !strncmp(arg, "Global\\", 7);
-	const char *leaf = global ? arg + 7 : !strncmp(arg, "Local\\", 6) ? arg + 6 : arg;
+	struct name_path np;
+	const char *leaf = np.leaf;
+	bool global;
 	struct made *m;
 
-	if (!publish_name_fits(leaf) || strchr(leaf, '\\'))
+	if (name_parse(arg, &np) || np.root == NAME_ROOT_SESSION || !publish_name_fits(leaf))
 		return false;
+	global = np.root == NAME_ROOT_GLOBAL;
 	m = calloc(1, sizeof(*m) + strlen(leaf) + 1);
 	if (!m)
 		return false;

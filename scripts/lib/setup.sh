@@ -1,17 +1,20 @@
 # Shared by scripts/test, scripts/mount and scripts/bench: install what a fresh Debian 12 machine
 # lacks, then configure and build.  Source it; it defines functions only.
 
+# What building and mounting need; mingw-w64 builds sectionfs-bridge's Windows helper (users
+# bring their own wine or Proton).
 SECTIONFS_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libfuse3-dev fuse3 libcunit1-dev
-                    python3 attr util-linux procps
-                    libasan8 libubsan1      # gcc 12's sanitizer runtimes (scripts/test)
-                    gcc-mingw-w64-x86-64 wine64)  # sectionfs-bridge's Windows helper and its tests
+                    python3 attr util-linux procps gcc-mingw-w64-x86-64)
+# What scripts/test needs on top: gcc 12's sanitizer runtimes, and a wine for the bridge suite.
+SECTIONFS_TEST_PACKAGES=(libasan8 libubsan1 wine64)
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Installs the Debian packages that are missing (as root, with apt-get).
+# Installs the Debian packages that are missing (as root, with apt-get): SECTIONFS_PACKAGES and
+# any named as arguments.
 sectionfs_install_packages() {
 	local missing=() p
-	for p in "${SECTIONFS_PACKAGES[@]}"; do
+	for p in "${SECTIONFS_PACKAGES[@]}" "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
