@@ -350,17 +350,19 @@ static void usage(FILE *to)
 		"Publishes every named section of a Wine prefix in the sectionfs mount, live.\n"
 		"With a COMMAND (a Steam launch option: sectionfs-bridge -- %%command%%), runs it\n"
 		"and ends with it; without one, runs until stopped.\n\n"
-		"  -m, --mount DIR    the sectionfs mount (default: $SECTIONFS_ROOT, /run/sectionfs,\n"
-		"                     $XDG_RUNTIME_DIR/sectionfs)\n"
+		"  -m, --mount DIR    the sectionfs mount (default: $SECTIONFS_ROOT,\n"
+		"                     /run/sectionfs, $XDG_RUNTIME_DIR/sectionfs)\n"
 		"      --mode MODE    permissions of published sections (default 0600)\n"
-		"      --make NAME    a section a Linux program makes in the mount (Global\\NAME or\n"
-		"                     Local\\NAME) that Windows programs must find under NAME\n"
+		"      --make NAME    a section a Linux program makes in the mount\n"
+		"                     (Global\\NAME or Local\\NAME) that Windows programs\n"
+		"                     must find under NAME\n"
 		"      --helper EXE   the Windows helper program (default: the installed one)\n"
 		"  -v, --verbose      a line for each section published or gone\n"
 		"  -h, --help         this text\n"
 		"  -V, --version\n\n"
-		"The prefix is $WINEPREFIX (Proton: $STEAM_COMPAT_DATA_PATH/pfx; else ~/.wine), the\n"
-		"wine $WINE (Proton's own beside its script; else wine64 in PATH).\n");
+		"The prefix is $WINEPREFIX (Proton: $STEAM_COMPAT_DATA_PATH/pfx; else\n"
+		"~/.wine), the wine $WINE (Proton's own beside its script; else wine64 in\n"
+		"PATH).\n");
 }
 
 static const char *default_helper(const char *argv0)
@@ -539,7 +541,8 @@ int main(int argc, char **argv)
 				if (si.ssi_signo == SIGCHLD)
 					running = reap();
 				else if (b.command > 0)
-					kill(b.command, (int)si.ssi_signo);   /* it decides; we end with it */
+					/* it decides; we end with it */
+					kill(b.command, (int)si.ssi_signo);
 				else
 					running = false;
 			}

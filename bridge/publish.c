@@ -39,16 +39,18 @@ int publish_section(const char *mount, const char *ns, const char *name, int fd,
 	}
 	snprintf(path, sizeof(path), "%s/%s/%s", mount, ns, name);
 	do {
-		snprintf(stage, sizeof(stage), "%s/" SECTIONFS_STAGING "/.bridge-%d-%u", mount, (int)getpid(),
-			 counter++);
+		snprintf(stage, sizeof(stage), "%s/" SECTIONFS_STAGING "/.bridge-%d-%u", mount,
+			 (int)getpid(), counter++);
 		/* O_DIRECT: a staged section opened so may still be put over a file */
 		sfd = open(stage, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, mode);
 	} while (sfd < 0 && errno == EEXIST);
 	if (sfd < 0)
 		return -1;
-	snprintf(value, sizeof(value), SECTIONFS_BACKING_FD "%d:%llu", fd, (unsigned long long)size);
+	snprintf(value, sizeof(value), SECTIONFS_BACKING_FD "%d:%llu", fd,
+		 (unsigned long long)size);
 	if (set_text(sfd, SECTIONFS_XATTR_LIFETIME, SECTIONFS_LIFETIME_TEMPORARY) < 0 ||
-	    set_text(sfd, SECTIONFS_XATTR_PROTECT, writable ? "PAGE_READWRITE" : "PAGE_READONLY") < 0 ||
+	    set_text(sfd, SECTIONFS_XATTR_PROTECT,
+		     writable ? "PAGE_READWRITE" : "PAGE_READONLY") < 0 ||
 	    (origin && set_text(sfd, SECTIONFS_XATTR_ORIGIN, origin) < 0) ||
 	    set_text(sfd, SECTIONFS_XATTR_BACKING, value) < 0 ||
 	    renameat2(AT_FDCWD, stage, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {

@@ -81,7 +81,8 @@ int take_mapped_file(pid_t pid, uintptr_t addr)
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return -1;
-	fd = (int)syscall(SYS_pidfd_getfd, pidfd, their, 0);   /* close-on-exec, as the man page says */
+	/* close-on-exec, as pidfd_getfd(2) makes it */
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, their, 0);
 	close(pidfd);
 	return fd;
 }

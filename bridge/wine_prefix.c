@@ -65,10 +65,10 @@ bool wine_prefix_find(struct wine_prefix *wp, char *const *command)
 	else if (!proton_wine(command, wp->wine, sizeof(wp->wine)) &&
 		 !in_path("wine64", wp->wine, sizeof(wp->wine)) &&
 		 !in_path("wine", wp->wine, sizeof(wp->wine)))
-		snprintf(wp->wine, sizeof(wp->wine), "/usr/lib/wine/wine64");   /* Debian's wine64 */
+		snprintf(wp->wine, sizeof(wp->wine), "/usr/lib/wine/wine64");   /* Debian's */
 	if (!executable_at(wp->wine)) {
-		fprintf(stderr, "sectionfs-bridge: no wine to run the helper with (%s: %s); install "
-				"wine64, or set WINE to the wine of your games\n",
+		fprintf(stderr, "sectionfs-bridge: no wine to run the helper with (%s: %s); "
+				"install wine64, or set WINE to the wine of your games\n",
 			wp->wine, strerror(errno));
 		return false;
 	}
