@@ -68,8 +68,11 @@ static DWORD WINAPI count(void *arg)
 		Sleep(interval_ms);
 		EnterCriticalSection(&sections_lock);
 		for (int i = 0; i < nsections; i++)
-			if (sections[i].handle)
-				InterlockedIncrement((LONG *)sections[i].view);
+			if (sections[i].handle) {
+				/* words 2-3: when this count was written, for a reader's data age */
+				*(volatile LONGLONG *)(sections[i].view + 2) = unix_ns();
+				InterlockedIncrement((LONG *)sections[i].view);   /* a full barrier */
+			}
 		LeaveCriticalSection(&sections_lock);
 	}
 	return 0;
