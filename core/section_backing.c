@@ -67,7 +67,12 @@ uint32_t section_set_size_locked(struct section *sec, uint64_t size)
 		struct stat st;
 		if (fstat(sec->fd, &st) < 0)
 			return winerr_from_errno(errno);
-		if (size > (uint64_t)st.st_size && ftruncate(sec->fd, (off_t)size) < 0)
+		/* Growth grows the file (A5).  A section that is its whole file stays so when
+		 * cut (a host may serve it from the file itself: section_is_its_file); one
+		 * smaller than its file never cuts what lies past it. */
+		bool grow = size > (uint64_t)st.st_size;
+		bool cut = size < old && old == (uint64_t)st.st_size;
+		if ((grow || cut) && ftruncate(sec->fd, (off_t)size) < 0)
 			return errno == EBADF || errno == EINVAL ? ERROR_ACCESS_DENIED
 							       : ERROR_NOT_ENOUGH_MEMORY;
 	} else {

@@ -190,6 +190,36 @@ class BackingTest(MountTestCase):
         with open(fpath, "rb") as f:
             self.assertEqual(f.read()[-4:], b"tail")
 
+    def test_a_bare_map_of_a_file_backed_section_stops_a_cut(self):
+        """E36 with the section served from its file: in passthrough mode the map holds the
+        backing file, not the mount's, so only the daemon's map guard can see it."""
+        fpath, ffd = self.file()
+        stage, fd = self.stage("b")
+        self.back(fd, "fd:%d" % ffd)
+        path = self.p("Global", "Cut")
+        os.rename(stage, path)
+        self.fds.remove(fd)
+        os.close(fd)                                     # a permanent section: it stays
+        child = self.spawn(
+            "import mmap, os, sys\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+            "m = mmap.mmap(fd, %d)\n"
+            "os.close(fd)\n"
+            "print('mapped', flush=True)\n"
+            "sys.stdin.readline()\n"
+            "m[0:1] = b'!'\n"
+            "print(m[:4].decode(), flush=True)\n" % len(CONTENTS), path)
+        child.expect("mapped")
+        self.assertErrno(errno.EBUSY, os.truncate, path, 10)
+        self.assertEqual(os.stat(path).st_size, len(CONTENTS))
+        self.assertEqual(os.stat(fpath).st_size, len(CONTENTS))
+        child.send()
+        self.assertEqual(child.recv(), "!ile")
+        rc, _, err = child.finish()
+        self.assertEqual(rc, 0, err)
+        os.truncate(path, 10)                             # no map now: allowed
+        self.assertEqual(os.stat(fpath).st_size, 10)
+
     def test_a_section_smaller_than_its_file_shows_only_itself(self):
         fpath, ffd, path = self.publish_over(size=100)
         self.assertEqual(os.stat(path).st_size, 100)
