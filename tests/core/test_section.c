@@ -819,15 +819,18 @@ static void test_E36_staged_readonly_sections_can_be_resized(void)
 	section_put(sec);
 }
 
-static void test_E36_file_backed_section_never_cuts_its_file(void)
+/* A section smaller than its file never cuts what lies past it. */
+static void test_E36_section_smaller_than_its_file_never_cuts_it(void)
 {
 	struct section_spec spec;
 	struct section *sec;
 	struct handle *h;
 	int fd = temp_file(2 * PAGE, false);
 
-	CU_ASSERT_EQUAL_FATAL(spec_checked(PAGE_READWRITE, 0, fd, RW_ACCESS, &spec), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(spec_checked(PAGE_READWRITE, PAGE, fd, RW_ACCESS, &spec),
+			      ERROR_SUCCESS);
 	CU_ASSERT_EQUAL_FATAL(section_new(st, &spec, &owner, &sec), ERROR_SUCCESS);
+	CU_ASSERT_FALSE(section_is_its_file(sec));
 	CU_ASSERT_EQUAL_FATAL(handle_open(sec, FILE_MAP_ALL_ACCESS, &h), ERROR_SUCCESS);
 	CU_ASSERT_EQUAL(section_resize(sec, 100, NULL), ERROR_USER_MAPPED_FILE);
 	CU_ASSERT_EQUAL(section_resize(sec, 100, h), ERROR_SUCCESS);
@@ -836,6 +839,33 @@ static void test_E36_file_backed_section_never_cuts_its_file(void)
 	CU_ASSERT_TRUE(reads_pattern(sec, 0, 100));
 	CU_ASSERT_EQUAL(section_resize(sec, 0, h), ERROR_SUCCESS);
 	CU_ASSERT_EQUAL(file_size(fd), 2 * PAGE);
+	CU_ASSERT_EQUAL(store_used(st), 0);
+	handle_close(h);
+	section_put(sec);
+	close(fd);
+}
+
+/* A section that is its whole file stays so when resized: the file follows it both ways
+ * (a host may serve the section from the file itself), and writes past the end grow both. */
+static void test_E36_section_that_is_its_file_is_resized_with_it(void)
+{
+	struct section_spec spec;
+	struct section *sec;
+	struct handle *h;
+	int fd = temp_file(2 * PAGE, false);
+
+	CU_ASSERT_EQUAL_FATAL(spec_checked(PAGE_READWRITE, 0, fd, RW_ACCESS, &spec), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(section_new(st, &spec, &owner, &sec), ERROR_SUCCESS);
+	CU_ASSERT_TRUE(section_is_its_file(sec));
+	CU_ASSERT_EQUAL_FATAL(handle_open(sec, FILE_MAP_ALL_ACCESS, &h), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_resize(sec, 100, NULL), ERROR_USER_MAPPED_FILE);
+	CU_ASSERT_EQUAL(file_size(fd), 2 * PAGE);           /* refused: nothing cut */
+	CU_ASSERT_EQUAL(section_resize(sec, 100, h), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(section_size(sec), 100);
+	CU_ASSERT_EQUAL(file_size(fd), 100);
+	CU_ASSERT_TRUE(section_is_its_file(sec));
+	CU_ASSERT_TRUE(reads_pattern(sec, 0, 100));
+	CU_ASSERT_EQUAL(section_resize(sec, 2 * PAGE, h), ERROR_SUCCESS);
 	CU_ASSERT_EQUAL(store_used(st), 0);
 
 	/* growing past the file grows the file, with zeros */
@@ -1756,7 +1786,8 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_E36_resize_without_holders_is_allowed),
 	UNIT_TEST(test_E36_published_readonly_and_writecopy_cannot_be_resized),
 	UNIT_TEST(test_E36_staged_readonly_sections_can_be_resized),
-	UNIT_TEST(test_E36_file_backed_section_never_cuts_its_file),
+	UNIT_TEST(test_E36_section_smaller_than_its_file_never_cuts_it),
+	UNIT_TEST(test_E36_section_that_is_its_file_is_resized_with_it),
 	UNIT_TEST(test_C21_destroyed_section_refuses_everything),
 	UNIT_TEST(test_section_setters_need_a_staged_section),
 	UNIT_TEST(test_section_staged_set_protect),
