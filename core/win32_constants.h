@@ -78,6 +78,10 @@
 #define ERROR_MAPPED_ALIGNMENT    1132u
 #define ERROR_USER_MAPPED_FILE    1224u
 
+/* NTSTATUS values a Win32 caller sees (in OVERLAPPED.Internal). */
+#define STATUS_SUCCESS            0x00000000u
+#define STATUS_END_OF_FILE        0xC0000011u
+
 /* The machine's page size and allocation granularity as Windows reports them (GetSystemInfo). */
 #define WIN32_PAGE_SIZE              0x1000u
 #define WIN32_ALLOCATION_GRANULARITY 0x10000u

@@ -292,10 +292,19 @@ static BOOL transfer(HANDLE h, void *buf, DWORD len, LPDWORD done_out, LPOVERLAP
 	wm_object_put(f);
 	if (done_out)
 		*done_out = (DWORD)done;
-	if (ov)
+	if (ov) {
+		ov->Internal = err ? ov->Internal : STATUS_SUCCESS;
 		ov->InternalHigh = done;
+	}
 	if (err) {
 		wm_fail(winerr_from_io_errno(err));
+		return FALSE;
+	}
+	/* A read at an OVERLAPPED offset at or past the end fails: the offset names bytes that
+	 * are not there.  (A read at the file pointer's end succeeds with none.) */
+	if (!write && ov && len && !done) {
+		ov->Internal = STATUS_END_OF_FILE;
+		wm_fail(ERROR_HANDLE_EOF);
 		return FALSE;
 	}
 	return TRUE;

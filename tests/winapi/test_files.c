@@ -540,6 +540,8 @@ static void test_files_read_write_and_pointers(void)
 	memset(back, 0, 16);
 	CU_ASSERT_TRUE(ReadFile(h, back, 10, &done, &ov));
 	CU_ASSERT_TRUE(!memcmp(back, "overlapped", 10));
+	ASSERT_EQ(ov.Internal, STATUS_SUCCESS);
+	ASSERT_EQ(ov.InternalHigh, 10);
 	CU_ASSERT_TRUE(CloseHandle(h));
 
 	/* access is enforced */
@@ -660,6 +662,48 @@ static void test_files_new_file_section_view_has_the_file_size(void)
 		CU_ASSERT_EQUAL(wu_wait(pids[i]), 0);
 }
 
+/* ReadFile at an OVERLAPPED offset at or past the end: FALSE, ERROR_HANDLE_EOF, and the
+ * OVERLAPPED says STATUS_END_OF_FILE with nothing read; short of the end it reads what is there. */
+static void test_files_overlapped_read_at_the_end_is_handle_eof(void)
+{
+	char path[128], back[64];
+	OVERLAPPED ov;
+	DWORD done;
+	HANDLE h;
+
+	wu_tmp_path(path, sizeof(path), "eof");
+	CU_ASSERT_TRUE_FATAL(wu_make_file(path, 100, 5));
+	h = create_file(path, GENERIC_READ, OPEN_EXISTING);
+	CU_ASSERT_FATAL(h != INVALID_HANDLE_VALUE);
+	for (DWORD off = 100; off <= 4096; off += 3996) {
+		memset(&ov, 0, sizeof(ov));
+		ov.Offset = off;
+		ov.Internal = 0xdeadbeef;
+		ov.InternalHigh = 0xdeadbeef;
+		done = 0xdeadbeef;
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_FALSE(ReadFile(h, back, sizeof(back), &done, &ov));
+		ASSERT_ERR(ERROR_HANDLE_EOF);
+		ASSERT_EQ(done, 0);
+		ASSERT_EQ(ov.Internal, STATUS_END_OF_FILE);
+		ASSERT_EQ(ov.InternalHigh, 0);
+	}
+	memset(&ov, 0, sizeof(ov));
+	ov.Offset = 90;
+	ov.Internal = 0xdeadbeef;
+	CU_ASSERT_TRUE(ReadFile(h, back, sizeof(back), &done, &ov));
+	ASSERT_EQ(done, 10);
+	ASSERT_EQ(ov.Internal, STATUS_SUCCESS);
+	ASSERT_EQ(ov.InternalHigh, 10);
+	CU_ASSERT_TRUE(wu_check_pattern(back, 10, 90, 5));
+	/* the file pointer's end is no error */
+	ASSERT_EQ(SetFilePointer(h, 0, NULL, FILE_END), 100);
+	CU_ASSERT_TRUE(ReadFile(h, back, sizeof(back), &done, NULL));
+	ASSERT_EQ(done, 0);
+	CU_ASSERT_TRUE(CloseHandle(h));
+	unlink(path);
+}
+
 const char *suite_name = "winapi_files";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_files_mount_shows_the_file),
@@ -672,5 +716,6 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_files_read_write_and_pointers),
 	UNIT_TEST(test_files_read_only_handle_cannot_back_a_writable_section),
 	UNIT_TEST(test_files_new_file_section_view_has_the_file_size),
+	UNIT_TEST(test_files_overlapped_read_at_the_end_is_handle_eof),
 	{ 0 },
 };
