@@ -98,6 +98,7 @@ bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size);
  * state.  false when addr is in no view. */
 struct wm_view_query {
 	uintptr_t base;            /* the view's base (AllocationBase) */
+	size_t length;             /* the view's length, in whole pages */
 	uintptr_t page;            /* addr's page */
 	size_t region;             /* bytes from page with the same state */
 	uint32_t view_protect;     /* AllocationProtect */

@@ -403,6 +403,7 @@ bool wm_view_query(const void *addr, struct wm_view_query *q)
 		while (i < v->length / PAGE && v->page_protect[i] == state)
 			i++;
 		q->base = v->base;
+		q->length = v->length;
 		q->page = v->base + first * PAGE;
 		q->region = (i - first) * PAGE;
 		q->view_protect = v->view_protect;

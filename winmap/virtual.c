@@ -98,6 +98,21 @@ static struct region *region_at_locked(uintptr_t addr)
 	return NULL;
 }
 
+/* MEM_RESET of [addr, addr + size) in an allocation that ends at `end` (0: addr is in none):
+ * the pages' contents may go, which winmap leaves to the kernel (they stay as they are).  The
+ * range must lie within the allocation: ERROR_INVALID_ADDRESS otherwise.  Returns the first
+ * page. */
+static LPVOID reset_range(uintptr_t addr, size_t size, uintptr_t end)
+{
+	uintptr_t last = (addr + size + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+
+	if (!end || last < addr || last > end) {
+		wm_fail(ERROR_INVALID_ADDRESS);
+		return NULL;
+	}
+	return (LPVOID)(addr & ~(uintptr_t)(PAGE - 1));
+}
+
 /* The protections private memory takes: exactly one, and no WRITECOPY (it has no meaning
  * without a section to copy from). */
 static bool private_protect_valid(uint32_t protect)
@@ -154,7 +169,7 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 			return NULL;
 		}
 		if (type & MEM_RESET)
-			return (LPVOID)(addr & ~(uintptr_t)(PAGE - 1));
+			return reset_range(addr, size, q.base + q.length);
 		DWORD err = wm_view_commit(address, size, protect, &start);   /* D33, D34 */
 		if (err) {
 			wm_fail(err);
@@ -167,8 +182,13 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
-	if (type & MEM_RESET)
-		return address;
+	if (type & MEM_RESET) {
+		pthread_mutex_lock(&regions_lock);
+		struct region *r = region_at_locked(addr);
+		uintptr_t end = r ? r->base + r->size : 0;
+		pthread_mutex_unlock(&regions_lock);
+		return reset_range(addr, size, end);
+	}
 	size_t rounded = (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 	if ((type & MEM_RESERVE) || !address)
 		return reserve_private(addr & ~(uintptr_t)(GRANULARITY - 1), rounded, type | MEM_RESERVE,

@@ -852,6 +852,43 @@ static void test_D35_flush_view(void)
 	unlink(path);
 }
 
+/* MEM_RESET names pages of one allocation: a range that runs past its end, or memory in none,
+ * is ERROR_INVALID_ADDRESS; inside, the first page comes back (checked against Wine 8.0). */
+static void test_mem_reset_stays_within_its_allocation(void)
+{
+	char *p = VirtualAlloc(NULL, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+	HANDLE h = create_named(PAGE_READWRITE, 0x3000, NULL);
+	char *v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	v = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	v[0] = 'v';
+	p[0] = 'p';
+
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(p, 0x10000, MEM_RESET, PAGE_READWRITE), p);
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(p + 10, 100, MEM_RESET, PAGE_READWRITE), p);
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(v, 0x3000, MEM_RESET, PAGE_READWRITE), v);
+	static const struct { int view; size_t off, size; } bad[] = {
+		{ 0, 0, 0x11000 }, { 0, 0x1000, 0x10000 }, { 1, 0, 0x4000 }, { 1, 0x2000, 0x2000 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *base = bad[i].view ? v : p;
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_PTR_NULL(VirtualAlloc(base + bad[i].off, bad[i].size, MEM_RESET,
+						PAGE_READWRITE));
+		ASSERT_ERR(ERROR_INVALID_ADDRESS);
+	}
+	CU_ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(VirtualAlloc(p, 0x1000, MEM_RESET, PAGE_READWRITE));   /* freed */
+	ASSERT_ERR(ERROR_INVALID_ADDRESS);
+	CU_ASSERT_EQUAL(v[0], 'v');                            /* a view's data stays shared */
+	CU_ASSERT_TRUE(UnmapViewOfFile(v));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
 const char *suite_name = "winapi_views";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D22_access_gives_the_view_protection),
@@ -870,5 +907,6 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D33_sec_reserve_commits_for_the_section),
 	UNIT_TEST(test_D34_commit_inside_views),
 	UNIT_TEST(test_D35_flush_view),
+	UNIT_TEST(test_mem_reset_stays_within_its_allocation),
 	{ 0 },
 };
