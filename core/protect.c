@@ -53,6 +53,16 @@ uint32_t protect_sec(uint32_t flprotect)
 	return flprotect & ~PAGE_MASK_BYTE;
 }
 
+uint32_t protect_reported_modifiers(uint32_t modifiers)
+{
+	return modifiers & (PAGE_GUARD | PAGE_NOCACHE);
+}
+
+uint32_t protect_view_modifier(uint32_t attributes)
+{
+	return attributes & SEC_NOCACHE ? PAGE_NOCACHE : 0;
+}
+
 int protect_prot(uint32_t flprotect)
 {
 	switch (protect_page(flprotect)) {

@@ -24,6 +24,19 @@ uint32_t protect_sec(uint32_t flprotect);
  * private mapping is what makes their writes private. */
 int protect_prot(uint32_t flprotect);
 
+/* The modifiers a page protection may carry in VirtualAlloc: PAGE_GUARD, PAGE_NOCACHE and
+ * PAGE_WRITECOMBINE. */
+#define PROTECT_MODIFIERS (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)
+
+/* The modifiers VirtualQuery reports back of those given: PAGE_GUARD and PAGE_NOCACHE (Windows
+ * keeps no trace of PAGE_WRITECOMBINE there, as Wine 8.0 shows it).  Linux memory is always
+ * cached and has no guard pages: the modifiers are reported, not enforced. */
+uint32_t protect_reported_modifiers(uint32_t modifiers);
+
+/* The modifier a section's SEC_* attributes give every page protection of its views:
+ * PAGE_NOCACHE for SEC_NOCACHE, else none. */
+uint32_t protect_view_modifier(uint32_t attributes);
+
 /* A8 and A9: splits flProtect into its one page protection and the attributes the section will
  * report (none -> SEC_COMMIT for the paging file; SEC_FILE, keeping NOCACHE/WRITECOMBINE, for a
  * file).  Returns ERROR_SUCCESS, ERROR_INVALID_PARAMETER or ERROR_BAD_EXE_FORMAT (SEC_IMAGE: image

@@ -15,6 +15,11 @@
 #define PAGE_EXECUTE_READWRITE 0x40u
 #define PAGE_EXECUTE_WRITECOPY 0x80u
 
+/* Page protection modifiers, added to one of the above (VirtualAlloc, VirtualQuery). */
+#define PAGE_GUARD             0x100u
+#define PAGE_NOCACHE           0x200u
+#define PAGE_WRITECOMBINE      0x400u
+
 /* Section attributes (flProtect, high bits). */
 #define SEC_FILE               0x00800000u
 #define SEC_IMAGE              0x01000000u

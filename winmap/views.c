@@ -402,12 +402,13 @@ bool wm_view_query(const void *addr, struct wm_view_query *q)
 		uint8_t state = v->page_protect[first];
 		while (i < v->length / PAGE && v->page_protect[i] == state)
 			i++;
+		uint32_t modifier = protect_view_modifier(v->attributes);   /* SEC_NOCACHE */
 		q->base = v->base;
 		q->length = v->length;
 		q->page = v->base + first * PAGE;
 		q->region = (i - first) * PAGE;
-		q->view_protect = v->view_protect;
-		q->page_protect = state;
+		q->view_protect = v->view_protect | modifier;
+		q->page_protect = state ? state | modifier : 0;
 	}
 	pthread_mutex_unlock(&views_lock);
 	return v != NULL;

@@ -83,9 +83,15 @@ struct region {
 	struct region *next;
 	uintptr_t base;
 	size_t size;
-	uint32_t alloc_protect;
-	uint8_t *page_protect;     /* PAGE_* when committed, 0 when reserved */
+	uint32_t alloc_protect;    /* as VirtualQuery reports it, modifiers included */
+	uint16_t *page_protect;    /* the same for each page when committed, 0 when reserved */
 };
+
+static void set_page_protect(struct region *r, uintptr_t start, uintptr_t end, uint32_t protect)
+{
+	for (size_t i = (start - r->base) / PAGE; i < (end - r->base) / PAGE; i++)
+		r->page_protect[i] = (uint16_t)protect;
+}
 
 static pthread_mutex_t regions_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct region *regions;     /* regions_lock */
@@ -127,7 +133,7 @@ static LPVOID reserve_private(uintptr_t addr, size_t size, DWORD type, uint32_t 
 	size_t pages = size / PAGE;
 	void *p;
 
-	if (!r || !(r->page_protect = calloc(pages, 1))) {
+	if (!r || !(r->page_protect = calloc(pages, sizeof(*r->page_protect)))) {
 		free(r);
 		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
 		return NULL;
@@ -144,7 +150,7 @@ static LPVOID reserve_private(uintptr_t addr, size_t size, DWORD type, uint32_t 
 	r->size = size;
 	r->alloc_protect = protect;
 	if (type & MEM_COMMIT)
-		memset(r->page_protect, (int)protect, pages);
+		set_page_protect(r, r->base, r->base + size, protect);
 	pthread_mutex_lock(&regions_lock);
 	r->next = regions;
 	regions = r;
@@ -177,11 +183,14 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 		}
 		return start;
 	}
-	prot = protect_prot(protect);
-	if (!private_protect_valid(protect)) {
+	/* A base protection, maybe with modifiers: kept as VirtualQuery will report them */
+	uint32_t base = protect & ~PROTECT_MODIFIERS;
+	if (!private_protect_valid(base)) {
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return NULL;
 	}
+	prot = protect_prot(base);
+	protect = base | protect_reported_modifiers(protect & PROTECT_MODIFIERS);
 	if (type & MEM_RESET) {
 		pthread_mutex_lock(&regions_lock);
 		struct region *r = region_at_locked(addr);
@@ -205,7 +214,7 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 		return NULL;
 	}
 	mprotect((void *)start, end - start, prot);
-	memset(r->page_protect + (start - r->base) / PAGE, (int)protect, (end - start) / PAGE);
+	set_page_protect(r, start, end, protect);
 	pthread_mutex_unlock(&regions_lock);
 	return (LPVOID)start;
 }
@@ -252,7 +261,7 @@ BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
 		end = r->base + r->size;
 	mprotect((void *)start, end - start, PROT_NONE);
 	madvise((void *)start, end - start, MADV_DONTNEED);
-	memset(r->page_protect + (start - r->base) / PAGE, 0, (end - start) / PAGE);
+	set_page_protect(r, start, end, 0);
 	pthread_mutex_unlock(&regions_lock);
 	return TRUE;
 }

@@ -889,6 +889,100 @@ static void test_mem_reset_stays_within_its_allocation(void)
 	CU_ASSERT_TRUE(CloseHandle(h));
 }
 
+/* SEC_NOCACHE shows in VirtualQuery of its views: PAGE_NOCACHE on AllocationProtect and on
+ * every committed page (as Wine 8.0 reports it; Linux memory itself stays cached). */
+static void test_sec_nocache_is_reported_in_views(void)
+{
+	static const struct { DWORD flprotect, access, protect; } cases[] = {
+		{ PAGE_READWRITE | SEC_COMMIT | SEC_NOCACHE, FILE_MAP_WRITE, PAGE_READWRITE },
+		{ PAGE_READWRITE | SEC_COMMIT | SEC_NOCACHE, FILE_MAP_READ, PAGE_READONLY },
+		{ PAGE_READWRITE | SEC_COMMIT | SEC_NOCACHE, FILE_MAP_COPY, PAGE_WRITECOPY },
+		{ PAGE_READONLY | SEC_COMMIT | SEC_NOCACHE, FILE_MAP_READ, PAGE_READONLY },
+		{ PAGE_READWRITE | SEC_COMMIT, FILE_MAP_WRITE, PAGE_READWRITE },   /* no modifier */
+	};
+	MEMORY_BASIC_INFORMATION mbi;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		HANDLE h = create_named(cases[i].flprotect, 0x2000, NULL);
+		DWORD want = cases[i].protect |
+			     (cases[i].flprotect & SEC_NOCACHE ? PAGE_NOCACHE : 0);
+		char *v;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		v = MapViewOfFile(h, cases[i].access, 0, 0, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		CU_ASSERT_EQUAL(VirtualQuery(v, &mbi, sizeof(mbi)), sizeof(mbi));
+		ASSERT_EQ(mbi.AllocationProtect, want);
+		ASSERT_EQ(mbi.Protect, want);
+		ASSERT_EQ(mbi.State, MEM_COMMIT);
+		CU_ASSERT_TRUE(UnmapViewOfFile(v));
+		CU_ASSERT_TRUE(CloseHandle(h));
+	}
+
+	/* under SEC_RESERVE: reserved pages have none, committed ones have it */
+	HANDLE h = create_named(PAGE_READWRITE | SEC_RESERVE | SEC_NOCACHE, 0x10000, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	char *v = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(VirtualQuery(v, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.AllocationProtect, PAGE_READONLY | PAGE_NOCACHE);
+	ASSERT_EQ(mbi.State, MEM_RESERVE);
+	ASSERT_EQ(mbi.Protect, 0);
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(v, 0x1000, MEM_COMMIT, PAGE_READONLY), v);
+	CU_ASSERT_EQUAL(VirtualQuery(v, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.State, MEM_COMMIT);
+	ASSERT_EQ(mbi.Protect, PAGE_READONLY | PAGE_NOCACHE);
+	CU_ASSERT_TRUE(UnmapViewOfFile(v));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* Private VirtualAlloc takes a base protection with PAGE_NOCACHE, PAGE_GUARD or
+ * PAGE_WRITECOMBINE; VirtualQuery reports NOCACHE and GUARD back, not WRITECOMBINE; a
+ * modifier alone is ERROR_INVALID_PARAMETER (checked against Wine 8.0). */
+static void test_private_allocations_take_modifiers(void)
+{
+	static const struct { DWORD type, protect, reported; } cases[] = {
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_NOCACHE, 0x204 },
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_READONLY | PAGE_NOCACHE, 0x202 },
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_NOACCESS | PAGE_NOCACHE, 0x201 },
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE | PAGE_NOCACHE, 0x240 },
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD, 0x104 },
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_NOACCESS | PAGE_GUARD, 0x101 },
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_NOCACHE | PAGE_GUARD, 0x304 },
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_WRITECOMBINE, 0x4 },
+		{ MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_NOCACHE | PAGE_WRITECOMBINE, 0x204 },
+		{ MEM_RESERVE, PAGE_READWRITE | PAGE_NOCACHE, 0x204 },
+	};
+	MEMORY_BASIC_INFORMATION mbi;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = VirtualAlloc(NULL, 0x1000, cases[i].type, cases[i].protect);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(VirtualQuery(p, &mbi, sizeof(mbi)), sizeof(mbi));
+		ASSERT_EQ(mbi.AllocationProtect, cases[i].reported);
+		ASSERT_EQ(mbi.Protect, cases[i].type & MEM_COMMIT ? cases[i].reported : 0);
+		CU_ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+	}
+	static const DWORD bad[] = { PAGE_NOCACHE, PAGE_GUARD, PAGE_WRITECOPY | PAGE_NOCACHE,
+				     PAGE_READWRITE | 0x800 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_PTR_NULL(VirtualAlloc(NULL, 0x1000, MEM_RESERVE | MEM_COMMIT, bad[i]));
+		ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	}
+	/* a commit inside a reservation takes its own modifiers */
+	char *p = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_READWRITE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(p + 0x1000, 0x1000, MEM_COMMIT,
+					 PAGE_READWRITE | PAGE_NOCACHE), p + 0x1000);
+	CU_ASSERT_EQUAL(VirtualQuery(p + 0x1000, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.Protect, PAGE_READWRITE | PAGE_NOCACHE);
+	ASSERT_EQ(mbi.AllocationProtect, PAGE_READWRITE);
+	ASSERT_EQ(mbi.RegionSize, 0x1000);
+	p[0x1000] = 1;                                    /* usable as its base protection says */
+	CU_ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+}
+
 const char *suite_name = "winapi_views";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D22_access_gives_the_view_protection),
@@ -908,5 +1002,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D34_commit_inside_views),
 	UNIT_TEST(test_D35_flush_view),
 	UNIT_TEST(test_mem_reset_stays_within_its_allocation),
+	UNIT_TEST(test_sec_nocache_is_reported_in_views),
+	UNIT_TEST(test_private_allocations_take_modifiers),
 	{ 0 },
 };
