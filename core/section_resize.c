@@ -1,5 +1,5 @@
 /* Sizes asked for, and E36: no cut under another holder of a section, nor of a file below what
- * a view of it maps (store_mapped_end_of_file); a section whose pages may not change keeps its
+ * a section is over it (store_sections_over_file); a section whose pages may not change keeps its
  * size.  Also fallocate(2)'s reservation of pages.
  *
  * Locks: store->lock, then size_lock for writing, both held for the whole change, so that no
@@ -81,40 +81,40 @@ uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool 
 	return err;
 }
 
-struct mapped_walk {
+struct file_walk {
 	dev_t dev;
 	ino_t ino;
-	uint64_t end;
+	unsigned sections;
 };
 
-static void mapped_section(const void *node, VISIT which, void *ctx)
+static void section_over_file(const void *node, VISIT which, void *ctx)
 {
 	const struct section *sec = *(const struct section *const *)node;
-	struct mapped_walk *w = ctx;
+	struct file_walk *w = ctx;
 
-	if ((which == postorder || which == leaf) && sec->file_backed && sec->views &&
-	    sec->file_dev == w->dev && sec->file_ino == w->ino &&
-	    atomic_load(&((struct section *)sec)->size) > w->end)
-		w->end = atomic_load(&((struct section *)sec)->size);
+	if ((which == postorder || which == leaf) && sec->file_backed &&
+	    sec->file_dev == w->dev && sec->file_ino == w->ino)
+		w->sections++;
 }
 
-static void mapped_namespace(const void *node, VISIT which, void *ctx)
+static void sections_over_file_in(const void *node, VISIT which, void *ctx)
 {
 	const struct ns *ns = *(const struct ns *const *)node;
 
 	if (which == postorder || which == leaf)
-		twalk_r(ns->names, mapped_section, ctx);
+		twalk_r(ns->names, section_over_file, ctx);
 }
 
-uint64_t store_mapped_end_of_file(struct store *st, dev_t dev, ino_t ino)
+unsigned store_sections_over_file(struct store *st, dev_t dev, ino_t ino)
 {
-	struct mapped_walk w = { dev, ino, 0 };
+	struct file_walk w = { dev, ino, 0 };
 
-	/* Named sections only: a section that lost its name with views still mapped is rare and
-	 * short-lived (a temporary one whose handles all closed). */
+	/* Named sections, staged ones included (Staging is among the sessions' namespaces): a
+	 * section that lost its name with views still mapped is rare and short-lived (a temporary
+	 * one whose handles all closed). */
 	pthread_mutex_lock(&st->lock);
-	twalk_r(st->global->names, mapped_section, &w);
-	twalk_r(st->sessions, mapped_namespace, &w);
+	twalk_r(st->global->names, section_over_file, &w);
+	twalk_r(st->sessions, sections_over_file_in, &w);
 	pthread_mutex_unlock(&st->lock);
-	return w.end;
+	return w.sections;
 }

@@ -90,9 +90,9 @@ void store_end_session(struct store *st, uint32_t id);
  * lifetime will be, so a creator that dies leaves nothing half made behind. */
 struct ns *store_staging(struct store *st);
 
-/* E36 for a file: the size of the largest section over file (dev, ino) that a view holds, 0 when
- * none does; the file may not be cut below it.  (section_resize.c, with the rest of E36.) */
-uint64_t store_mapped_end_of_file(struct store *st, dev_t dev, ino_t ino);
+/* E36 for a file: how many named sections are over file (dev, ino); while one is, the file may
+ * not become shorter at all.  (section_resize.c, with the rest of E36.) */
+unsigned store_sections_over_file(struct store *st, dev_t dev, ino_t ino);
 
 /* Writes up to max session ids (those with a namespace, 0 excluded), ascending; returns how many
  * exist in all. */

@@ -90,17 +90,16 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	}
 }
 
-/* The root's one attribute: how far views reach into a file backing sections
- * (SECTIONFS_XATTR_MAPPED_END). */
-static int mapped_end_value(struct sfs *fs, const char *name, char *buf, size_t len)
+/* The root's one attribute: how many sections are over a file (SECTIONFS_XATTR_FILE_SECTIONS). */
+static int file_sections_value(struct sfs *fs, const char *name, char *buf, size_t len)
 {
 	unsigned long long dev, ino;
 	char tail;
 
-	if (sscanf(name, SECTIONFS_XATTR_MAPPED_END ".%llu.%llu%c", &dev, &ino, &tail) != 2)
+	if (sscanf(name, SECTIONFS_XATTR_FILE_SECTIONS ".%llu.%llu%c", &dev, &ino, &tail) != 2)
 		return -ENODATA;
-	return snprintf(buf, len, "%llu", (unsigned long long)store_mapped_end_of_file(
-				fs->store, (dev_t)dev, (ino_t)ino));
+	return snprintf(buf, len, "%u", store_sections_over_file(fs->store, (dev_t)dev,
+								 (ino_t)ino));
 }
 
 void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
@@ -112,7 +111,7 @@ void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	int n;
 
 	if (node_of(fs, ino)->kind == NODE_ROOT)
-		n = mapped_end_value(fs, name, buf, sizeof(buf));
+		n = file_sections_value(fs, name, buf, sizeof(buf));
 	else if (!sec || which < 0)
 		n = -ENODATA;
 	else

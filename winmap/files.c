@@ -31,18 +31,20 @@ static int open_flags(DWORD access, DWORD disposition, bool *ok)
 	}
 }
 
-/* E36: would cutting file (dev, ino) to `size` cut what a view maps, here or in any process? */
-static bool cut_reaches_a_view(dev_t dev, ino_t ino, uint64_t size)
+/* E36: is a section over file (dev, ino), here (a handle or a view) or in the mount?  While one
+ * is, the file may not become shorter at all, whatever part of it the section covers. */
+static bool file_has_a_section(dev_t dev, ino_t ino)
 {
-	return wm_views_cover_file(dev, ino, size) || wm_mount_mapped_end(dev, ino) > size;
+	return wm_views_of_file(dev, ino) || wm_handles_of_file(dev, ino) ||
+	       wm_mount_file_sections(dev, ino) > 0;
 }
 
-/* E36: a truncating open may not cut what a view maps. */
-static bool cut_under_a_view(const char *path, int flags)
+/* E36: a truncating open may not cut a file a section is over. */
+static bool truncates_a_sections_file(const char *path, int flags)
 {
 	struct stat st;
 
-	return (flags & O_TRUNC) && stat(path, &st) == 0 && cut_reaches_a_view(st.st_dev, st.st_ino, 0);
+	return (flags & O_TRUNC) && stat(path, &st) == 0 && file_has_a_section(st.st_dev, st.st_ino);
 }
 
 static HANDLE create_file(const char *path, DWORD access, DWORD disposition, DWORD attributes)
@@ -57,7 +59,7 @@ static HANDLE create_file(const char *path, DWORD access, DWORD disposition, DWO
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return INVALID_HANDLE_VALUE;
 	}
-	if (cut_under_a_view(path, flags)) {
+	if (truncates_a_sections_file(path, flags)) {
 		wm_fail(ERROR_USER_MAPPED_FILE);
 		return INVALID_HANDLE_VALUE;
 	}
@@ -231,8 +233,7 @@ BOOL WINAPI SetEndOfFile(HANDLE h)
 	pos = lseek(f->file.fd, 0, SEEK_CUR);
 	if (pos < 0 || fstat(f->file.fd, &st) < 0) {
 		err = errno;
-	} else if ((uint64_t)pos < (uint64_t)st.st_size &&
-		   cut_reaches_a_view(st.st_dev, st.st_ino, (uint64_t)pos)) {
+	} else if ((uint64_t)pos < (uint64_t)st.st_size && file_has_a_section(st.st_dev, st.st_ino)) {
 		wm_object_put(f);
 		wm_fail(ERROR_USER_MAPPED_FILE);                         /* E36 */
 		return FALSE;

@@ -101,6 +101,20 @@ static void destroy(struct wm_object *obj)
 	free(obj);
 }
 
+bool wm_handles_of_file(dev_t dev, ino_t ino)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&table_lock);
+	for (size_t i = 0; i < table_size && !found; i++) {
+		const struct wm_object *obj = table[i];
+		found = obj && obj->kind == WM_SECTION && obj->section.file_backed &&
+			obj->section.backing_dev == dev && obj->section.backing_ino == ino;
+	}
+	pthread_mutex_unlock(&table_lock);
+	return found;
+}
+
 void wm_object_put(struct wm_object *obj)
 {
 	unsigned left;

@@ -62,15 +62,17 @@ HANDLE wm_handle_add(struct wm_object *obj);
 /* The object behind h, of kind `kind`, with a reference; NULL (ERROR_INVALID_HANDLE) if none. */
 struct wm_object *wm_object_get(HANDLE h, enum wm_kind kind);
 void wm_object_put(struct wm_object *obj);
+/* Has this process a handle of a section over the file (dev, ino)? (E36) */
+bool wm_handles_of_file(dev_t dev, ino_t ino);
 
 /* ---- mount.c ---- */
 /* The sectionfs mount's path; NULL (ERROR_PATH_NOT_FOUND set) when none is mounted. */
 const char *wm_mount_root(void);
 /* The path in the mount of a Win32 name ("Global\X" -> MOUNT/Global/X); the B rules' errors. */
 DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struct name_path *np);
-/* E36 across processes: how far views of named sections over file (dev, ino) reach, as the
- * daemon knows it; 0 when none do or no sectionfs is mounted (the last error is left alone). */
-uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino);
+/* E36 across processes: how many named sections are over file (dev, ino), as the daemon knows
+ * it; 0 when none are or no sectionfs is mounted (the last error is left alone). */
+unsigned wm_mount_file_sections(dev_t dev, ino_t ino);
 /* The last error for errno err of a call on path: ENOENT is ERROR_PATH_NOT_FOUND when the
  * directory is missing, else FILE_NOT_FOUND (winerr_of_missing); other errnos as the table says. */
 DWORD wm_fail_path(const char *path, int err);
@@ -92,8 +94,8 @@ bool wm_wide_argument(const WCHAR *wide, char **utf8);
 void *wm_map_aligned(void *base, size_t len, int prot, int flags, int fd, uint64_t off);
 
 /* ---- views.c ---- */
-/* Views of this process of the file (dev, ino) reaching past `size`? (E36) */
-bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size);
+/* Has this process a view of a section over the file (dev, ino)? (E36) */
+bool wm_views_of_file(dev_t dev, ino_t ino);
 /* The view holding addr, for VirtualQuery: the run of pages from addr's page that share its
  * state.  false when addr is in no view. */
 struct wm_view_query {

@@ -99,7 +99,7 @@ DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struc
 	return ERROR_SUCCESS;
 }
 
-uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino)
+unsigned wm_mount_file_sections(dev_t dev, ino_t ino)
 {
 	DWORD saved = GetLastError();
 	const char *mount = wm_mount_root();
@@ -109,13 +109,13 @@ uint64_t wm_mount_mapped_end(dev_t dev, ino_t ino)
 	SetLastError(saved);
 	if (!mount)
 		return 0;
-	snprintf(name, sizeof(name), SECTIONFS_XATTR_MAPPED_END ".%llu.%llu",
+	snprintf(name, sizeof(name), SECTIONFS_XATTR_FILE_SECTIONS ".%llu.%llu",
 		 (unsigned long long)dev, (unsigned long long)ino);
 	n = getxattr(mount, name, value, sizeof(value) - 1);
 	if (n <= 0)
 		return 0;
 	value[n] = '\0';
-	return strtoull(value, NULL, 10);
+	return (unsigned)strtoul(value, NULL, 10);
 }
 
 DWORD wm_fail_path(const char *path, int err)

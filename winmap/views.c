@@ -380,16 +380,15 @@ BOOL WINAPI FlushViewOfFile(LPCVOID addr, SIZE_T n)
 
 /* ---- what virtual.c and files.c ask of views ---- */
 
-bool wm_views_cover_file(dev_t dev, ino_t ino, uint64_t size)
+bool wm_views_of_file(dev_t dev, ino_t ino)
 {
-	bool covered = false;
+	bool found = false;
 
 	pthread_mutex_lock(&views_lock);
-	for (struct wm_view *v = views; v && !covered; v = v->next)
-		covered = v->file_backed && v->backing_dev == dev && v->backing_ino == ino &&
-			  v->mapped_end > size;
+	for (struct wm_view *v = views; v && !found; v = v->next)
+		found = v->file_backed && v->backing_dev == dev && v->backing_ino == ino;
 	pthread_mutex_unlock(&views_lock);
-	return covered;
+	return found;
 }
 
 bool wm_view_query(const void *addr, struct wm_view_query *q)

@@ -110,9 +110,9 @@ struct sectionfs_committed {
 #define SECTIONFS_XATTR_ORIGIN     SECTIONFS_XATTR_PREFIX "origin"
 
 /* E36 for files backing sections: getxattr on the mount's root of
- * SECTIONFS_XATTR_MAPPED_END ".DEV.INO" (st_dev and st_ino in decimal) answers, in decimal, how
- * far views of sections over that file reach (0: none); winmap refuses to cut the file below
- * it (ERROR_USER_MAPPED_FILE). */
-#define SECTIONFS_XATTR_MAPPED_END SECTIONFS_XATTR_PREFIX "mapped_end"
+ * SECTIONFS_XATTR_FILE_SECTIONS ".DEV.INO" (st_dev and st_ino in decimal) answers, in decimal,
+ * how many sections in the mount are over that file (0: none); while any is, winmap refuses to
+ * make the file shorter (ERROR_USER_MAPPED_FILE). */
+#define SECTIONFS_XATTR_FILE_SECTIONS SECTIONFS_XATTR_PREFIX "file_sections"
 
 #endif

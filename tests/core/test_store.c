@@ -423,8 +423,8 @@ static void test_store_staged_sections_lose_their_staging_name_with_the_last_han
 	CU_ASSERT_EQUAL(store_used(st), 0);
 }
 
-/* E36 across processes: the store says how far views of sections over a file reach. */
-static void test_E36_mapped_end_of_a_file(void)
+/* E36 across processes: the store says how many sections are over a file, views or not. */
+static void test_E36_sections_over_a_file(void)
 {
 	char path[] = "/tmp/sectionfs-store-XXXXXX";
 	int fd = mkstemp(path);
@@ -443,14 +443,15 @@ static void test_E36_mapped_end_of_a_file(void)
 					   &spec), ERROR_SUCCESS);
 	CU_ASSERT_EQUAL_FATAL(ns_create(store_global(st), "F", &spec, &o, NS_CREATE_NEW,
 					FILE_MAP_ALL_ACCESS, &h, &existed), ERROR_SUCCESS);
-	CU_ASSERT_EQUAL(store_mapped_end_of_file(st, fst.st_dev, fst.st_ino), 0);   /* no view yet */
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino), 1);   /* no view yet */
 	CU_ASSERT_EQUAL_FATAL(ns_open(store_global(st), "F", FILE_MAP_ALL_ACCESS, &v), ERROR_SUCCESS);
 	CU_ASSERT_EQUAL(handle_become_view(v), ERROR_SUCCESS);
-	CU_ASSERT_EQUAL(store_mapped_end_of_file(st, fst.st_dev, fst.st_ino), 3 * WIN32_PAGE_SIZE);
-	CU_ASSERT_EQUAL(store_mapped_end_of_file(st, fst.st_dev, fst.st_ino + 1), 0);
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino), 1);
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino + 1), 0);
 	handle_close(v);
-	CU_ASSERT_EQUAL(store_mapped_end_of_file(st, fst.st_dev, fst.st_ino), 0);
-	handle_close(h);
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino), 1);
+	handle_close(h);                                   /* C20: the name goes with it */
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino), 0);
 	close(fd);
 }
 
@@ -841,7 +842,7 @@ static void test_store_end_session_frees_an_unheld_namespace(void)
 
 const char *suite_name = "store";
 const struct unit_test suite_tests[] = {
-	UNIT_TEST(test_E36_mapped_end_of_a_file),
+	UNIT_TEST(test_E36_sections_over_a_file),
 	UNIT_TEST(test_store_new_is_empty),
 	UNIT_TEST(test_store_charge_and_refund),
 	UNIT_TEST(test_store_used_counts_whole_pages),

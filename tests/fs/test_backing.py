@@ -137,22 +137,28 @@ class BackingTest(MountTestCase):
             self.back(fd, "fd:%d" % ffd)
             self.assertEqual(os.fstat(fd).st_size, len(CONTENTS))
 
-    def test_the_root_tells_how_far_views_reach_into_a_file(self):
+    def test_the_root_tells_how_many_sections_are_over_a_file(self):
         """E36 across processes: winmap asks the mount's root before it cuts a file."""
         _, ffd = self.file()
         st = os.fstat(ffd)
+        name = "user.section.file_sections.%d.%d" % (st.st_dev, st.st_ino)
+        self.assertEqual(os.getxattr(self.p(), name), b"0")
         stage, fd = self.stage("b")
         self.back(fd, "fd:%d" % ffd)
+        self.assertEqual(os.getxattr(self.p(), name), b"1")   # staged: a section already
         os.rename(stage, self.p("Global", "F"))
-        name = "user.section.mapped_end.%d.%d" % (st.st_dev, st.st_ino)
-        self.assertEqual(os.getxattr(self.p(), name), b"0")
+        self.assertEqual(os.getxattr(self.p(), name), b"1")
         view = os.open(self.p("Global", "F"), os.O_RDONLY)
         self.fds.append(view)
         arg = bytearray(VIEW.pack(FILE_MAP_READ, FILE_MAP_READ, 0, 0, 0, 0, 0))
         fcntl.ioctl(view, IOC_BECOME_VIEW, arg)
         self.assertEqual(VIEW.unpack(arg)[4], 0)    # result: ERROR_SUCCESS
-        self.assertEqual(os.getxattr(self.p(), name), str(len(CONTENTS)).encode())
-        self.assertErrno(errno.ENODATA, os.getxattr, self.p(), "user.section.mapped_end.x")
+        self.assertEqual(os.getxattr(self.p(), name), b"1")
+        os.unlink(self.p("Global", "F"))
+        self.assertEqual(os.getxattr(self.p(), name), b"0")   # nameless now
+        for bad in ("user.section.file_sections.x", "user.section.mapped_end.%d.%d"
+                    % (st.st_dev, st.st_ino)):
+            self.assertErrno(errno.ENODATA, os.getxattr, self.p(), bad)
 
     def publish_over(self, data=CONTENTS, size=None, name="Live"):
         fpath, ffd = self.file(data)

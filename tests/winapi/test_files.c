@@ -252,6 +252,89 @@ static void test_E36_no_cut_below_another_process_view(void)
 	wu_pipe_close(&a.to_child);
 }
 
+static void expect_no_cut(HANDLE file, LONG at)
+{
+	ASSERT_EQ(SetFilePointer(file, at, NULL, FILE_BEGIN), (DWORD)at);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(SetEndOfFile(file));
+	ASSERT_ERR(ERROR_USER_MAPPED_FILE);
+}
+
+/* While any section of a file lives, a handle or a view, the file cannot become shorter at all,
+ * even far above what the section covers (checked against Wine 8.0). */
+static void test_E36_a_file_with_a_section_cannot_shrink_at_all(void)
+{
+	struct backed b;
+	char *v;
+
+	CU_ASSERT_TRUE_FATAL(backed_open(&b, 0x3000, 6, 0x1000));   /* a section of one page */
+	expect_no_cut(b.file, 0x2000);                            /* a handle, no view */
+	expect_truncating_opens_fail(b.path);
+	ASSERT_EQ(SetFilePointer(b.file, 0x4000, NULL, FILE_BEGIN), 0x4000);
+	CU_ASSERT_TRUE(SetEndOfFile(b.file));                     /* growing is fine */
+	v = MapViewOfFile(b.section, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	expect_no_cut(b.file, 0x3000);                            /* a handle and a view */
+	CU_ASSERT_TRUE(CloseHandle(b.section));
+	b.section = NULL;
+	expect_no_cut(b.file, 0x2000);                            /* the view alone */
+	expect_truncating_opens_fail(b.path);
+	ASSERT_EQ(wu_file_size(b.path), 0x4000);
+	CU_ASSERT_TRUE(UnmapViewOfFile(v));
+	ASSERT_EQ(SetFilePointer(b.file, 0x1000, NULL, FILE_BEGIN), 0x1000);
+	CU_ASSERT_TRUE(SetEndOfFile(b.file));                     /* nothing left: cut */
+	ASSERT_EQ(wu_file_size(b.path), 0x1000);
+	backed_close(&b);
+}
+
+struct handle_arg {
+	const char *name;
+	struct wu_pipe to_parent, to_child;
+};
+
+/* Opens the section another process made over its file and holds only the handle. */
+static int handle_holder_child(void *varg)
+{
+	struct handle_arg *a = varg;
+	HANDLE h;
+
+	CHILD_CHECK(wu_await(&a->to_child));
+	h = OpenFileMappingA(FILE_MAP_READ, FALSE, a->name);
+	CHILD_CHECK(h != NULL);
+	CHILD_CHECK(wu_signal(&a->to_parent));
+	CHILD_CHECK(wu_await(&a->to_child));
+	CHILD_CHECK(CloseHandle(h));
+	return 0;
+}
+
+/* The section's only handle is another process's: the file still cannot shrink. */
+static void test_E36_another_process_handle_stops_any_cut(void)
+{
+	const char *leaf = wu_uniq("E36h");
+	struct handle_arg a = { .name = wu_cat("Global\\", leaf) };
+	struct backed b;
+	pid_t pid;
+
+	CU_ASSERT_TRUE_FATAL(wu_pipe_open(&a.to_parent) && wu_pipe_open(&a.to_child));
+	pid = wu_spawn(handle_holder_child, &a);
+	CU_ASSERT_TRUE_FATAL(backed_open_leaf(&b, leaf, 0x3000, 7, 0x1000));
+	CU_ASSERT_TRUE(wu_signal(&a.to_child));
+	CU_ASSERT_TRUE(wu_await(&a.to_parent));
+	CU_ASSERT_TRUE(CloseHandle(b.section));                    /* ours goes: theirs holds it */
+	b.section = NULL;
+	expect_no_cut(b.file, 0x2000);
+	expect_truncating_opens_fail(b.path);
+	ASSERT_EQ(wu_file_size(b.path), 0x3000);
+	wu_signal(&a.to_child);
+	ASSERT_CHILD_OK(wu_wait(pid));
+	CU_ASSERT_TRUE(wu_wait_sections(0));                       /* the name went with it */
+	ASSERT_EQ(SetFilePointer(b.file, 0x2000, NULL, FILE_BEGIN), 0x2000);
+	CU_ASSERT_TRUE(SetEndOfFile(b.file));
+	backed_close(&b);
+	wu_pipe_close(&a.to_parent);
+	wu_pipe_close(&a.to_child);
+}
+
 /* sectionfs's own files: shrinking a section someone else holds is refused (EBUSY). */
 static void test_E36_mount_refuses_to_shrink_a_held_section(void)
 {
@@ -711,6 +794,8 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_E36_no_cut_below_a_view),
 	UNIT_TEST(test_E36_no_cut_below_another_process_view),
 	UNIT_TEST(test_E36_mount_refuses_to_shrink_a_held_section),
+	UNIT_TEST(test_E36_a_file_with_a_section_cannot_shrink_at_all),
+	UNIT_TEST(test_E36_another_process_handle_stops_any_cut),
 	UNIT_TEST(test_E37_mount_io_is_coherent_with_views),
 	UNIT_TEST(test_files_create_dispositions),
 	UNIT_TEST(test_files_read_write_and_pointers),
