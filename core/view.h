@@ -25,12 +25,20 @@ struct view_plan {
 	uint32_t page_protect;      /* the view's PAGE_* protection, as VirtualQuery reports it */
 };
 
-/* D22-D28.  Errors, checked in this order: ERROR_INVALID_PARAMETER (no access asked),
- * ERROR_ACCESS_DENIED (the handle lacks the access, D24; the section cannot give the view, D23),
+/* D22-D28.  Errors, checked in this order: ERROR_ACCESS_DENIED (the handle lacks the access,
+ * D24, or has no map access at all for a PAGE_NOACCESS view; the section cannot give the view,
+ * D23),
  * ERROR_MAPPED_ALIGNMENT (offset or base not a multiple of 64 KiB, D27-D28),
  * ERROR_INVALID_PARAMETER (offset at or past the end, D26), ERROR_ACCESS_DENIED (size past the
  * end, D26).  *out is written only on success. */
 uint32_t view_plan(const struct view_request *rq, struct view_plan *out);
+
+/* D34: may pages of a view whose protection is view_protect (as VirtualQuery reports it) be
+ * committed with `protect`?  Any view takes PAGE_NOACCESS; a view with data access takes
+ * PAGE_READONLY and PAGE_WRITECOPY; PAGE_READWRITE needs a read-write view; the EXECUTE
+ * protections need an execute view, EXECUTE_READWRITE an execute read-write one.
+ * ERROR_INVALID_PARAMETER otherwise, and for anything but one PAGE_* value. */
+uint32_t view_commit_check(uint32_t view_protect, uint32_t protect);
 
 /* The handle access (SECTION_MAP_*) a view of `desired_access` needs, for DuplicateHandle-style
  * checks and for tests. */

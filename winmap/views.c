@@ -414,13 +414,6 @@ bool wm_view_query(const void *addr, struct wm_view_query *q)
 }
 
 /* Does `protect` fit a view whose pages are `view_prot`? */
-static bool fits(uint32_t protect, int view_prot)
-{
-	int want = protect_prot(protect);
-
-	return protect_page_name(protect_page(protect)) && (want & ~view_prot) == 0;
-}
-
 DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **start_out)
 {
 	DWORD err = ERROR_SUCCESS;
@@ -430,13 +423,13 @@ DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **star
 	uintptr_t start = (uintptr_t)addr & ~(uintptr_t)(PAGE - 1);
 	uintptr_t end = ((uintptr_t)addr + len + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
 
-	if (!v || end > v->base + v->length || end <= start) {
+	if (!v || end > v->base + v->length || end <= start)
 		err = ERROR_INVALID_ADDRESS;
-	} else if (v->file_backed) {
+	else if (v->file_backed)
 		err = ERROR_ACCESS_DENIED;                               /* D34 */
-	} else if (!fits(protect, v->prot)) {
-		err = ERROR_ACCESS_DENIED;                               /* D34 */
-	} else {
+	else
+		err = view_commit_check(v->view_protect, protect);      /* D34 */
+	if (!err) {
 		uint64_t off = v->offset + (start - v->base);
 		if (v->attributes & SEC_RESERVE) {                       /* D33: for the section */
 			if (v->section) {
@@ -454,7 +447,9 @@ DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **star
 				if (o != v && same_section(o, v))
 					refresh_commits_locked(o);
 			memset(v->page_protect + (start - v->base) / PAGE, (int)protect, (end - start) / PAGE);
-			if (mprotect((void *)start, end - start, protect_prot(protect)) < 0)
+			/* Linux gives the pages no more than the view's map allows: a WRITECOPY
+			 * commit in a shared view reads, and writes nothing (not copied). */
+			if (mprotect((void *)start, end - start, protect_prot(protect) & v->prot) < 0)
 				err = winerr_from_errno(errno);
 			*start_out = (void *)start;
 		}

@@ -50,7 +50,6 @@ static uint32_t plan(const struct view_request *rq, struct view_plan *out)
 static void test_D22_every_access_combination(void)
 {
 	const struct { uint32_t access, page; int prot; bool shared; } cases[] = {
-		{ 0, 0, 0, false },
 		{ FILE_MAP_COPY, PAGE_WRITECOPY, PROT_READ | PROT_WRITE, false },
 		{ FILE_MAP_WRITE, PAGE_READWRITE, PROT_READ | PROT_WRITE, true },
 		{ FILE_MAP_WRITE | FILE_MAP_COPY, PAGE_READWRITE, PROT_READ | PROT_WRITE, true },
@@ -59,7 +58,13 @@ static void test_D22_every_access_combination(void)
 		{ FILE_MAP_READ | FILE_MAP_WRITE, PAGE_READWRITE, PROT_READ | PROT_WRITE, true },
 		{ FILE_MAP_READ | FILE_MAP_WRITE | FILE_MAP_COPY, PAGE_READWRITE,
 		  PROT_READ | PROT_WRITE, true },
-		{ FILE_MAP_EXECUTE, 0, 0, false },
+		{ 0, PAGE_NOACCESS, PROT_NONE, true },
+		{ FILE_MAP_EXECUTE, PAGE_NOACCESS, PROT_NONE, true },
+		{ SECTION_MAP_EXECUTE, PAGE_NOACCESS, PROT_NONE, true },
+		{ FILE_MAP_EXECUTE | SECTION_MAP_EXECUTE, PAGE_NOACCESS, PROT_NONE, true },
+		{ FILE_MAP_COPY | SECTION_MAP_EXECUTE, PAGE_NOACCESS, PROT_NONE, true },
+		{ FILE_MAP_COPY | SECTION_MAP_EXECUTE | FILE_MAP_EXECUTE, PAGE_NOACCESS, PROT_NONE,
+		  true },
 		{ FILE_MAP_EXECUTE | FILE_MAP_COPY, PAGE_EXECUTE_WRITECOPY,
 		  PROT_READ | PROT_WRITE | PROT_EXEC, false },
 		{ FILE_MAP_EXECUTE | FILE_MAP_WRITE, PAGE_EXECUTE_READWRITE,
@@ -83,10 +88,6 @@ static void test_D22_every_access_combination(void)
 		struct view_plan out;
 		uint32_t err = plan(&rq, &out);
 
-		if (!cases[i].page) {
-			CU_ASSERT_EQUAL(err, ERROR_INVALID_PARAMETER);   /* no access asked */
-			continue;
-		}
 		CU_ASSERT_EQUAL(err, ERROR_SUCCESS);
 		if (err)
 			continue;
@@ -97,20 +98,58 @@ static void test_D22_every_access_combination(void)
 	}
 }
 
-static void test_D22_no_access_is_an_invalid_parameter(void)
+/* No data access asked (nothing, or execute and other bits alone): a view of PAGE_NOACCESS,
+ * which any section gives to a handle with some map access, and none to a handle without. */
+static void test_D22_no_data_access_is_a_noaccess_view(void)
 {
 	const uint32_t none[] = { 0, FILE_MAP_EXECUTE, SECTION_MAP_EXECUTE, SECTION_EXTEND_SIZE,
-				  SECTION_MAP_EXECUTE | SECTION_EXTEND_SIZE, 0x000F0000u };
+				  SECTION_MAP_EXECUTE | SECTION_EXTEND_SIZE, 0x000F0000u,
+				  FILE_MAP_COPY | SECTION_MAP_EXECUTE };
+	const uint32_t sections[] = { PAGE_READONLY, PAGE_WRITECOPY, PAGE_READWRITE };
 
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
-		struct view_request rq = request(PAGE_EXECUTE_READWRITE, GRAN, none[i]);
-		struct view_plan out;
-		CU_ASSERT_EQUAL(plan(&rq, &out), ERROR_INVALID_PARAMETER);
-		/* checked before anything else: a bad offset or handle does not change it */
-		rq.offset = 3;
-		rq.handle_access = 0;
-		CU_ASSERT_EQUAL(plan(&rq, &out), ERROR_INVALID_PARAMETER);
+		for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
+			struct view_request rq = request(sections[s], GRAN, none[i]);
+			struct view_plan out;
+			rq.handle_access = SECTION_MAP_READ;
+			CU_ASSERT_EQUAL(plan(&rq, &out), ERROR_SUCCESS);
+			CU_ASSERT_EQUAL(out.page_protect, PAGE_NOACCESS);
+			CU_ASSERT_EQUAL(out.prot, PROT_NONE);
+			rq.handle_access = SECTION_QUERY;          /* no map access at all */
+			CU_ASSERT_EQUAL(plan(&rq, &out), ERROR_ACCESS_DENIED);
+			rq.handle_access = 0;
+			CU_ASSERT_EQUAL(plan(&rq, &out), ERROR_ACCESS_DENIED);
+		}
 	}
+}
+
+/* D34: what a commit inside a view may ask, by the view's protection (Wine 8.0's table). */
+static void test_D34_commit_protections_by_view(void)
+{
+	static const uint32_t views[] = { PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
+					  PAGE_WRITECOPY, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE,
+					  PAGE_EXECUTE_WRITECOPY };
+	static const uint32_t asked[] = { PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
+					  PAGE_WRITECOPY, PAGE_EXECUTE, PAGE_EXECUTE_READ,
+					  PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY };
+	/* one row per view, one letter per protection asked: y allowed, n refused (87) */
+	static const char *const allowed[] = {
+		"ynnnnnnn",   /* NOACCESS */
+		"yyny" "nnnn",   /* READONLY */
+		"yyyy" "nnnn",   /* READWRITE */
+		"yyny" "nnnn",   /* WRITECOPY */
+		"yyny" "yyny",   /* EXECUTE_READ */
+		"yyyy" "yyyy",   /* EXECUTE_READWRITE */
+		"yyny" "yyny",   /* EXECUTE_WRITECOPY */
+	};
+
+	for (size_t v = 0; v < sizeof(views) / sizeof(views[0]); v++)
+		for (size_t a = 0; a < sizeof(asked) / sizeof(asked[0]); a++)
+			CU_ASSERT_EQUAL(view_commit_check(views[v], asked[a]),
+					allowed[v][a] == 'y' ? ERROR_SUCCESS : ERROR_INVALID_PARAMETER);
+	CU_ASSERT_EQUAL(view_commit_check(PAGE_READWRITE, 0), ERROR_INVALID_PARAMETER);
+	CU_ASSERT_EQUAL(view_commit_check(PAGE_READWRITE, PAGE_READWRITE | PAGE_READONLY),
+			ERROR_INVALID_PARAMETER);
 }
 
 /* ---- D23 ---- */
@@ -393,7 +432,8 @@ static void test_view_plan_outputs_for_each_protection(void)
 const char *suite_name = "view";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D22_every_access_combination),
-	UNIT_TEST(test_D22_no_access_is_an_invalid_parameter),
+	UNIT_TEST(test_D22_no_data_access_is_a_noaccess_view),
+	UNIT_TEST(test_D34_commit_protections_by_view),
 	UNIT_TEST(test_D23_matrix_over_the_six_protections),
 	UNIT_TEST(test_D23_copy_views_of_every_section_are_private),
 	UNIT_TEST(test_D24_read_handle_cannot_map_write),

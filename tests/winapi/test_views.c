@@ -983,6 +983,94 @@ static void test_private_allocations_take_modifiers(void)
 	CU_ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE));
 }
 
+/* D22: a view asked with no data access (nothing, execute bits alone, or copy with
+ * SECTION_MAP_EXECUTE) is a view of PAGE_NOACCESS: it maps, VirtualQuery says so, a touch faults
+ * and nothing can be committed in it but PAGE_NOACCESS.  A handle with no map access at all
+ * gives no view (ERROR_ACCESS_DENIED).  Checked against Wine 8.0. */
+static void test_D22_no_data_access_gives_a_noaccess_view(void)
+{
+	static const DWORD none[] = { 0, SECTION_MAP_EXECUTE, FILE_MAP_EXECUTE,
+				      SECTION_MAP_EXECUTE | FILE_MAP_EXECUTE,
+				      FILE_MAP_COPY | SECTION_MAP_EXECUTE,
+				      FILE_MAP_COPY | SECTION_MAP_EXECUTE | FILE_MAP_EXECUTE };
+	HANDLE h = create_named(PAGE_EXECUTE_READWRITE, 0x10000, NULL), dup;
+	MEMORY_BASIC_INFORMATION mbi;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		char *v = MapViewOfFile(h, none[i], 0, 0, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		CU_ASSERT_EQUAL(VirtualQuery(v, &mbi, sizeof(mbi)), sizeof(mbi));
+		ASSERT_EQ(mbi.AllocationProtect, PAGE_NOACCESS);
+		ASSERT_EQ(mbi.Protect, PAGE_NOACCESS);
+		ASSERT_EQ(mbi.State, MEM_COMMIT);
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_PTR_NULL(VirtualAlloc(v, 0x1000, MEM_COMMIT, PAGE_READWRITE));
+		ASSERT_ERR(ERROR_INVALID_PARAMETER);
+		if (i == 0)
+			ASSERT_EQ(touch(v, false), 128 + SIGSEGV);
+		CU_ASSERT_TRUE(UnmapViewOfFile(v));
+	}
+	/* the handle needs some map access: one duplicated with none has it not */
+	CU_ASSERT_TRUE_FATAL(DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0,
+					     FALSE, 0));
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_PTR_NULL(MapViewOfFile(dup, 0, 0, 0, 0));
+	ASSERT_ERR(ERROR_ACCESS_DENIED);
+	CU_ASSERT_TRUE(CloseHandle(dup));
+	CU_ASSERT_TRUE_FATAL(DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup,
+					     SECTION_MAP_READ, FALSE, 0));
+	char *v = MapViewOfFile(dup, FILE_MAP_EXECUTE, 0, 0, 0);   /* no execute access needed */
+	CU_ASSERT_PTR_NOT_NULL(v);
+	if (v)
+		CU_ASSERT_TRUE(UnmapViewOfFile(v));
+	CU_ASSERT_TRUE(CloseHandle(dup));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* D34: the protections a commit inside a SEC_RESERVE view may ask depend on the view; the
+ * others are ERROR_INVALID_PARAMETER (Wine 8.0's table; core/view.c has it all). */
+static void test_D34_commit_protections_in_reserve_views(void)
+{
+	static const struct { DWORD section, access, commit; bool ok; } cases[] = {
+		{ PAGE_READWRITE, FILE_MAP_READ, PAGE_WRITECOPY, true },
+		{ PAGE_READWRITE, FILE_MAP_READ, PAGE_NOACCESS, true },
+		{ PAGE_READWRITE, FILE_MAP_READ, PAGE_READWRITE, false },
+		{ PAGE_READWRITE, FILE_MAP_COPY, PAGE_READWRITE, false },
+		{ PAGE_READWRITE, FILE_MAP_COPY, PAGE_READONLY, true },
+		{ PAGE_READWRITE, FILE_MAP_WRITE, PAGE_EXECUTE, false },
+		{ PAGE_READWRITE, FILE_MAP_WRITE, PAGE_READONLY, true },
+		{ PAGE_EXECUTE_READWRITE, FILE_MAP_READ | FILE_MAP_EXECUTE, PAGE_EXECUTE, true },
+		{ PAGE_EXECUTE_READWRITE, FILE_MAP_READ | FILE_MAP_EXECUTE, PAGE_EXECUTE_WRITECOPY,
+		  true },
+		{ PAGE_EXECUTE_READWRITE, FILE_MAP_READ | FILE_MAP_EXECUTE, PAGE_EXECUTE_READWRITE,
+		  false },
+		{ PAGE_EXECUTE_READWRITE, FILE_MAP_COPY | FILE_MAP_EXECUTE, PAGE_READWRITE, false },
+	};
+	MEMORY_BASIC_INFORMATION mbi;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		HANDLE h = create_named(cases[i].section | SEC_RESERVE, 0x10000, NULL);
+		char *v;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		v = MapViewOfFile(h, cases[i].access, 0, 0, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		SetLastError(0xdeadbeef);
+		char *c = VirtualAlloc(v, 0x1000, MEM_COMMIT, cases[i].commit);
+		if (cases[i].ok) {
+			CU_ASSERT_PTR_EQUAL(c, v);
+			CU_ASSERT_EQUAL(VirtualQuery(v, &mbi, sizeof(mbi)), sizeof(mbi));
+			ASSERT_EQ(mbi.Protect, cases[i].commit);
+		} else {
+			CU_ASSERT_PTR_NULL(c);
+			ASSERT_ERR(ERROR_INVALID_PARAMETER);
+		}
+		CU_ASSERT_TRUE(UnmapViewOfFile(v));
+		CU_ASSERT_TRUE(CloseHandle(h));
+	}
+}
+
 const char *suite_name = "winapi_views";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D22_access_gives_the_view_protection),
@@ -1004,5 +1092,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_mem_reset_stays_within_its_allocation),
 	UNIT_TEST(test_sec_nocache_is_reported_in_views),
 	UNIT_TEST(test_private_allocations_take_modifiers),
+	UNIT_TEST(test_D22_no_data_access_gives_a_noaccess_view),
+	UNIT_TEST(test_D34_commit_protections_in_reserve_views),
 	{ 0 },
 };
