@@ -178,4 +178,9 @@ void section_mark_staged(struct section *sec, bool staged);
 uint32_t section_commit(struct section *sec, uint64_t off, uint64_t len);
 bool section_is_committed(struct section *sec, uint64_t off, uint64_t len);
 
+/* The run of pages from off's page that share its commit state, at most `limit` bytes: its
+ * length in bytes (page multiples, 0 only for a limit of 0), and in *committed the state.  One
+ * lookup, whatever the length: VirtualQuery asks it for a region. */
+uint64_t section_commit_run(struct section *sec, uint64_t off, uint64_t limit, bool *committed);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "section_internal.h"
 #include "win32_constants.h"
@@ -60,6 +61,33 @@ uint32_t section_commit(struct section *sec, uint64_t off, uint64_t len)
 			sec->committed[p / 8] |= (uint8_t)(1u << (p % 8));
 	pthread_rwlock_unlock(&sec->size_lock);
 	return err;
+}
+
+uint64_t section_commit_run(struct section *sec, uint64_t off, uint64_t limit, bool *committed)
+{
+	uint64_t first = off / WIN32_PAGE_SIZE, end = first + limit / WIN32_PAGE_SIZE, p;
+	bool state;
+
+	pthread_rwlock_rdlock(&sec->size_lock);
+	state = section_page_committed_locked(sec, first);
+	p = sec->committed ? first + 1 : end;
+	while (p < end) {
+		/* 64 pages at a time where a whole word of the bitmap agrees */
+		uint64_t word;
+		if (p % 64 == 0 && p + 64 <= end && p + 64 <= sec->committed_pages) {
+			memcpy(&word, sec->committed + p / 8, sizeof(word));
+			if (word == (state ? ~(uint64_t)0 : 0)) {
+				p += 64;
+				continue;
+			}
+		}
+		if (section_page_committed_locked(sec, p) != state)
+			break;
+		p++;
+	}
+	pthread_rwlock_unlock(&sec->size_lock);
+	*committed = state;
+	return limit ? (p - first) * WIN32_PAGE_SIZE : 0;
 }
 
 bool section_is_committed(struct section *sec, uint64_t off, uint64_t len)

@@ -54,6 +54,19 @@ static void ioctl_become_view(struct handle *h, struct sectionfs_view *v)
 	v->length = v->result == ERROR_SUCCESS ? plan.length : 0;
 }
 
+static void ioctl_commit_run(struct handle *h, struct sectionfs_commit_run *c)
+{
+	bool committed;
+
+	if (c->offset % WIN32_PAGE_SIZE || c->limit % WIN32_PAGE_SIZE) {
+		c->result = ERROR_INVALID_PARAMETER;
+		return;
+	}
+	c->run = section_commit_run(handle_section(h), c->offset, c->limit, &committed);
+	c->committed = committed;
+	c->result = ERROR_SUCCESS;
+}
+
 static void ioctl_committed(struct handle *h, struct sectionfs_committed *c)
 {
 	struct section *sec = handle_section(h);
@@ -81,6 +94,7 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		struct sectionfs_view view;
 		struct sectionfs_commit commit;
 		struct sectionfs_committed committed;
+		struct sectionfs_commit_run commit_run;
 	} u;
 	size_t size = _IOC_SIZE(cmd);
 
@@ -112,6 +126,9 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		break;
 	case SECTIONFS_IOC_COMMITTED:
 		ioctl_committed(h, &u.committed);
+		break;
+	case SECTIONFS_IOC_COMMIT_RUN:
+		ioctl_commit_run(h, &u.commit_run);
 		break;
 	case SECTIONFS_IOC_RETIRE:
 		handle_retire(h);

@@ -391,16 +391,75 @@ bool wm_views_of_file(dev_t dev, ino_t ino)
 	return found;
 }
 
+/* The run of the view's pages from `first` (at most `pages`) that share its commit state in the
+ * section, in pages; *committed says which.  One lookup: the core's, or one ioctl. */
+static size_t commit_run(const struct wm_view *v, size_t first, size_t pages, bool *committed)
+{
+	uint64_t off = v->offset + (uint64_t)first * PAGE;
+
+	if (!commits_by_page(v)) {
+		*committed = true;
+		return pages;
+	}
+	if (v->section)
+		return (size_t)(section_commit_run((struct section *)v->section, off,
+						   (uint64_t)pages * PAGE, committed) / PAGE);
+	struct sectionfs_commit_run c = { .offset = off, .limit = (uint64_t)pages * PAGE };
+	if (ioctl(v->fd, SECTIONFS_IOC_COMMIT_RUN, &c) < 0 || c.result || !c.run) {
+		*committed = false;   /* as if reserved: nothing is made usable on a failed answer */
+		return 1;
+	}
+	*committed = c.committed;
+	return (size_t)(c.run / PAGE);
+}
+
+/* How many of the n bytes from p equal b, 8 at a time where they can. */
+static size_t leading(const uint8_t *p, size_t n, uint8_t b)
+{
+	uint64_t all = 0x0101010101010101ull * b, word;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&word, p + i, sizeof(word));
+		if (word != all)
+			break;
+	}
+	while (i < n && p[i] == b)
+		i++;
+	return i;
+}
+
+/* Under views_lock: pages [first, end) are committed in the section; those this view has
+ * not seen committed (another view or process committed them) become usable with the view's
+ * own protection. */
+static void adopt_commits_locked(struct wm_view *v, size_t first, size_t end)
+{
+	for (size_t i = first; i < end;) {
+		uint8_t *zero = memchr(v->page_protect + i, 0, end - i);
+		if (!zero)
+			break;
+		size_t from = (size_t)(zero - v->page_protect);
+		size_t n = leading(zero, end - from, 0);
+		memset(zero, (int)v->view_protect, n);
+		mprotect((void *)(v->base + from * PAGE), n * PAGE, v->prot);
+		i = from + n;
+	}
+}
+
 bool wm_view_query(const void *addr, struct wm_view_query *q)
 {
 	pthread_mutex_lock(&views_lock);
 	struct wm_view *v = find_locked((uintptr_t)addr);
 	if (v) {
-		refresh_commits_locked(v);
-		size_t first = ((uintptr_t)addr - v->base) / PAGE, i = first;
+		size_t first = ((uintptr_t)addr - v->base) / PAGE, i;
+		bool committed;
+		size_t run = commit_run(v, first, v->length / PAGE - first, &committed);
+		if (committed)
+			adopt_commits_locked(v, first, first + run);
 		uint8_t state = v->page_protect[first];
-		while (i < v->length / PAGE && v->page_protect[i] == state)
-			i++;
+		/* reserved pages are reserved everywhere: the run is the region; committed ones
+		 * may carry different protections in this view */
+		i = first + (committed ? leading(v->page_protect + first, run, state) : run);
 		uint32_t modifier = protect_view_modifier(v->attributes);   /* SEC_NOCACHE */
 		q->base = v->base;
 		q->length = v->length;

@@ -72,6 +72,17 @@ struct sectionfs_committed {
 };
 #define SECTIONFS_IOC_COMMITTED _IOWR(SECTIONFS_IOC_MAGIC, 4, struct sectionfs_committed)
 
+/* The run of pages from `offset` sharing its commit state, at most `limit` bytes: `run` bytes,
+ * `committed` 1 or 0.  One lookup however long the run (VirtualQuery). */
+struct sectionfs_commit_run {
+	uint64_t offset;
+	uint64_t limit;
+	uint64_t run;
+	uint32_t committed;
+	uint32_t result;
+};
+#define SECTIONFS_IOC_COMMIT_RUN _IOWR(SECTIONFS_IOC_MAGIC, 6, struct sectionfs_commit_run)
+
 /* Lets go of this open file's handle or view now: CloseHandle and UnmapViewOfFile send it just
  * before close(), because the kernel tells the daemon of a close only after close() returns and
  * Windows drops a temporary section's name (C20) before CloseHandle returns. */

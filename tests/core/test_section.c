@@ -1076,6 +1076,33 @@ static void test_D33_reserve_commits_pages_for_the_whole_section(void)
 	section_put(sec);
 }
 
+/* A run of pages with one commit state, in one lookup: across whole words of the bitmap and
+ * across their edges, clipped to the limit; every page of a SEC_COMMIT section is committed. */
+static void test_D33_commit_runs(void)
+{
+	struct section *sec = new_pagefile(PAGE_READWRITE | SEC_RESERVE, 300 * PAGE);
+	struct section *all = new_pagefile(PAGE_READWRITE, 10 * PAGE);
+	bool c = true;
+
+	CU_ASSERT_EQUAL(section_commit_run(sec, 0, 300 * PAGE, &c), 300 * PAGE);
+	CU_ASSERT_FALSE(c);
+	CU_ASSERT_EQUAL(section_commit(sec, 63 * PAGE, 140 * PAGE), ERROR_SUCCESS);   /* 63-202 */
+	CU_ASSERT_EQUAL(section_commit_run(sec, 0, 300 * PAGE, &c), 63 * PAGE);
+	CU_ASSERT_FALSE(c);
+	CU_ASSERT_EQUAL(section_commit_run(sec, 63 * PAGE, 300 * PAGE, &c), 140 * PAGE);
+	CU_ASSERT_TRUE(c);
+	CU_ASSERT_EQUAL(section_commit_run(sec, 100 * PAGE, 10 * PAGE, &c), 10 * PAGE);   /* limit */
+	CU_ASSERT_TRUE(c);
+	CU_ASSERT_EQUAL(section_commit_run(sec, 203 * PAGE, 97 * PAGE, &c), 97 * PAGE);
+	CU_ASSERT_FALSE(c);
+	CU_ASSERT_EQUAL(section_commit_run(sec, 5 * PAGE + 7, PAGE, &c), PAGE);   /* its page */
+	CU_ASSERT_EQUAL(section_commit_run(sec, 0, 0, &c), 0);
+	CU_ASSERT_EQUAL(section_commit_run(all, 3 * PAGE, 7 * PAGE, &c), 7 * PAGE);
+	CU_ASSERT_TRUE(c);
+	section_put(sec);
+	section_put(all);
+}
+
 static void test_D33_commit_past_the_end_is_refused(void)
 {
 	struct section *sec = new_pagefile(PAGE_READWRITE | SEC_RESERVE, 2 * PAGE);
@@ -1796,6 +1823,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_section_staged_attach_file_takes_its_size_uncharged),
 	UNIT_TEST(test_section_staged_attach_file_errors_change_nothing),
 	UNIT_TEST(test_D33_reserve_commits_pages_for_the_whole_section),
+	UNIT_TEST(test_D33_commit_runs),
 	UNIT_TEST(test_D33_commit_past_the_end_is_refused),
 	UNIT_TEST(test_D33_grown_pages_start_reserved),
 	UNIT_TEST(test_D33_commit_sections_are_always_committed),

@@ -1071,6 +1071,37 @@ static void test_D34_commit_protections_in_reserve_views(void)
 	}
 }
 
+/* VirtualQuery answers a region of a big SEC_RESERVE view from one lookup of the section's
+ * commit state: runs of reserved and committed pages, commits made through another view
+ * included (it used to refresh every page of the view first: 6 ms for 1 GiB). */
+static void test_D33_virtualquery_regions_of_a_big_reserve_view(void)
+{
+	HANDLE h = create_named(PAGE_READWRITE | SEC_RESERVE, 0x4000000, NULL);
+	MEMORY_BASIC_INFORMATION mbi;
+	char *a, *b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	a = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	b = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_FATAL(a && b);
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(b + 0x100000, 0x10000, MEM_COMMIT, PAGE_READWRITE),
+			    b + 0x100000);
+	b[0x100000] = 'c';
+	CU_ASSERT_EQUAL(VirtualQuery(a + 0x1000, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.State, MEM_RESERVE);
+	ASSERT_EQ(mbi.RegionSize, 0xFF000);
+	CU_ASSERT_EQUAL(VirtualQuery(a + 0x100000, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.State, MEM_COMMIT);
+	ASSERT_EQ(mbi.Protect, PAGE_READONLY);            /* view a's own protection */
+	ASSERT_EQ(mbi.RegionSize, 0x10000);
+	ASSERT_EQ(a[0x100000], 'c');                      /* usable at once after the query */
+	CU_ASSERT_EQUAL(VirtualQuery(a + 0x110000, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.State, MEM_RESERVE);
+	ASSERT_EQ(mbi.RegionSize, 0x4000000 - 0x110000);
+	CU_ASSERT_TRUE(UnmapViewOfFile(a) && UnmapViewOfFile(b));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
 const char *suite_name = "winapi_views";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D22_access_gives_the_view_protection),
@@ -1094,5 +1125,6 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_private_allocations_take_modifiers),
 	UNIT_TEST(test_D22_no_data_access_gives_a_noaccess_view),
 	UNIT_TEST(test_D34_commit_protections_in_reserve_views),
+	UNIT_TEST(test_D33_virtualquery_regions_of_a_big_reserve_view),
 	{ 0 },
 };
