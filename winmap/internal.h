@@ -110,5 +110,10 @@ bool wm_view_query(const void *addr, struct wm_view_query *q);
 /* VirtualAlloc(MEM_COMMIT) inside a view: D33 (commit for the whole section) and D34 (not in a
  * file-backed section; a protection the view allows).  *start gets the first page. */
 DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **start);
+/* VirtualProtect inside a view: [addr, addr + len) (at least addr's page) must lie in the view
+ * (ERROR_INVALID_PARAMETER) and be committed (ERROR_INVALID_ADDRESS); the protection one D34
+ * allows (ERROR_INVALID_PARAMETER).  *old gets the first page's protection.  PAGE_WRITECOPY
+ * in a shared view makes the pages copy-on-write: later writes are this view's own. */
+DWORD wm_view_protect(const void *addr, size_t len, uint32_t protect, uint32_t *old);
 
 #endif

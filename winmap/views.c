@@ -516,3 +516,62 @@ DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **star
 	pthread_mutex_unlock(&views_lock);
 	return err;
 }
+
+/* Under views_lock: pages [first, end) of v become copy-on-write, a private map of the same
+ * file over them: they show the section until written, and what is written stays here. */
+static DWORD make_private_locked(struct wm_view *v, size_t first, size_t end)
+{
+	int fd = v->section ? section_fd((struct section *)v->section) : v->fd;
+	void *at = (void *)(v->base + first * PAGE);
+
+	if (fd < 0 || mmap(at, (end - first) * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+			   fd, (off_t)(v->offset + first * PAGE)) == MAP_FAILED)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	return ERROR_SUCCESS;
+}
+
+DWORD wm_view_protect(const void *addr, size_t len, uint32_t protect, uint32_t *old)
+{
+	DWORD err = ERROR_SUCCESS;
+
+	pthread_mutex_lock(&views_lock);
+	struct wm_view *v = find_locked((uintptr_t)addr);
+	uintptr_t start = (uintptr_t)addr & ~(uintptr_t)(PAGE - 1);
+	uintptr_t end = ((uintptr_t)addr + (len ? len : 1) + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+	size_t first, last;
+
+	if (!v || end > v->base + v->length || end <= start) {
+		err = ERROR_INVALID_PARAMETER;
+		goto out;
+	}
+	first = (start - v->base) / PAGE;
+	last = (end - v->base) / PAGE;
+	for (size_t i = first; i < last;) {                 /* commits made elsewhere count */
+		bool committed;
+		size_t run = commit_run(v, i, last - i, &committed);
+		if (!committed) {
+			err = ERROR_INVALID_ADDRESS;               /* a reserved page */
+			goto out;
+		}
+		adopt_commits_locked(v, i, i + run);
+		i += run;
+	}
+	err = view_commit_check(v->view_protect, protect);
+	if (err)
+		goto out;
+	/* Linux gives no more than the view's map has, except that a copy-on-write page of a
+	 * shared view is a private map of its own, which may be written */
+	bool copy = protect_is_copy_on_write(protect);
+	if (copy && !protect_is_copy_on_write(v->view_protect))
+		err = make_private_locked(v, first, last);
+	int prot = (protect_prot(protect) & v->prot) | (copy ? PROT_WRITE : 0);
+	if (!err && mprotect((void *)start, end - start, prot) < 0)
+		err = winerr_from_errno(errno);
+	if (!err) {
+		*old = v->page_protect[first];
+		memset(v->page_protect + first, (int)protect, last - first);
+	}
+out:
+	pthread_mutex_unlock(&views_lock);
+	return err;
+}

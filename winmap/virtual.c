@@ -352,3 +352,64 @@ SIZE_T WINAPI VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION mbi, SIZE_
 		query_maps(addr, mbi);
 	return sizeof(*mbi);
 }
+
+BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD old)
+{
+	uintptr_t addr = (uintptr_t)address;
+	uint32_t was = 0;
+	DWORD err;
+
+	if (!old) {
+		wm_fail(ERROR_NOACCESS);
+		return FALSE;
+	}
+	if (address && wm_view_query(address, &(struct wm_view_query){ 0 })) {
+		err = wm_view_protect(address, size, protect, &was);
+		if (err) {
+			wm_fail(err);
+			return FALSE;
+		}
+		*old = was;
+		return TRUE;
+	}
+	uint32_t base = protect & ~PROTECT_MODIFIERS;
+	if (!private_protect_valid(base)) {
+		wm_fail(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	protect = base | protect_reported_modifiers(protect & PROTECT_MODIFIERS);
+	uintptr_t start = addr & ~(uintptr_t)(PAGE - 1);
+	uintptr_t end = (addr + (size ? size : 1) + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+	pthread_mutex_lock(&regions_lock);
+	struct region *r = region_at_locked(addr);
+	if (!r || end > r->base + r->size || end <= start) {
+		pthread_mutex_unlock(&regions_lock);
+		wm_fail(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	for (uintptr_t p = start; p < end; p += PAGE)
+		if (!r->page_protect[(p - r->base) / PAGE]) {
+			pthread_mutex_unlock(&regions_lock);
+			wm_fail(ERROR_INVALID_ADDRESS);            /* a reserved page */
+			return FALSE;
+		}
+	if (mprotect((void *)start, end - start, protect_prot(base)) < 0) {
+		pthread_mutex_unlock(&regions_lock);
+		wm_fail(winerr_from_errno(errno));
+		return FALSE;
+	}
+	*old = r->page_protect[(start - r->base) / PAGE];
+	set_page_protect(r, start, end, protect);
+	pthread_mutex_unlock(&regions_lock);
+	return TRUE;
+}
+
+BOOL WINAPI VirtualProtectEx(HANDLE process, LPVOID address, SIZE_T size, DWORD protect,
+			     PDWORD old)
+{
+	if (wm_handle_normalize(process) != wm_handle_normalize((HANDLE)(LONG_PTR)-1)) {
+		wm_fail(ERROR_NOT_SUPPORTED);   /* another process's memory: not through winmap */
+		return FALSE;
+	}
+	return VirtualProtect(address, size, protect, old);
+}

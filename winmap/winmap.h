@@ -2,7 +2,7 @@
  *
  * Include it instead of <windows.h>: CreateFileMapping, OpenFileMapping, MapViewOfFile(Ex),
  * UnmapViewOfFile, FlushViewOfFile, CloseHandle, DuplicateHandle, GetLastError, GetSystemInfo,
- * VirtualQuery/VirtualAlloc/VirtualFree (as far as views need them), and the file calls that
+ * VirtualQuery/VirtualAlloc/VirtualFree/VirtualProtect (views and private memory), the file calls that
  * file-backed sections use.  Named sections live in the mount (found through $SECTIONFS_ROOT,
  * then /run/sectionfs, then $XDG_RUNTIME_DIR/sectionfs), so any program can see them there.
  * Link with `pkg-config --libs winmap`.  Every function is thread-safe; GetLastError is per
@@ -217,6 +217,10 @@ SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer
 LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationType,
 			   DWORD flProtect);
 BOOL WINAPI VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType);
+BOOL WINAPI VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect,
+			   PDWORD lpflOldProtect);
+BOOL WINAPI VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, SIZE_T dwSize,
+			     DWORD flNewProtect, PDWORD lpflOldProtect);
 
 /* ---- files ---- */
 HANDLE WINAPI CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShareMode,

@@ -1102,6 +1102,127 @@ static void test_D33_virtualquery_regions_of_a_big_reserve_view(void)
 	CU_ASSERT_TRUE(CloseHandle(h));
 }
 
+/* VirtualProtect on private memory: the old protection back, VirtualQuery per page, Linux
+ * enforcing it; NULL for the old one is ERROR_NOACCESS, a reserved page ERROR_INVALID_ADDRESS,
+ * a range past the allocation or a protection private memory cannot have
+ * ERROR_INVALID_PARAMETER (checked against Wine 8.0). */
+static void test_virtualprotect_private_memory(void)
+{
+	char *p = VirtualAlloc(NULL, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+	char *r = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_READWRITE);
+	MEMORY_BASIC_INFORMATION mbi;
+	DWORD old = 0;
+
+	CU_ASSERT_FATAL(p && r);
+	p[0x1000] = 'k';
+	CU_ASSERT_TRUE(VirtualProtect(p + 0x1000, 0x1000, PAGE_READONLY, &old));
+	ASSERT_EQ(old, PAGE_READWRITE);
+	CU_ASSERT_EQUAL(VirtualQuery(p + 0x1000, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.Protect, PAGE_READONLY);
+	ASSERT_EQ(mbi.RegionSize, 0x1000);
+	ASSERT_EQ(mbi.AllocationProtect, PAGE_READWRITE);
+	CU_ASSERT_EQUAL(VirtualQuery(p, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.Protect, PAGE_READWRITE);
+	ASSERT_EQ(mbi.RegionSize, 0x1000);
+	ASSERT_EQ(p[0x1000], 'k');
+	ASSERT_EQ(touch(p + 0x1000, true), 128 + SIGSEGV);      /* read-only now */
+	ASSERT_EQ(touch(p + 0x1000, false), 0);
+	CU_ASSERT_TRUE(VirtualProtectEx(GetCurrentProcess(), p + 0x1000, 1, PAGE_NOACCESS, &old));
+	ASSERT_EQ(old, PAGE_READONLY);
+	ASSERT_EQ(touch(p + 0x1000, false), 128 + SIGSEGV);
+	CU_ASSERT_TRUE(VirtualProtect(p, 0x2000, PAGE_READWRITE, &old));   /* mixed: the first's */
+	ASSERT_EQ(old, PAGE_READWRITE);
+	ASSERT_EQ(p[0x1000], 'k');
+
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(VirtualProtect(p, 0x1000, PAGE_READONLY, NULL));
+	ASSERT_ERR(ERROR_NOACCESS);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(VirtualProtect(r, 0x1000, PAGE_READONLY, &old));
+	ASSERT_ERR(ERROR_INVALID_ADDRESS);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(VirtualProtect(p + 0xF000, 0x2000, PAGE_READONLY, &old));
+	ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	static const DWORD bad[] = { 0, 3, PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		SetLastError(0xdeadbeef);
+		CU_ASSERT_FALSE(VirtualProtect(p, 0x1000, bad[i], &old));
+		ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	}
+	CU_ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE) && VirtualFree(r, 0, MEM_RELEASE));
+}
+
+/* VirtualProtect in views: what D34's table allows, ERROR_INVALID_PARAMETER for the rest,
+ * ERROR_INVALID_ADDRESS for reserved pages. */
+static void test_virtualprotect_in_views(void)
+{
+	HANDLE h = create_named(PAGE_READWRITE | SEC_RESERVE, 0x10000, NULL);
+	MEMORY_BASIC_INFORMATION mbi;
+	DWORD old = 0;
+	char *w, *r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	w = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	r = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
+	CU_ASSERT_FATAL(w && r);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(VirtualProtect(w, 0x1000, PAGE_READONLY, &old));
+	ASSERT_ERR(ERROR_INVALID_ADDRESS);                        /* reserved */
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(w, 0x2000, MEM_COMMIT, PAGE_READWRITE), w);
+	w[0] = 'a';
+	CU_ASSERT_TRUE(VirtualProtect(w, 0x1000, PAGE_READONLY, &old));
+	ASSERT_EQ(old, PAGE_READWRITE);
+	ASSERT_EQ(touch(w, true), 128 + SIGSEGV);
+	CU_ASSERT_EQUAL(VirtualQuery(w, &mbi, sizeof(mbi)), sizeof(mbi));
+	ASSERT_EQ(mbi.Protect, PAGE_READONLY);
+	ASSERT_EQ(mbi.RegionSize, 0x1000);
+	CU_ASSERT_TRUE(VirtualProtect(w, 0x1000, PAGE_READWRITE, &old));
+	ASSERT_EQ(old, PAGE_READONLY);
+	w[0] = 'b';
+	/* the read view's pages are committed too (by w): more than it has is refused */
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(VirtualProtect(r, 0x1000, PAGE_READWRITE, &old));
+	ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(VirtualProtect(w, 0x1000, PAGE_EXECUTE_READ, &old));
+	ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	CU_ASSERT_TRUE(VirtualProtect(r, 0x1000, PAGE_NOACCESS, &old));
+	ASSERT_EQ(old, PAGE_READONLY);
+	ASSERT_EQ(touch(r, false), 128 + SIGSEGV);
+	SetLastError(0xdeadbeef);
+	CU_ASSERT_FALSE(VirtualProtect(w + 0xF000, 0x2000, PAGE_READONLY, &old));
+	ASSERT_ERR(ERROR_INVALID_PARAMETER);                      /* past the view */
+	CU_ASSERT_TRUE(UnmapViewOfFile(w) && UnmapViewOfFile(r));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
+/* PAGE_WRITECOPY on pages of a shared view: they show the section until written; what is
+ * written then is this view's own, and the section and its other views keep theirs. */
+static void test_virtualprotect_writecopy_makes_writes_private(void)
+{
+	HANDLE h = create_named(PAGE_READWRITE, 0x10000, NULL);
+	DWORD old = 0;
+	char *a, *b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	a = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	b = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_FATAL(a && b);
+	a[0] = 'x';
+	CU_ASSERT_TRUE(VirtualProtect(a, 0x1000, PAGE_WRITECOPY, &old));
+	ASSERT_EQ(old, PAGE_READWRITE);
+	ASSERT_EQ(a[0], 'x');
+	b[1] = 'z';
+	ASSERT_EQ(a[1], 'z');                                     /* not written: still shared */
+	a[0] = 'y';
+	ASSERT_EQ(a[0], 'y');
+	ASSERT_EQ(b[0], 'x');                                     /* the write was a's own */
+	a[0x1000] = 's';                                          /* the next page stays shared */
+	ASSERT_EQ(b[0x1000], 's');
+	CU_ASSERT_TRUE(UnmapViewOfFile(a) && UnmapViewOfFile(b));
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
 const char *suite_name = "winapi_views";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D22_access_gives_the_view_protection),
@@ -1126,5 +1247,8 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D22_no_data_access_gives_a_noaccess_view),
 	UNIT_TEST(test_D34_commit_protections_in_reserve_views),
 	UNIT_TEST(test_D33_virtualquery_regions_of_a_big_reserve_view),
+	UNIT_TEST(test_virtualprotect_private_memory),
+	UNIT_TEST(test_virtualprotect_in_views),
+	UNIT_TEST(test_virtualprotect_writecopy_makes_writes_private),
 	{ 0 },
 };
