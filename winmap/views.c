@@ -524,8 +524,8 @@ static DWORD make_private_locked(struct wm_view *v, size_t first, size_t end)
 	int fd = v->section ? section_fd((struct section *)v->section) : v->fd;
 	void *at = (void *)(v->base + first * PAGE);
 
-	if (fd < 0 || mmap(at, (end - first) * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
-			   fd, (off_t)(v->offset + first * PAGE)) == MAP_FAILED)
+	if (fd < 0 || mmap(at, (end - first) * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_FIXED, fd, (off_t)(v->offset + first * PAGE)) == MAP_FAILED)
 		return ERROR_NOT_ENOUGH_MEMORY;
 	return ERROR_SUCCESS;
 }
