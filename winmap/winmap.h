@@ -2,10 +2,10 @@
  *
  * Include it instead of <windows.h>: CreateFileMapping, OpenFileMapping, MapViewOfFile(Ex),
  * UnmapViewOfFile, FlushViewOfFile, CloseHandle, DuplicateHandle, GetLastError, GetSystemInfo,
- * VirtualQuery/VirtualAlloc/VirtualFree/VirtualProtect (views and private memory), the file
- * calls that
- * file-backed sections use.  Named sections live in the mount (found through $SECTIONFS_ROOT,
- * then /run/sectionfs, then $XDG_RUNTIME_DIR/sectionfs), so any program can see them there.
+ * VirtualQuery/VirtualAlloc/VirtualFree/VirtualProtect (views and private memory), and the
+ * file calls that file-backed sections use.  Named sections live in the mount (found through
+ * $SECTIONFS_ROOT, then /run/sectionfs, then $XDG_RUNTIME_DIR/sectionfs), so any program can
+ * see them there.
  * Link with `pkg-config --libs winmap`.  Every function is thread-safe; GetLastError is per
  * thread.  Wide strings are UTF-16 (WCHAR is char16_t, TEXT("x") is u"x" under UNICODE). */
 #ifndef WINMAP_H
