@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,10 @@ struct wm_view {
 };
 
 static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The fault handler that makes commits made elsewhere usable (below), installed with the
+ * first SEC_RESERVE view. */
+static pthread_once_t fault_handler_once = PTHREAD_ONCE_INIT;
+static void install_fault_handler(void);
 static struct wm_view *views;      /* views_lock */
 
 static struct wm_view *find_locked(uintptr_t addr)
@@ -254,6 +259,8 @@ static void *map_view(struct wm_view *v, void *base, const struct view_plan *pla
  * far as the section has committed them. */
 static void publish_view(struct wm_view *v)
 {
+	if (commits_by_page(v))
+		pthread_once(&fault_handler_once, install_fault_handler);
 	pthread_mutex_lock(&views_lock);
 	if (commits_by_page(v))
 		refresh_commits_locked(v);
@@ -574,4 +581,64 @@ DWORD wm_view_protect(const void *addr, size_t len, uint32_t protect, uint32_t *
 out:
 	pthread_mutex_unlock(&views_lock);
 	return err;
+}
+
+/* ---- commits made elsewhere, usable at the first touch ----
+ *
+ * A page of a SEC_RESERVE view stays inaccessible here until this process learns that the
+ * section committed it; Windows lets the next touch in every process succeed.  So a touch of
+ * such a page faults into on_fault(), which asks the section (one lookup) and, when the page is
+ * committed, makes the run usable and returns: the access is retried.  Any other fault goes to
+ * the handler that was there before (the program's own, a sanitizer's, or the default action),
+ * as Wine chains its own. */
+static struct sigaction chained;   /* the SIGSEGV handler before ours */
+
+/* Is addr in a page of a view that this process saw reserved and the section has committed
+ * since?  Then that run of pages is usable now. */
+static bool adopt_commit_at(uintptr_t addr)
+{
+	bool adopted = false, committed;
+
+	pthread_mutex_lock(&views_lock);   /* never held by a thread touching a view */
+	struct wm_view *v = find_locked(addr);
+	if (v && commits_by_page(v)) {
+		size_t i = (addr - v->base) / PAGE;
+		if (!v->page_protect[i]) {
+			size_t run = commit_run(v, i, v->length / PAGE - i, &committed);
+			if (committed) {
+				adopt_commits_locked(v, i, i + run);
+				adopted = true;
+			}
+		}
+	}
+	pthread_mutex_unlock(&views_lock);
+	return adopted;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *context)
+{
+	int saved = errno;
+
+	if (adopt_commit_at((uintptr_t)si->si_addr)) {
+		errno = saved;
+		return;
+	}
+	errno = saved;
+	if (chained.sa_flags & SA_SIGINFO) {
+		chained.sa_sigaction(sig, si, context);
+	} else if (chained.sa_handler == SIG_DFL || chained.sa_handler == SIG_IGN) {
+		/* the program had no handler: put the default back, and the access, retried on
+		 * return, faults as it would have without winmap */
+		sigaction(sig, &chained, NULL);
+	} else {
+		chained.sa_handler(sig);
+	}
+}
+
+static void install_fault_handler(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &chained);
 }

@@ -1223,6 +1223,59 @@ static void test_virtualprotect_writecopy_makes_writes_private(void)
 	CU_ASSERT_TRUE(CloseHandle(h));
 }
 
+/* Maps the SEC_RESERVE section while it is all reserved, waits for the parent's commit, then
+ * touches the committed page at once: no VirtualQuery, no VirtualAlloc first. */
+static int first_touch_child(void *varg)
+{
+	struct reserve_arg *a = varg;
+	HANDLE h;
+	volatile char *p;
+
+	CHILD_CHECK(wu_await(&a->to_child));
+	h = OpenFileMappingA(FILE_MAP_WRITE, FALSE, a->name);
+	CHILD_CHECK(h != NULL);
+	p = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CHILD_CHECK(p != NULL);
+	CHILD_CHECK(wu_signal(&a->to_parent));              /* mapped, all reserved here */
+	CHILD_CHECK(wu_await(&a->to_child));                 /* the parent committed */
+	CHILD_CHECK(p[0x20000] == 'p');                      /* the first touch succeeds */
+	p[0x20001] = 'q';
+	CHILD_CHECK(wu_signal(&a->to_parent));
+	CHILD_CHECK(UnmapViewOfFile((void *)p) && CloseHandle(h));
+	return 0;
+}
+
+/* D33: a commit is usable at once in every process, at the first touch, as on Windows. */
+static void test_D33_commit_is_usable_at_the_first_touch_elsewhere(void)
+{
+	const char *leaf = wu_uniq("D33t");
+	struct reserve_arg a = { .name = wu_cat("Global\\", leaf) };
+	HANDLE h;
+	char *v;
+	pid_t pid;
+
+	CU_ASSERT_TRUE_FATAL(wu_pipe_open(&a.to_parent) && wu_pipe_open(&a.to_child));
+	pid = wu_spawn(first_touch_child, &a);
+	h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0, 0x40000,
+			       a.name);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	v = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_TRUE(wu_signal(&a.to_child));
+	CU_ASSERT_TRUE(wu_await(&a.to_parent));
+	CU_ASSERT_PTR_EQUAL(VirtualAlloc(v + 0x20000, 0x1000, MEM_COMMIT, PAGE_READWRITE),
+			    v + 0x20000);
+	v[0x20000] = 'p';
+	CU_ASSERT_TRUE(wu_signal(&a.to_child));
+	CU_ASSERT_TRUE(wu_await(&a.to_parent));
+	ASSERT_EQ(v[0x20001], 'q');
+	ASSERT_CHILD_OK(wu_wait(pid));
+	CU_ASSERT_TRUE(UnmapViewOfFile(v));
+	CU_ASSERT_TRUE(CloseHandle(h));
+	wu_pipe_close(&a.to_parent);
+	wu_pipe_close(&a.to_child);
+}
+
 const char *suite_name = "winapi_views";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D22_access_gives_the_view_protection),
@@ -1250,5 +1303,6 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_virtualprotect_private_memory),
 	UNIT_TEST(test_virtualprotect_in_views),
 	UNIT_TEST(test_virtualprotect_writecopy_makes_writes_private),
+	UNIT_TEST(test_D33_commit_is_usable_at_the_first_touch_elsewhere),
 	{ 0 },
 };
