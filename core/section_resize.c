@@ -84,7 +84,7 @@ uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool 
 struct file_walk {
 	dev_t dev;
 	ino_t ino;
-	unsigned sections;
+	unsigned sections, writers;
 };
 
 static void section_over_file(const void *node, VISIT which, void *ctx)
@@ -93,8 +93,11 @@ static void section_over_file(const void *node, VISIT which, void *ctx)
 	struct file_walk *w = ctx;
 
 	if ((which == postorder || which == leaf) && sec->file_backed &&
-	    sec->file_dev == w->dev && sec->file_ino == w->ino)
+	    sec->file_dev == w->dev && sec->file_ino == w->ino) {
 		w->sections++;
+		if (protect_allows_shared_write(sec->protect))
+			w->writers++;
+	}
 }
 
 static void sections_over_file_in(const void *node, VISIT which, void *ctx)
@@ -105,9 +108,9 @@ static void sections_over_file_in(const void *node, VISIT which, void *ctx)
 		twalk_r(ns->names, section_over_file, ctx);
 }
 
-unsigned store_sections_over_file(struct store *st, dev_t dev, ino_t ino)
+unsigned store_sections_over_file(struct store *st, dev_t dev, ino_t ino, unsigned *writers)
 {
-	struct file_walk w = { dev, ino, 0 };
+	struct file_walk w = { dev, ino, 0, 0 };
 
 	/* Named sections, staged ones included (Staging is among the sessions' namespaces): a
 	 * section that lost its name with views still mapped is rare and short-lived (a temporary
@@ -116,5 +119,7 @@ unsigned store_sections_over_file(struct store *st, dev_t dev, ino_t ino)
 	twalk_r(st->global->names, section_over_file, &w);
 	twalk_r(st->sessions, sections_over_file_in, &w);
 	pthread_mutex_unlock(&st->lock);
+	if (writers)
+		*writers = w.writers;
 	return w.sections;
 }

@@ -91,8 +91,10 @@ void store_end_session(struct store *st, uint32_t id);
 struct ns *store_staging(struct store *st);
 
 /* E36 for a file: how many named sections are over file (dev, ino); while one is, the file may
- * not become shorter at all.  (section_resize.c, with the rest of E36.) */
-unsigned store_sections_over_file(struct store *st, dev_t dev, ino_t ino);
+ * not become shorter at all.  *writers (when not NULL) gets how many of them write the file
+ * (PAGE_READWRITE, PAGE_EXECUTE_READWRITE): while one does, the file opens only with
+ * FILE_SHARE_WRITE.  (section_resize.c, with the rest of E36.) */
+unsigned store_sections_over_file(struct store *st, dev_t dev, ino_t ino, unsigned *writers);
 
 /* Writes up to max session ids (those with a namespace, 0 excluded), ascending; returns how many
  * exist in all. */

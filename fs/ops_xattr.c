@@ -90,16 +90,23 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	}
 }
 
-/* The root's one attribute: how many sections are over a file (SECTIONFS_XATTR_FILE_SECTIONS). */
+/* The root's attributes: how many sections are over a file, and how many of them write it
+ * (SECTIONFS_XATTR_FILE_SECTIONS, SECTIONFS_XATTR_FILE_WRITERS). */
 static int file_sections_value(struct sfs *fs, const char *name, char *buf, size_t len)
 {
 	unsigned long long dev, ino;
+	unsigned sections, writers;
 	char tail;
 
-	if (sscanf(name, SECTIONFS_XATTR_FILE_SECTIONS ".%llu.%llu%c", &dev, &ino, &tail) != 2)
-		return -ENODATA;
-	return snprintf(buf, len, "%u", store_sections_over_file(fs->store, (dev_t)dev,
-								 (ino_t)ino));
+	if (sscanf(name, SECTIONFS_XATTR_FILE_SECTIONS ".%llu.%llu%c", &dev, &ino, &tail) == 2) {
+		sections = store_sections_over_file(fs->store, (dev_t)dev, (ino_t)ino, NULL);
+		return snprintf(buf, len, "%u", sections);
+	}
+	if (sscanf(name, SECTIONFS_XATTR_FILE_WRITERS ".%llu.%llu%c", &dev, &ino, &tail) == 2) {
+		store_sections_over_file(fs->store, (dev_t)dev, (ino_t)ino, &writers);
+		return snprintf(buf, len, "%u", writers);
+	}
+	return -ENODATA;
 }
 
 void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)

@@ -1,6 +1,6 @@
 /* The file calls that file-backed sections and the seed examples use: CreateFile, GetFileSize,
  * SetFilePointer, SetEndOfFile (E36), ReadFile, WriteFile, DeleteFile.  Paths are Linux paths;
- * share modes are not enforced (Linux has no mandatory sharing; see the README). */
+ * share modes are enforced only against sections that write the file (see the README). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -35,8 +35,19 @@ static int open_flags(DWORD access, DWORD disposition, bool *ok)
  * is, the file may not become shorter at all, whatever part of it the section covers. */
 static bool file_has_a_section(dev_t dev, ino_t ino)
 {
-	return wm_views_of_file(dev, ino) || wm_handles_of_file(dev, ino) ||
-	       wm_mount_file_sections(dev, ino) > 0;
+	return wm_views_of_file(dev, ino) || wm_handles_of_file(dev, ino, false) ||
+	       wm_mount_file_sections(dev, ino, false) > 0;
+}
+
+/* Share modes: while a section that writes the file lives (a handle here, or a named one in
+ * the mount), the file opens only for callers that share writing.  (Views left after their
+ * section's handles closed, in this process, are not counted.) */
+static bool file_has_a_writer(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (wm_handles_of_file(st.st_dev, st.st_ino, true) ||
+					 wm_mount_file_sections(st.st_dev, st.st_ino, true) > 0);
 }
 
 /* E36: a truncating open may not cut a file a section is over. */
@@ -47,7 +58,8 @@ static bool truncates_a_sections_file(const char *path, int flags)
 	return (flags & O_TRUNC) && stat(path, &st) == 0 && file_has_a_section(st.st_dev, st.st_ino);
 }
 
-static HANDLE create_file(const char *path, DWORD access, DWORD disposition, DWORD attributes)
+static HANDLE create_file(const char *path, DWORD access, DWORD share, DWORD disposition,
+			  DWORD attributes)
 {
 	struct wm_object *obj;
 	struct stat before;
@@ -57,6 +69,10 @@ static HANDLE create_file(const char *path, DWORD access, DWORD disposition, DWO
 
 	if (!path || !ok || (disposition == TRUNCATE_EXISTING && !(access & (GENERIC_WRITE | GENERIC_ALL)))) {
 		wm_fail(ERROR_INVALID_PARAMETER);
+		return INVALID_HANDLE_VALUE;
+	}
+	if (!(share & FILE_SHARE_WRITE) && file_has_a_writer(path)) {
+		wm_fail(ERROR_SHARING_VIOLATION);
 		return INVALID_HANDLE_VALUE;
 	}
 	if (truncates_a_sections_file(path, flags)) {
@@ -96,8 +112,8 @@ static HANDLE create_file(const char *path, DWORD access, DWORD disposition, DWO
 HANDLE WINAPI CreateFileA(LPCSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
 			  DWORD disposition, DWORD attributes, HANDLE template_file)
 {
-	(void)share; (void)sa; (void)template_file;
-	return create_file(path, access, disposition, attributes);
+	(void)sa; (void)template_file;
+	return create_file(path, access, share, disposition, attributes);
 }
 
 HANDLE WINAPI CreateFileW(LPCWSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
@@ -106,10 +122,10 @@ HANDLE WINAPI CreateFileW(LPCWSTR path, DWORD access, DWORD share, LPSECURITY_AT
 	char *utf8;
 	HANDLE h;
 
-	(void)share; (void)sa; (void)template_file;
+	(void)sa; (void)template_file;
 	if (!wm_wide_argument(path, &utf8))
 		return INVALID_HANDLE_VALUE;
-	h = create_file(utf8, access, disposition, attributes);
+	h = create_file(utf8, access, share, disposition, attributes);
 	free(utf8);
 	return h;
 }

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "handle.h"
+#include "protect.h"
 #include "sectionfs/protocol.h"
 #include "section.h"
 
@@ -101,7 +102,7 @@ static void destroy(struct wm_object *obj)
 	free(obj);
 }
 
-bool wm_handles_of_file(dev_t dev, ino_t ino)
+bool wm_handles_of_file(dev_t dev, ino_t ino, bool writers)
 {
 	bool found = false;
 
@@ -109,7 +110,8 @@ bool wm_handles_of_file(dev_t dev, ino_t ino)
 	for (size_t i = 0; i < table_size && !found; i++) {
 		const struct wm_object *obj = table[i];
 		found = obj && obj->kind == WM_SECTION && obj->section.file_backed &&
-			obj->section.backing_dev == dev && obj->section.backing_ino == ino;
+			obj->section.backing_dev == dev && obj->section.backing_ino == ino &&
+			(!writers || protect_allows_shared_write(obj->section.protect));
 	}
 	pthread_mutex_unlock(&table_lock);
 	return found;

@@ -62,8 +62,9 @@ HANDLE wm_handle_add(struct wm_object *obj);
 /* The object behind h, of kind `kind`, with a reference; NULL (ERROR_INVALID_HANDLE) if none. */
 struct wm_object *wm_object_get(HANDLE h, enum wm_kind kind);
 void wm_object_put(struct wm_object *obj);
-/* Has this process a handle of a section over the file (dev, ino)? (E36) */
-bool wm_handles_of_file(dev_t dev, ino_t ino);
+/* Has this process a handle of a section over the file (dev, ino), with `writers` one that
+ * writes it? (E36, share modes) */
+bool wm_handles_of_file(dev_t dev, ino_t ino, bool writers);
 
 /* ---- mount.c ---- */
 /* The sectionfs mount's path; NULL (ERROR_PATH_NOT_FOUND set) when none is mounted. */
@@ -71,8 +72,9 @@ const char *wm_mount_root(void);
 /* The path in the mount of a Win32 name ("Global\X" -> MOUNT/Global/X); the B rules' errors. */
 DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struct name_path *np);
 /* E36 across processes: how many named sections are over file (dev, ino), as the daemon knows
- * it; 0 when none are or no sectionfs is mounted (the last error is left alone). */
-unsigned wm_mount_file_sections(dev_t dev, ino_t ino);
+ * it, or with `writers` how many of them write it; 0 when none are or no sectionfs is mounted
+ * (the last error is left alone). */
+unsigned wm_mount_file_sections(dev_t dev, ino_t ino, bool writers);
 /* The last error for errno err of a call on path: ENOENT is ERROR_PATH_NOT_FOUND when the
  * directory is missing, else FILE_NOT_FOUND (winerr_of_missing); other errnos as the table says. */
 DWORD wm_fail_path(const char *path, int err);

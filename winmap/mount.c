@@ -99,7 +99,7 @@ DWORD wm_name_to_path(const char *name, bool ansi, char *path, size_t len, struc
 	return ERROR_SUCCESS;
 }
 
-unsigned wm_mount_file_sections(dev_t dev, ino_t ino)
+unsigned wm_mount_file_sections(dev_t dev, ino_t ino, bool writers)
 {
 	DWORD saved = GetLastError();
 	const char *mount = wm_mount_root();
@@ -109,7 +109,8 @@ unsigned wm_mount_file_sections(dev_t dev, ino_t ino)
 	SetLastError(saved);
 	if (!mount)
 		return 0;
-	snprintf(name, sizeof(name), SECTIONFS_XATTR_FILE_SECTIONS ".%llu.%llu",
+	snprintf(name, sizeof(name), "%s.%llu.%llu",
+		 writers ? SECTIONFS_XATTR_FILE_WRITERS : SECTIONFS_XATTR_FILE_SECTIONS,
 		 (unsigned long long)dev, (unsigned long long)ino);
 	n = getxattr(mount, name, value, sizeof(value) - 1);
 	if (n <= 0)

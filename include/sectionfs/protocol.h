@@ -125,5 +125,9 @@ struct sectionfs_commit_run {
  * how many sections in the mount are over that file (0: none); while any is, winmap refuses to
  * make the file shorter (ERROR_USER_MAPPED_FILE). */
 #define SECTIONFS_XATTR_FILE_SECTIONS SECTIONFS_XATTR_PREFIX "file_sections"
+/* The same question for the sections that write the file (PAGE_READWRITE and
+ * PAGE_EXECUTE_READWRITE): while any does, winmap opens it only with FILE_SHARE_WRITE
+ * (ERROR_SHARING_VIOLATION). */
+#define SECTIONFS_XATTR_FILE_WRITERS  SECTIONFS_XATTR_PREFIX "file_writers"
 
 #endif

@@ -443,15 +443,18 @@ static void test_E36_sections_over_a_file(void)
 					   &spec), ERROR_SUCCESS);
 	CU_ASSERT_EQUAL_FATAL(ns_create(store_global(st), "F", &spec, &o, NS_CREATE_NEW,
 					FILE_MAP_ALL_ACCESS, &h, &existed), ERROR_SUCCESS);
-	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino), 1);   /* no view yet */
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino, NULL), 1);   /* no view yet */
+	unsigned writers = 9;
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino, &writers), 1);
+	CU_ASSERT_EQUAL(writers, 1);                              /* PAGE_READWRITE writes it */
 	CU_ASSERT_EQUAL_FATAL(ns_open(store_global(st), "F", FILE_MAP_ALL_ACCESS, &v), ERROR_SUCCESS);
 	CU_ASSERT_EQUAL(handle_become_view(v), ERROR_SUCCESS);
-	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino), 1);
-	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino + 1), 0);
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino, NULL), 1);
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino + 1, NULL), 0);
 	handle_close(v);
-	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino), 1);
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino, NULL), 1);
 	handle_close(h);                                   /* C20: the name goes with it */
-	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino), 0);
+	CU_ASSERT_EQUAL(store_sections_over_file(st, fst.st_dev, fst.st_ino, NULL), 0);
 	close(fd);
 }
 

@@ -787,6 +787,105 @@ static void test_files_overlapped_read_at_the_end_is_handle_eof(void)
 	unlink(path);
 }
 
+static HANDLE open_shared(const char *path, DWORD access, DWORD share)
+{
+	return CreateFileA(path, access, share, NULL, OPEN_EXISTING, 0, NULL);
+}
+
+/* Share modes against sections: while a section that writes the file lives, the file opens
+ * only with FILE_SHARE_WRITE (ERROR_SHARING_VIOLATION); a read-only section asks nothing.  The
+ * section's own file handle may be closed already.  Checked against Wine 8.0. */
+static void test_files_share_modes_against_writing_sections(void)
+{
+	static const DWORD refused[][2] = {
+		{ GENERIC_READ, FILE_SHARE_READ }, { GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ },
+		{ GENERIC_READ, 0 },
+	};
+	char path[128];
+	HANDLE f, m, g;
+
+	wu_tmp_path(path, sizeof(path), "share");
+	CU_ASSERT_TRUE_FATAL(wu_make_file(path, 0x1000, 8));
+	f = create_file(path, GENERIC_READ | GENERIC_WRITE, OPEN_EXISTING);
+	CU_ASSERT_FATAL(f != INVALID_HANDLE_VALUE);
+	m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_TRUE(CloseHandle(f));
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		SetLastError(0xdeadbeef);
+		g = open_shared(path, refused[i][0], refused[i][1]);
+		CU_ASSERT(g == INVALID_HANDLE_VALUE);
+		ASSERT_ERR(ERROR_SHARING_VIOLATION);
+		if (g != INVALID_HANDLE_VALUE)
+			CloseHandle(g);
+	}
+	g = open_shared(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE);
+	CU_ASSERT(g != INVALID_HANDLE_VALUE);
+	CU_ASSERT_TRUE(CloseHandle(g));
+	CU_ASSERT_TRUE(CloseHandle(m));
+	g = open_shared(path, GENERIC_READ, 0);                     /* no section: anything */
+	CU_ASSERT(g != INVALID_HANDLE_VALUE);
+	CU_ASSERT_TRUE(CloseHandle(g));
+
+	/* a read-only section asks nothing */
+	f = create_file(path, GENERIC_READ, OPEN_EXISTING);
+	m = CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	g = open_shared(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ);
+	CU_ASSERT(g != INVALID_HANDLE_VALUE);
+	CU_ASSERT_TRUE(CloseHandle(g));
+	CU_ASSERT_TRUE(CloseHandle(m) && CloseHandle(f));
+	unlink(path);
+}
+
+/* Holds a handle of the named section over the parent's file. */
+static int share_child(void *varg)
+{
+	struct handle_arg *a = varg;
+	HANDLE h;
+
+	CHILD_CHECK(wu_await(&a->to_child));
+	h = OpenFileMappingA(FILE_MAP_READ, FALSE, a->name);
+	CHILD_CHECK(h != NULL);
+	CHILD_CHECK(wu_signal(&a->to_parent));
+	CHILD_CHECK(wu_await(&a->to_child));
+	CHILD_CHECK(CloseHandle(h));
+	return 0;
+}
+
+/* The writing section is another process's: the share mode still holds. */
+static void test_files_share_modes_across_processes(void)
+{
+	const char *leaf = wu_uniq("share");
+	struct handle_arg a = { .name = wu_cat("Global\\", leaf) };
+	struct backed b;
+	HANDLE g;
+	pid_t pid;
+
+	CU_ASSERT_TRUE_FATAL(wu_pipe_open(&a.to_parent) && wu_pipe_open(&a.to_child));
+	pid = wu_spawn(share_child, &a);
+	CU_ASSERT_TRUE_FATAL(backed_open_leaf(&b, leaf, 0x2000, 9, 0));
+	CU_ASSERT_TRUE(wu_signal(&a.to_child));
+	CU_ASSERT_TRUE(wu_await(&a.to_parent));
+	CU_ASSERT_TRUE(CloseHandle(b.section));                     /* theirs holds it */
+	b.section = NULL;
+	SetLastError(0xdeadbeef);
+	g = open_shared(b.path, GENERIC_READ, FILE_SHARE_READ);
+	CU_ASSERT(g == INVALID_HANDLE_VALUE);
+	ASSERT_ERR(ERROR_SHARING_VIOLATION);
+	if (g != INVALID_HANDLE_VALUE)
+		CloseHandle(g);
+	wu_signal(&a.to_child);
+	ASSERT_CHILD_OK(wu_wait(pid));
+	CU_ASSERT_TRUE(wu_wait_sections(0));
+	g = open_shared(b.path, GENERIC_READ, FILE_SHARE_READ);     /* gone: anything */
+	CU_ASSERT(g != INVALID_HANDLE_VALUE);
+	CU_ASSERT_TRUE(CloseHandle(g));
+	backed_close(&b);
+	wu_pipe_close(&a.to_parent);
+	wu_pipe_close(&a.to_child);
+}
+
 const char *suite_name = "winapi_files";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_files_mount_shows_the_file),
@@ -802,5 +901,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_files_read_only_handle_cannot_back_a_writable_section),
 	UNIT_TEST(test_files_new_file_section_view_has_the_file_size),
 	UNIT_TEST(test_files_overlapped_read_at_the_end_is_handle_eof),
+	UNIT_TEST(test_files_share_modes_against_writing_sections),
+	UNIT_TEST(test_files_share_modes_across_processes),
 	{ 0 },
 };
