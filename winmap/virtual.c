@@ -127,6 +127,22 @@ static bool private_protect_valid(uint32_t protect)
 	       (protect_page_name(protect) && !protect_is_copy_on_write(protect));
 }
 
+/* A protection for private memory: one base protection (private_protect_valid), maybe with
+ * modifiers.  *protect becomes what VirtualQuery will report, *prot the Linux protection;
+ * false with ERROR_INVALID_PARAMETER set when private memory cannot have it (G40). */
+static bool private_protection(DWORD *protect, int *prot)
+{
+	uint32_t base = *protect & ~PROTECT_MODIFIERS;
+
+	if (!private_protect_valid(base)) {
+		wm_fail(ERROR_INVALID_PARAMETER);
+		return false;
+	}
+	*prot = protect_prot(base);
+	*protect = base | protect_reported_modifiers(*protect & PROTECT_MODIFIERS);
+	return true;
+}
+
 static LPVOID reserve_private(uintptr_t addr, size_t size, DWORD type, uint32_t protect, int prot)
 {
 	struct region *r = calloc(1, sizeof(*r));
@@ -183,14 +199,8 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 		}
 		return start;
 	}
-	/* A base protection, maybe with modifiers: kept as VirtualQuery will report them */
-	uint32_t base = protect & ~PROTECT_MODIFIERS;
-	if (!private_protect_valid(base)) {
-		wm_fail(ERROR_INVALID_PARAMETER);
+	if (!private_protection(&protect, &prot))
 		return NULL;
-	}
-	prot = protect_prot(base);
-	protect = base | protect_reported_modifiers(protect & PROTECT_MODIFIERS);
 	if (type & MEM_RESET) {
 		pthread_mutex_lock(&regions_lock);
 		struct region *r = region_at_locked(addr);
@@ -372,12 +382,9 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
 		*old = was;
 		return TRUE;
 	}
-	uint32_t base = protect & ~PROTECT_MODIFIERS;
-	if (!private_protect_valid(base)) {
-		wm_fail(ERROR_INVALID_PARAMETER);
+	int prot;
+	if (!private_protection(&protect, &prot))
 		return FALSE;
-	}
-	protect = base | protect_reported_modifiers(protect & PROTECT_MODIFIERS);
 	uintptr_t start = addr & ~(uintptr_t)(PAGE - 1);
 	uintptr_t end = (addr + (size ? size : 1) + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
 	pthread_mutex_lock(&regions_lock);
@@ -393,7 +400,7 @@ BOOL WINAPI VirtualProtect(LPVOID address, SIZE_T size, DWORD protect, PDWORD ol
 			wm_fail(ERROR_INVALID_ADDRESS);            /* a reserved page */
 			return FALSE;
 		}
-	if (mprotect((void *)start, end - start, protect_prot(base)) < 0) {
+	if (mprotect((void *)start, end - start, prot) < 0) {
 		pthread_mutex_unlock(&regions_lock);
 		wm_fail(winerr_from_errno(errno));
 		return FALSE;

@@ -838,21 +838,6 @@ static void test_files_share_modes_against_writing_sections(void)
 	unlink(path);
 }
 
-/* Holds a handle of the named section over the parent's file. */
-static int share_child(void *varg)
-{
-	struct handle_arg *a = varg;
-	HANDLE h;
-
-	CHILD_CHECK(wu_await(&a->to_child));
-	h = OpenFileMappingA(FILE_MAP_READ, FALSE, a->name);
-	CHILD_CHECK(h != NULL);
-	CHILD_CHECK(wu_signal(&a->to_parent));
-	CHILD_CHECK(wu_await(&a->to_child));
-	CHILD_CHECK(CloseHandle(h));
-	return 0;
-}
-
 /* The writing section is another process's: the share mode still holds. */
 static void test_files_share_modes_across_processes(void)
 {
@@ -863,7 +848,7 @@ static void test_files_share_modes_across_processes(void)
 	pid_t pid;
 
 	CU_ASSERT_TRUE_FATAL(wu_pipe_open(&a.to_parent) && wu_pipe_open(&a.to_child));
-	pid = wu_spawn(share_child, &a);
+	pid = wu_spawn(handle_holder_child, &a);
 	CU_ASSERT_TRUE_FATAL(backed_open_leaf(&b, leaf, 0x2000, 9, 0));
 	CU_ASSERT_TRUE(wu_signal(&a.to_child));
 	CU_ASSERT_TRUE(wu_await(&a.to_parent));
