@@ -92,15 +92,13 @@ uint64_t section_commit_run(struct section *sec, uint64_t off, uint64_t limit, b
 
 bool section_is_committed(struct section *sec, uint64_t off, uint64_t len)
 {
-	bool all = true;
-	uint64_t end = off + len;
+	uint64_t first = off / WIN32_PAGE_SIZE * WIN32_PAGE_SIZE, end = off + len;
+	bool committed;
 
-	pthread_rwlock_rdlock(&sec->size_lock);
-	if (sec->committed && len) {
-		all = end >= off;
-		for (uint64_t p = off / WIN32_PAGE_SIZE; all && p <= (end - 1) / WIN32_PAGE_SIZE; p++)
-			all = section_page_committed_locked(sec, p);
-	}
-	pthread_rwlock_unlock(&sec->size_lock);
-	return all;
+	if (!len)
+		return true;
+	if (end < off || round_to_page(end) < end)
+		return false;                                   /* past the end of any section */
+	end = round_to_page(end);
+	return section_commit_run(sec, first, end - first, &committed) == end - first && committed;
 }

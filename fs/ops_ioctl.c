@@ -10,8 +10,6 @@
 #include "view.h"
 #include "win32_constants.h"
 
-_Static_assert(sizeof(struct sectionfs_committed) < (1 << _IOC_SIZEBITS), "fits an ioctl");
-
 static void ioctl_info(struct handle *h, struct sectionfs_info *out)
 {
 	struct section *sec = handle_section(h);
@@ -67,22 +65,6 @@ static void ioctl_commit_run(struct handle *h, struct sectionfs_commit_run *c)
 	c->result = ERROR_SUCCESS;
 }
 
-static void ioctl_committed(struct handle *h, struct sectionfs_committed *c)
-{
-	struct section *sec = handle_section(h);
-	uint32_t pages = c->pages;
-
-	if (pages > SECTIONFS_COMMITTED_BYTES * 8 || c->offset % WIN32_PAGE_SIZE) {
-		c->result = ERROR_INVALID_PARAMETER;
-		return;
-	}
-	memset(c->bits, 0, sizeof(c->bits));
-	for (uint32_t i = 0; i < pages; i++)
-		if (section_is_committed(sec, c->offset + (uint64_t)i * WIN32_PAGE_SIZE, 1))
-			c->bits[i / 8] |= (uint8_t)(1u << (i % 8));
-	c->result = ERROR_SUCCESS;
-}
-
 void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	       struct fuse_file_info *fi, unsigned flags, const void *in_buf, size_t in_bufsz,
 	       size_t out_bufsz)
@@ -93,7 +75,6 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		struct sectionfs_info info;
 		struct sectionfs_view view;
 		struct sectionfs_commit commit;
-		struct sectionfs_committed committed;
 		struct sectionfs_commit_run commit_run;
 	} u;
 	size_t size = _IOC_SIZE(cmd);
@@ -123,9 +104,6 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		break;
 	case SECTIONFS_IOC_COMMIT:
 		u.commit.result = section_commit(handle_section(h), u.commit.offset, u.commit.length);
-		break;
-	case SECTIONFS_IOC_COMMITTED:
-		ioctl_committed(h, &u.committed);
 		break;
 	case SECTIONFS_IOC_COMMIT_RUN:
 		ioctl_commit_run(h, &u.commit_run);

@@ -52,6 +52,7 @@ static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
  * first SEC_RESERVE view. */
 static pthread_once_t fault_handler_once = PTHREAD_ONCE_INIT;
 static void install_fault_handler(void);
+static bool refresh_commits_locked(struct wm_view *v, size_t first, size_t end);
 static struct wm_view *views;      /* views_lock */
 
 static struct wm_view *find_locked(uintptr_t addr)
@@ -76,54 +77,6 @@ static bool same_section(const struct wm_view *a, const struct wm_view *b)
 static bool commits_by_page(const struct wm_view *v)
 {
 	return (v->attributes & SEC_RESERVE) && !v->file_backed;
-}
-
-/* Is section page `page` (from the section's start) committed?  Asks the daemon for named ones. */
-static void section_commits(const struct wm_view *v, uint64_t first_page, size_t pages,
-			    uint8_t *out)
-{
-	if (!commits_by_page(v)) {
-		memset(out, 1, pages);
-		return;
-	}
-	if (v->section) {
-		for (size_t i = 0; i < pages; i++)
-			out[i] = section_is_committed((struct section *)v->section,
-						      (first_page + i) * PAGE, 1);
-		return;
-	}
-	for (size_t done = 0; done < pages;) {
-		struct sectionfs_committed q = { .offset = (first_page + done) * PAGE };
-		size_t n = pages - done;
-		if (n > SECTIONFS_COMMITTED_BYTES * 8)
-			n = SECTIONFS_COMMITTED_BYTES * 8;
-		q.pages = (uint32_t)n;
-		if (ioctl(v->fd, SECTIONFS_IOC_COMMITTED, &q) < 0 || q.result)
-			memset(q.bits, 0, sizeof(q.bits));
-		for (size_t i = 0; i < n; i++)
-			out[done + i] = (q.bits[i / 8] >> (i % 8)) & 1;
-		done += n;
-	}
-}
-
-/* Makes pages of v that the section has committed since usable, with the view's protection. */
-static void refresh_commits_locked(struct wm_view *v)
-{
-	size_t pages = v->length / PAGE;
-	uint8_t *committed;
-
-	if (!commits_by_page(v))
-		return;
-	committed = malloc(pages);
-	if (!committed)
-		return;
-	section_commits(v, v->offset / PAGE, pages, committed);
-	for (size_t i = 0; i < pages; i++)
-		if (committed[i] && !v->page_protect[i]) {
-			v->page_protect[i] = (uint8_t)v->view_protect;
-			mprotect((void *)(v->base + i * PAGE), PAGE, v->prot);
-		}
-	free(committed);
 }
 
 /* ---- mapping ---- */
@@ -263,7 +216,7 @@ static void publish_view(struct wm_view *v)
 		pthread_once(&fault_handler_once, install_fault_handler);
 	pthread_mutex_lock(&views_lock);
 	if (commits_by_page(v))
-		refresh_commits_locked(v);
+		refresh_commits_locked(v, 0, v->length / PAGE);
 	else
 		memset(v->page_protect, (int)v->view_protect, v->length / PAGE);
 	v->next = views;
@@ -453,6 +406,24 @@ static void adopt_commits_locked(struct wm_view *v, size_t first, size_t end)
 	}
 }
 
+/* Under views_lock: makes the pages of v in [first, end) that the section has committed since
+ * usable, a run at a time; false when some page there is still reserved. */
+static bool refresh_commits_locked(struct wm_view *v, size_t first, size_t end)
+{
+	bool all = true;
+
+	for (size_t i = first; i < end;) {
+		bool committed;
+		size_t run = commit_run(v, i, end - i, &committed);
+		if (committed)
+			adopt_commits_locked(v, i, i + run);
+		else
+			all = false;
+		i += run;
+	}
+	return all;
+}
+
 bool wm_view_query(const void *addr, struct wm_view_query *q)
 {
 	pthread_mutex_lock(&views_lock);
@@ -511,7 +482,7 @@ DWORD wm_view_commit(const void *addr, size_t len, uint32_t protect, void **star
 			 * process see the range committed with their own. */
 			for (struct wm_view *o = views; o; o = o->next)
 				if (o != v && same_section(o, v))
-					refresh_commits_locked(o);
+					refresh_commits_locked(o, 0, o->length / PAGE);
 			memset(v->page_protect + (start - v->base) / PAGE, (int)protect, (end - start) / PAGE);
 			/* Linux gives the pages no more than the view's map allows: a WRITECOPY
 			 * commit in a shared view reads, and writes nothing (not copied). */
@@ -553,15 +524,9 @@ DWORD wm_view_protect(const void *addr, size_t len, uint32_t protect, uint32_t *
 	}
 	first = (start - v->base) / PAGE;
 	last = (end - v->base) / PAGE;
-	for (size_t i = first; i < last;) {                 /* commits made elsewhere count */
-		bool committed;
-		size_t run = commit_run(v, i, last - i, &committed);
-		if (!committed) {
-			err = ERROR_INVALID_ADDRESS;               /* a reserved page */
-			goto out;
-		}
-		adopt_commits_locked(v, i, i + run);
-		i += run;
+	if (!refresh_commits_locked(v, first, last)) {      /* commits made elsewhere count */
+		err = ERROR_INVALID_ADDRESS;                       /* a reserved page */
+		goto out;
 	}
 	err = view_commit_check(v->view_protect, protect);
 	if (err)

@@ -62,16 +62,6 @@ struct sectionfs_commit {
 };
 #define SECTIONFS_IOC_COMMIT _IOWR(SECTIONFS_IOC_MAGIC, 3, struct sectionfs_commit)
 
-/* Which of `pages` pages from `offset` are committed, one bit a page (bit i of byte i/8). */
-#define SECTIONFS_COMMITTED_BYTES 8192
-struct sectionfs_committed {
-	uint64_t offset;
-	uint32_t pages;
-	uint32_t result;
-	uint8_t bits[SECTIONFS_COMMITTED_BYTES];
-};
-#define SECTIONFS_IOC_COMMITTED _IOWR(SECTIONFS_IOC_MAGIC, 4, struct sectionfs_committed)
-
 /* The run of pages from `offset` sharing its commit state, at most `limit` bytes: `run` bytes,
  * `committed` 1 or 0.  One lookup however long the run (VirtualQuery). */
 struct sectionfs_commit_run {
@@ -82,6 +72,7 @@ struct sectionfs_commit_run {
 	uint32_t result;
 };
 #define SECTIONFS_IOC_COMMIT_RUN _IOWR(SECTIONFS_IOC_MAGIC, 6, struct sectionfs_commit_run)
+/* (4 was a page-by-page commit bitmap, which COMMIT_RUN replaced; the number stays unused.) */
 
 /* Lets go of this open file's handle or view now: CloseHandle and UnmapViewOfFile send it just
  * before close(), because the kernel tells the daemon of a close only after close() returns and
