@@ -95,21 +95,9 @@ static const char *mount_dir(bool global)
 
 static const char *find_mount(const char *given)
 {
-	static char real[PATH_MAX];
-	const char *xdg = getenv("XDG_RUNTIME_DIR"), *env = getenv("SECTIONFS_ROOT");
-	char candidate[PATH_MAX];
+	static char found[PATH_MAX];
 
-	if (!given)
-		given = env;
-	if (given)
-		return realpath(given, real) && mountinfo_find(real, "fuse.sectionfs", NULL, NULL)
-			       ? real : NULL;
-	if (realpath("/run/sectionfs", real) && mountinfo_find(real, "fuse.sectionfs", NULL, NULL))
-		return real;
-	snprintf(candidate, sizeof(candidate), "%s/sectionfs", xdg ? xdg : "/nonexistent");
-	if (realpath(candidate, real) && mountinfo_find(real, "fuse.sectionfs", NULL, NULL))
-		return real;
-	return NULL;
+	return mountinfo_sectionfs_root(given, found, sizeof(found)) ? found : NULL;
 }
 
 /* ---- sections from Windows ---- */

@@ -5,6 +5,7 @@
  * written as \ooo.  So splitting on spaces is exact, and the separator is the field "-". */
 #include "mountinfo.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,4 +69,28 @@ out:
 	if (f)
 		fclose(f);
 	return found;
+}
+
+static bool is_sectionfs_mount(const char *path)
+{
+	char real[PATH_MAX];
+
+	return *path && realpath(path, real) && mountinfo_find(real, "fuse.sectionfs", NULL, NULL);
+}
+
+bool mountinfo_sectionfs_root(const char *given, char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (!given)
+		given = getenv("SECTIONFS_ROOT");
+	if (given)
+		snprintf(buf, len, "%s", given);
+	else if (is_sectionfs_mount("/run/sectionfs"))
+		snprintf(buf, len, "/run/sectionfs");
+	else if (xdg)
+		snprintf(buf, len, "%s/sectionfs", xdg);
+	else
+		return false;
+	return is_sectionfs_mount(buf);
 }

@@ -21,35 +21,15 @@ static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *root;                 /* root_lock; once found it stays */
 static bool told;                  /* root_lock: the debug message went out */
 
-static bool is_sectionfs_mount(const char *path)
-{
-	char real[PATH_MAX];
-
-	return path && *path && realpath(path, real) &&
-	       mountinfo_find(real, "fuse.sectionfs", NULL, NULL);
-}
-
 const char *wm_mount_root(void)
 {
-	const char *env = getenv("SECTIONFS_ROOT"), *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *env = getenv("SECTIONFS_ROOT");
 	char candidate[PATH_MAX];
-	const char *found = NULL;
+	const char *found;
 
 	pthread_mutex_lock(&root_lock);
-	if (!root) {
-		if (env) {
-			if (is_sectionfs_mount(env))
-				found = env;
-		} else if (is_sectionfs_mount("/run/sectionfs")) {
-			found = "/run/sectionfs";
-		} else if (xdg) {
-			snprintf(candidate, sizeof(candidate), "%s/sectionfs", xdg);
-			if (is_sectionfs_mount(candidate))
-				found = candidate;
-		}
-		if (found)
-			root = strdup(found);
-	}
+	if (!root && mountinfo_sectionfs_root(NULL, candidate, sizeof(candidate)))
+		root = strdup(candidate);
 	if (!root && !told && getenv("WINMAP_DEBUG")) {
 		told = true;
 		fprintf(stderr, "winmap: no sectionfs mount found (%s%s); named sections need one: "

@@ -255,6 +255,26 @@ static void test_mountinfo_finds_the_root(void)
 	CU_ASSERT_FALSE(mountinfo_find("/proc", "tmpfs", NULL, NULL));
 }
 
+/* A client's mount: the one given (or $SECTIONFS_ROOT) is the only one tried, and it must be a
+ * sectionfs mount; the path comes back as written. */
+static void test_mountinfo_sectionfs_root_tries_only_what_it_is_given(void)
+{
+	char buf[256];
+	char *saved = getenv("SECTIONFS_ROOT") ? strdup(getenv("SECTIONFS_ROOT")) : NULL;
+
+	CU_ASSERT_FALSE(mountinfo_sectionfs_root("/tmp", buf, sizeof(buf)));   /* not sectionfs */
+	CU_ASSERT_STRING_EQUAL(buf, "/tmp");
+	CU_ASSERT_FALSE(mountinfo_sectionfs_root("/nonexistent/x", buf, sizeof(buf)));
+	setenv("SECTIONFS_ROOT", "/proc", 1);
+	CU_ASSERT_FALSE(mountinfo_sectionfs_root(NULL, buf, sizeof(buf)));     /* a mount, not ours */
+	CU_ASSERT_STRING_EQUAL(buf, "/proc");
+	if (saved)
+		setenv("SECTIONFS_ROOT", saved, 1);
+	else
+		unsetenv("SECTIONFS_ROOT");
+	free(saved);
+}
+
 const char *suite_name = "mountinfo";
 const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_mountinfo_unescape_undoes_octal_escapes),
@@ -263,5 +283,6 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_mountinfo_only_a_whole_mount_point_is_found),
 	UNIT_TEST(test_mountinfo_the_mount_on_top_answers),
 	UNIT_TEST(test_mountinfo_finds_the_root),
+	UNIT_TEST(test_mountinfo_sectionfs_root_tries_only_what_it_is_given),
 	{ 0 },
 };
