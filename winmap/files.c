@@ -42,27 +42,16 @@ static bool file_has_a_section(dev_t dev, ino_t ino)
 /* Share modes: while a section that writes the file lives (a handle here, or a named one in
  * the mount), the file opens only for callers that share writing.  (Views left after their
  * section's handles closed, in this process, are not counted.) */
-static bool file_has_a_writer(const char *path)
+static bool file_has_a_writer(dev_t dev, ino_t ino)
 {
-	struct stat st;
-
-	return stat(path, &st) == 0 && (wm_handles_of_file(st.st_dev, st.st_ino, true) ||
-					 wm_mount_file_sections(st.st_dev, st.st_ino, true) > 0);
-}
-
-/* E36: a truncating open may not cut a file a section is over. */
-static bool truncates_a_sections_file(const char *path, int flags)
-{
-	struct stat st;
-
-	return (flags & O_TRUNC) && stat(path, &st) == 0 && file_has_a_section(st.st_dev, st.st_ino);
+	return wm_handles_of_file(dev, ino, true) || wm_mount_file_sections(dev, ino, true) > 0;
 }
 
 static HANDLE create_file(const char *path, DWORD access, DWORD share, DWORD disposition,
 			  DWORD attributes)
 {
 	struct wm_object *obj;
-	struct stat before;
+	struct stat before;   /* the file as it is before this open, when it exists */
 	bool ok, existed;
 	int flags = open_flags(access, disposition, &ok), fd;
 	HANDLE h;
@@ -71,15 +60,16 @@ static HANDLE create_file(const char *path, DWORD access, DWORD share, DWORD dis
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return INVALID_HANDLE_VALUE;
 	}
-	if (!(share & FILE_SHARE_WRITE) && file_has_a_writer(path)) {
+	existed = stat(path, &before) == 0;
+	if (existed && !(share & FILE_SHARE_WRITE) && file_has_a_writer(before.st_dev, before.st_ino)) {
 		wm_fail(ERROR_SHARING_VIOLATION);
 		return INVALID_HANDLE_VALUE;
 	}
-	if (truncates_a_sections_file(path, flags)) {
+	/* E36: a truncating open may not cut a file a section is over */
+	if (existed && (flags & O_TRUNC) && file_has_a_section(before.st_dev, before.st_ino)) {
 		wm_fail(ERROR_USER_MAPPED_FILE);
 		return INVALID_HANDLE_VALUE;
 	}
-	existed = stat(path, &before) == 0;
 	fd = open(path, flags, (attributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666);
 	if (fd < 0) {
 		int err = errno;
