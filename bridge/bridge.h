@@ -60,8 +60,8 @@ int helper_stop(struct helper *h);
  * holds on it (Wine keeps one per open handle).  -1 with errno on failure. */
 int take_mapped_file(pid_t pid, uintptr_t addr);
 
-/* A process other than `except` that holds the file open (the program that made the section),
- * or `except` when none is found. */
+/* A process other than `except` (the helper) that holds the file open: the program that made
+ * the section, waited for a few ms since it may not have mapped it yet; 0 when none is found. */
 pid_t take_find_holder(int fd, pid_t except);
 
 /* ---- publish.c ---- */

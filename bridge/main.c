@@ -112,6 +112,7 @@ static void on_add(char *args)
 	struct published *p;
 	char origin[PATH_MAX + 64];
 	const char *ns;
+	pid_t maker;
 	int fd;
 
 	if (sscanf(args, "%lu %u %d %llu %" SCNxPTR " %n", &id, &session, &writable, &size, &addr,
@@ -125,8 +126,11 @@ static void on_add(char *args)
 		say("%s/%s: cannot take its file from the helper: %s", ns, name, strerror(errno));
 		return;
 	}
-	snprintf(origin, sizeof(origin), "wine:%s:%d", b.wp.path,
-		 (int)take_find_holder(fd, b.helper.pid));
+	maker = take_find_holder(fd, b.helper.pid);
+	if (maker > 0)
+		snprintf(origin, sizeof(origin), "wine:%s:%d", b.wp.path, (int)maker);
+	else
+		snprintf(origin, sizeof(origin), "wine:%s", b.wp.path);   /* nobody else holds it */
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		close(fd);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The device and inode of what pid maps at addr, from /proc/PID/maps. */
@@ -102,23 +103,40 @@ static bool is_wineserver(pid_t pid)
 	return !strncmp(comm, "wineserver", 10);
 }
 
-pid_t take_find_holder(int fd, pid_t except)
+/* One pass over /proc: the first process other than `except`, us and wineservers that holds
+ * the file open, or 0. */
+static pid_t scan_holders(const struct stat *file, pid_t except)
 {
-	struct stat mine;
 	struct dirent *e;
-	pid_t found = except;
+	pid_t found = 0;
 	DIR *proc;
 
-	if (fstat(fd, &mine) < 0 || !(proc = opendir("/proc")))
-		return except;
-	while (found == except && (e = readdir(proc))) {
+	if (!(proc = opendir("/proc")))
+		return 0;
+	while (!found && (e = readdir(proc))) {
 		pid_t pid = (pid_t)atoi(e->d_name);
 
 		if (pid <= 0 || pid == except || pid == getpid())
 			continue;
-		if (holding_fd(pid, mine.st_dev, mine.st_ino) >= 0 && !is_wineserver(pid))
+		if (holding_fd(pid, file->st_dev, file->st_ino) >= 0 && !is_wineserver(pid))
 			found = pid;
 	}
 	closedir(proc);
+	return found;
+}
+
+pid_t take_find_holder(int fd, pid_t except)
+{
+	/* The helper wakes at CreateFileMapping, and the program that made the section takes
+	 * its descriptor (Wine's) only when it maps its first view, a moment later: look again
+	 * for a while before saying nobody.  The pauses add up to 63 ms. */
+	struct stat file;
+	pid_t found = 0;
+
+	if (fstat(fd, &file) < 0)
+		return 0;
+	for (long pause_ms = 1; !(found = scan_holders(&file, except)) && pause_ms <= 32;
+	     pause_ms *= 2)
+		nanosleep(&(struct timespec){ 0, pause_ms * 1000000L }, NULL);
 	return found;
 }

@@ -1,7 +1,7 @@
 /* sfgame: a "game" for the bridge tests.  It makes named sections in its Wine prefix, as a
  * Windows game shares its telemetry, counts in them and answers commands (game.h).
  *
- *   sfgame.exe [--interval MS] [--status N] [NAME SIZE]...
+ *   sfgame.exe [--interval MS] [--status N] [--map-delay MS] [NAME SIZE]...
  *
  * Each NAME (Local\X, Global\X or a bare X, which Windows puts in the session's namespace) is
  * made with CreateFileMapping over the paging file, SIZE bytes, and mapped whole.  It says
@@ -10,12 +10,15 @@
  * around CreateFileMapping, in ns since 1970) or FAILED error=E name=NAME, then READY once all
  * are made.  The section holds "sfgame:NAME" at byte 64 and "END!" in its last 4 requested
  * bytes; every MS milliseconds (--interval; 0, the default: never) word 0 of each section it
- * holds goes up by one.  The end of input ends it with status N (--status, default 0). */
+ * holds goes up by one.  --map-delay MS waits that long between CreateFileMapping and the first
+ * view, as a game that maps later does.  The end of input ends it with status N (--status,
+ * default 0). */
 #include "game.h"
 
 #define TAG_OFFSET 64
 
 static DWORD interval_ms;
+static DWORD map_delay_ms;
 
 static int create_section(const char *name, long long size)
 {
@@ -40,6 +43,8 @@ static int create_section(const char *name, long long size)
 		out("FAILED error=%lu name=%s\n", (unsigned long)err, name);
 		return -1;
 	}
+	if (map_delay_ms)
+		Sleep(map_delay_ms);
 	view = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
 	if (!view) {
 		out("FAILED error=%lu name=%s\n", (unsigned long)GetLastError(), name);
@@ -88,6 +93,8 @@ int main(int argc, char **argv)
 			break;
 		if (!strcmp(argv[i], "--interval"))
 			interval_ms = (DWORD)strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--map-delay"))
+			map_delay_ms = (DWORD)strtoul(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--status"))
 			status = atoi(argv[i + 1]);
 		else {

@@ -684,6 +684,19 @@ class PublishTest(BridgeTestCase):
                       % (path, errno.errorcode.get(e.errno, e.errno), want))
         self.assertEqual(origin, want)
 
+    def test_origin_names_a_game_that_maps_its_section_later(self):
+        # Wine gives the game its descriptor on the section's file only with its first view;
+        # the helper, woken by CreateFileMapping, may look before that
+        bridge = self.bridge()
+        bridge.wait_helper()
+        game = self.game("--map-delay", 25, "Global\bt_late", 4096)
+        game.ready()
+        self.wait_present(bridge.path("Global\bt_late"), bridge)
+        want = "wine:%s:%d" % (self.prefix.path, game.pid)
+        self.assertEqual(sfstest.xattr(bridge.path("Global\bt_late"), "origin"), want,
+                         "the origin names another process (the bridge's helper?): "
+                         + bridge.describe())
+
 
 class LiveTest(BridgeTestCase):
     """The mount shows the game's memory itself: what one side writes, the other reads at once.
