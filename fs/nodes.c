@@ -327,7 +327,7 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 		/* In passthrough, writes reach the memfd without us: its size is the size. */
 		uint64_t size = atomic_load(&node->backing_id) > 0 ? section_sync_size(node->section)
 						     : section_size(node->section);
-		st->st_mode = S_IFREG | (owner.mode & 07777);
+		st->st_mode = S_IFREG | (owner.mode & SECTION_MODE_BITS);
 		st->st_nlink = section_has_name(node->section) ? 1 : 0;
 		st->st_uid = owner.uid;
 		st->st_gid = owner.gid;

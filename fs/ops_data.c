@@ -189,7 +189,7 @@ static struct handle *create_section(fuse_req_t req, struct node *dir, const cha
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct section_spec spec = section_spec_default(SECTION_PERMANENT);
-	struct section_owner owner = { ctx->uid, ctx->gid, mode & 07777 };
+	struct section_owner owner = { ctx->uid, ctx->gid, mode & SECTION_MODE_BITS };
 	struct handle *h;
 	uint32_t err;
 
@@ -467,7 +467,7 @@ void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		/* default_permissions: the kernel has checked who may chmod and chown */
 		struct section_owner o = section_owner(sec);
 		if (to_set & FUSE_SET_ATTR_MODE)
-			o.mode = attr->st_mode & 07777;
+			o.mode = attr->st_mode & SECTION_MODE_BITS;
 		if (to_set & FUSE_SET_ATTR_UID)
 			o.uid = attr->st_uid;
 		if (to_set & FUSE_SET_ATTR_GID)

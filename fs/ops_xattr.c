@@ -90,14 +90,19 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	}
 }
 
-/* The root's attributes: how many sections are over a file, and how many of them write it
- * (SECTIONFS_XATTR_FILE_SECTIONS, SECTIONFS_XATTR_FILE_WRITERS). */
-static int file_sections_value(struct sfs *fs, const char *name, char *buf, size_t len)
+/* The root's attributes: the requests read (SECTIONFS_XATTR_REQUESTS), how many sections are
+ * over a file, and how many of them write it (SECTIONFS_XATTR_FILE_SECTIONS,
+ * SECTIONFS_XATTR_FILE_WRITERS). */
+static int root_value(struct sfs *fs, const char *name, char *buf, size_t len)
 {
 	unsigned long long dev, ino;
 	unsigned sections, writers;
 	char tail;
 
+	if (!strcmp(name, SECTIONFS_XATTR_REQUESTS)) {
+		int n = requests_text(fs, buf, len);
+		return n < 0 ? -E2BIG : n;
+	}
 	if (sscanf(name, SECTIONFS_XATTR_FILE_SECTIONS ".%llu.%llu%c", &dev, &ino, &tail) == 2) {
 		sections = store_sections_over_file(fs->store, (dev_t)dev, (ino_t)ino, NULL);
 		return snprintf(buf, len, "%u", sections);
@@ -118,7 +123,7 @@ void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	int n;
 
 	if (node_of(fs, ino)->kind == NODE_ROOT)
-		n = file_sections_value(fs, name, buf, sizeof(buf));
+		n = root_value(fs, name, buf, sizeof(buf));
 	else if (!sec || which < 0)
 		n = -ENODATA;
 	else

@@ -116,6 +116,16 @@ struct ns_nodes {
 	LIST_ENTRY(ns_nodes) in_list;   /* sfs.nodes_lock; sessions' in sfs.session_groups */
 };
 
+/* Request opcodes counted one by one (requests.c); later ones count under 0. */
+#define SFS_OPCODES 64
+
+/* The mode bits a section keeps: permissions and the sticky bit, never set-user-ID or
+ * set-group-ID.  A section is memory, never a program to run with someone's privileges; and
+ * with no such bits (and no security.capability, which no section can have) there is nothing
+ * for a write to drop, so the kernel need not ask before each write (session_io.c,
+ * FUSE_HANDLE_KILLPRIV_V2). */
+#define SECTION_MODE_BITS (S_IRWXU | S_IRWXG | S_IRWXO | S_ISVTX)
+
 /* Passthrough state (passthrough.c). */
 enum passthrough_mode { PASSTHROUGH_AUTO, PASSTHROUGH_ON, PASSTHROUGH_OFF };
 struct sfs_passthrough {
@@ -138,6 +148,8 @@ struct sfs {
 	struct sweeper *sweeper;    /* fixed */
 	_Atomic uint64_t init_unique;   /* atomic; the INIT request while it is answered
 					 * (session_io.c), read at every reply */
+	uint64_t kernel_init_flags; /* INIT; what the kernel's INIT offered (flags2 << 32 | flags) */
+	_Atomic uint64_t requests[SFS_OPCODES];   /* atomic; requests read, by opcode (requests.c) */
 	enum session_mode sessions; /* fixed */
 	struct global_create global_create;   /* fixed */
 	uid_t owner_uid;            /* fixed; who owns the directories: the daemon's user */
@@ -284,6 +296,11 @@ void bdi_tune(struct sfs *fs);
 /* ---- session_io.c: /dev/fuse read and written with the INIT exchange in view ---- */
 /* After mounting, before the loop. */
 int session_io_setup(struct sfs *fs);
+
+/* requests.c: counts a request read (any thread) and writes the counts as text ("OPCODE N"
+ * lines, nonzero ones); the length written, or -1 if len is too short. */
+void requests_count(struct sfs *fs, uint32_t opcode);
+int requests_text(struct sfs *fs, char *buf, size_t len);
 
 /* ---- map_guard.c: E36 under passthrough maps (see there) ---- */
 

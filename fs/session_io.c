@@ -1,8 +1,9 @@
 /* How the daemon reads requests from /dev/fuse and writes replies: as libfuse would, but seeing
- * the INIT exchange go by.  Two things need it: FUSE passthrough, which libfuse 3.14 cannot
- * negotiate (passthrough.c reads the kernel's offer and adds the flags to our reply), and the
- * mount's backing device, whose read-ahead the kernel sets from our INIT reply (at most the
- * 128 KiB it offered), so it can be raised only once the kernel has taken that reply. */
+ * the INIT exchange go by.  Three things need it: FUSE passthrough, which libfuse 3.14 cannot
+ * negotiate (passthrough.c reads the kernel's offer and adds the flags to our reply);
+ * FUSE_HANDLE_KILLPRIV_V2, which 3.14 does not know either (below); and the mount's backing
+ * device, whose read-ahead the kernel sets from our INIT reply (at most the 128 KiB it
+ * offered), so it can be raised only once the kernel has taken that reply. */
 #include <errno.h>
 #include <linux/fuse.h>
 #include <string.h>
@@ -17,6 +18,8 @@ static ssize_t session_read(int fd, void *buf, size_t len, void *userdata)
 	struct sfs *fs = userdata;
 	ssize_t n = read(fd, buf, len);
 
+	if (n >= (ssize_t)sizeof(struct fuse_in_header))
+		requests_count(fs, ((const struct fuse_in_header *)buf)->opcode);
 	if (n >= (ssize_t)(sizeof(struct fuse_in_header) + sizeof(struct fuse_init_in))) {
 		const struct fuse_in_header *in = buf;
 		if (in->opcode == FUSE_INIT) {
@@ -24,11 +27,27 @@ static ssize_t session_read(int fd, void *buf, size_t len, void *userdata)
 			uint64_t flags = init->flags;
 			if (flags & FUSE_INIT_EXT)
 				flags |= (uint64_t)init->flags2 << 32;
+			fs->kernel_init_flags = flags;
 			passthrough_saw_init(fs, flags);
 			atomic_store(&fs->init_unique, in->unique);
 		}
 	}
 	return n;   /* as read(2): libfuse reads errno on -1 (ENODEV: unmounted) */
+}
+
+/* FUSE_HANDLE_KILLPRIV_V2: the daemon, not the kernel, drops set-user-ID, set-group-ID and
+ * security.capability when a file is written or cut.  Taking it is what lets the kernel mark
+ * the mount SB_NOSEC and then each inode S_NOSEC after its first write: without it, every
+ * write() and truncate asks the daemon for security.capability first (a round trip per 4 KiB
+ * pwrite).  A section has none of the three to drop (SECTION_MODE_BITS), so the duty costs
+ * nothing; the mark lasts until the kernel next takes attributes from the daemon. */
+static bool take_killpriv_v2(struct sfs *fs, struct fuse_init_out *reply)
+{
+	if (!(fs->kernel_init_flags & FUSE_HANDLE_KILLPRIV_V2) ||
+	    (reply->flags & FUSE_HANDLE_KILLPRIV_V2))
+		return false;
+	reply->flags |= FUSE_HANDLE_KILLPRIV_V2;
+	return true;
 }
 
 static ssize_t session_writev(int fd, struct iovec *iov, int count, void *userdata)
@@ -42,8 +61,12 @@ static ssize_t session_writev(int fd, struct iovec *iov, int count, void *userda
 	ssize_t n;
 
 	if (init_reply && count == 2 && iov[1].iov_len == sizeof(patched)) {
+		bool changed;
+
 		memcpy(&patched, iov[1].iov_base, sizeof(patched));
-		if (passthrough_patch_init_reply(fs, &patched, sizeof(patched))) {
+		changed = passthrough_patch_init_reply(fs, &patched, sizeof(patched));
+		changed |= take_killpriv_v2(fs, &patched);
+		if (changed) {
 			copy[0] = iov[0];
 			copy[1] = (struct iovec){ &patched, sizeof(patched) };
 			iov = copy;

@@ -121,4 +121,8 @@ struct sectionfs_commit_run {
  * (ERROR_SHARING_VIOLATION). */
 #define SECTIONFS_XATTR_FILE_WRITERS  SECTIONFS_XATTR_PREFIX "file_writers"
 
+/* The requests the daemon has read since it mounted, on the mount's root: one "OPCODE N" line
+ * per kind asked at least once ("LOOKUP 12"), for anyone to count round trips with. */
+#define SECTIONFS_XATTR_REQUESTS      SECTIONFS_XATTR_PREFIX "requests"
+
 #endif
