@@ -324,9 +324,14 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 	case NODE_SECTION: {
 		struct section_owner owner = section_owner(node->section);
 		int64_t a, m, c;
-		/* In passthrough, writes reach the memfd without us: its size is the size. */
-		uint64_t size = atomic_load(&node->backing_id) > 0 ? section_sync_size(node->section)
-						     : section_size(node->section);
+		/* In passthrough, writes reach the memfd without us: while a passthrough file is
+		 * open, and for a file that others may write, its size is the size.  Otherwise the
+		 * daemon knows it (the last close took it), and a listing costs no fstat. */
+		bool may_have_grown = atomic_load(&node->backing_id) > 0 &&
+				      (atomic_load(&node->passthrough_opens) > 0 ||
+				       section_is_file_backed(node->section));
+		uint64_t size = may_have_grown ? section_sync_size(node->section)
+					       : section_size(node->section);
 		st->st_mode = S_IFREG | (owner.mode & SECTION_MODE_BITS);
 		st->st_nlink = section_has_name(node->section) ? 1 : 0;
 		st->st_uid = owner.uid;

@@ -138,11 +138,12 @@ static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
 	struct open_file *of = open_file_of(fi);
 
 	if (of->passthrough) {
+		/* writes through passthrough may have grown the memfd: the size is taken before
+		 * the count says no such file is open, since node_attr() then stops asking */
+		section_sync_size(handle_section(of->handle));
 		pthread_mutex_lock(&fs->nodes_lock);
 		of->node->passthrough_opens--;
 		pthread_mutex_unlock(&fs->nodes_lock);
-		/* writes through passthrough may have grown the memfd */
-		section_sync_size(handle_section(of->handle));
 	}
 	handle_close(of->handle);
 	if (of->passthrough)   /* its file may have been the last thing keeping the pages */

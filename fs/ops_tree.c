@@ -284,8 +284,10 @@ static void listing_clear(struct sfs *fs, struct dir_listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static bool listing_add(struct dir_listing *l, const char *name, struct node *node,
-			struct section *sec)
+/* Adds an entry that takes `name` (allocated) and the reference on `sec`; on failure the
+ * caller keeps both. */
+static bool listing_take(struct dir_listing *l, char *name, struct node *node,
+			 struct section *sec)
 {
 	if (l->count == l->capacity) {
 		size_t cap = l->capacity ? l->capacity * 2 : 16;
@@ -295,13 +297,19 @@ static bool listing_add(struct dir_listing *l, const char *name, struct node *no
 		l->entries = e;
 		l->capacity = cap;
 	}
-	l->entries[l->count].name = strdup(name);
-	if (!l->entries[l->count].name)
-		return false;
-	l->entries[l->count].node = node;
-	l->entries[l->count].section = sec;
-	l->count++;
+	l->entries[l->count++] = (struct dir_entry){ .name = name, .node = node, .section = sec };
 	return true;
+}
+
+/* Adds an entry of the fixed layout (no section): its name is copied. */
+static bool listing_add(struct dir_listing *l, const char *name, struct node *node)
+{
+	char *copy = strdup(name);
+
+	if (copy && listing_take(l, copy, node, NULL))
+		return true;
+	free(copy);
+	return false;
 }
 
 static int list_sessions(struct sfs *fs, fuse_req_t req, struct dir_listing *l)
@@ -317,14 +325,14 @@ static int list_sessions(struct sfs *fs, fuse_req_t req, struct dir_listing *l)
 	if (!ids)
 		return ENOMEM;
 	n = store_sessions(fs->store, ids, n);
-	ok = listing_add(l, "0", &fs->session0, NULL);
+	ok = listing_add(l, "0", &fs->session0);
 	for (size_t i = 0; ok && i < n; i++) {
 		struct ns *ns = store_session(fs->store, ids[i], false);
 		struct node *dir = ns ? node_of_namespace(fs, ns) : NULL;
 		if (!ns)
 			continue;          /* ended meanwhile */
 		snprintf(name, sizeof(name), "%u", ids[i]);
-		ok = dir && listing_add(l, name, dir, NULL);
+		ok = dir && listing_add(l, name, dir);
 		if (ok)
 			node_listing_hold(fs, dir, true);   /* the listing's; listing_clear lets go */
 		ns_put(ns);
@@ -336,20 +344,23 @@ static int list_sessions(struct sfs *fs, fuse_req_t req, struct dir_listing *l)
 static int list_namespace(struct sfs *fs, struct ns *ns, struct dir_listing *l)
 {
 	struct ns_listing names;
+	size_t taken = 0;
 	bool ok = true;
 
 	if (ns_has_links(ns))
 		for (int i = 0; ok && i < NAME_LINK_COUNT; i++)
 			ok = listing_add(l, name_link_text((enum name_link)i),
-					 node_of_ns_link(fs, ns, (enum name_link)i), NULL);
+					 node_of_ns_link(fs, ns, (enum name_link)i));
 	if (!ok || ns_list(ns, &names))
 		return ENOMEM;
-	for (size_t i = 0; ok && i < names.count; i++) {
-		ok = listing_add(l, names.entries[i].name, NULL, names.entries[i].section);
-		if (ok)
-			section_get(names.entries[i].section);   /* the listing's own reference */
-	}
-	ns_listing_free(&names);
+	/* the listing takes each name and its section reference as ns_list made them */
+	while (taken < names.count && listing_take(l, names.entries[taken].name, NULL,
+						   names.entries[taken].section))
+		taken++;
+	ok = taken == names.count;
+	memmove(names.entries, names.entries + taken, (names.count - taken) * sizeof(names.entries[0]));
+	names.count -= taken;
+	ns_listing_free(&names);   /* what was not taken, and the array */
 	return ok ? 0 : ENOMEM;
 }
 
@@ -361,14 +372,14 @@ static int list_directory(struct sfs *fs, fuse_req_t req, struct node *dir, stru
 			      !ns_is_staging(dir->ns) ? &fs->sessions_dir : &fs->root;
 
 	listing_clear(fs, l);
-	if (!listing_add(l, ".", dir, NULL) || !listing_add(l, "..", parent, NULL))
+	if (!listing_add(l, ".", dir) || !listing_add(l, "..", parent))
 		return ENOMEM;
 	switch (dir->kind) {
 	case NODE_ROOT:
-		if (!listing_add(l, SECTIONFS_GLOBAL, &fs->global.dir, NULL) ||
-		    !listing_add(l, SECTIONFS_LOCAL, &fs->local, NULL) ||
-		    !listing_add(l, SECTIONFS_SESSIONS, &fs->sessions_dir, NULL) ||
-		    !listing_add(l, SECTIONFS_STAGING, &fs->staging.dir, NULL))
+		if (!listing_add(l, SECTIONFS_GLOBAL, &fs->global.dir) ||
+		    !listing_add(l, SECTIONFS_LOCAL, &fs->local) ||
+		    !listing_add(l, SECTIONFS_SESSIONS, &fs->sessions_dir) ||
+		    !listing_add(l, SECTIONFS_STAGING, &fs->staging.dir))
 			err = ENOMEM;
 		break;
 	case NODE_SESSIONS:

@@ -96,7 +96,8 @@ struct node {
 	uint64_t ino;               /* fixed; st_ino */
 	_Atomic int backing_id;     /* SECTION: atomic; the kernel's id of its memfd, or 0
 				     * (passthrough.c) */
-	unsigned passthrough_opens; /* SECTION: sfs.nodes_lock; open files in passthrough now */
+	_Atomic unsigned passthrough_opens;   /* SECTION: atomic, changed under sfs.nodes_lock;
+					       * open files in passthrough now */
 	struct map_guard_openers pt_openers;   /* SECTION: sfs.nodes_lock */
 	struct ns *ns;              /* fixed; NAMESPACE: itself; NS_LINK: the namespace holding it */
 	enum name_link link;          /* fixed; NS_LINK */
