@@ -142,6 +142,16 @@ int may_setattr(fuse_req_t req, const struct section_owner *o, struct stat *attr
 		return EPERM;
 	if (to_set & FUSE_SET_ATTR_MODE) {
 		gid_t group = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : o->gid;
+		/* A write by someone else clears set-user-ID and set-group-ID (file_remove_privs):
+		 * the kernel sends that as a chmod by the writer, which it did not check (it is
+		 * forced) and which must not fail the write.  Only dropping those bits, by a
+		 * caller who may write the file, is that; anything else is a chmod. */
+		mode_t dropped = o->mode & ~(mode_t)(attr->st_mode & 07777);
+		if (!owner && (attr->st_mode & 07777) == (o->mode & ~dropped) && dropped &&
+		    !(dropped & ~(mode_t)(S_ISUID | S_ISGID)) &&
+		    !(to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+		    may_access_owner(req, S_IFREG, o, W_OK) == 0)
+			return 0;
 		if (!owner)
 			return EPERM;
 		/* setattr_prepare(): set-group-ID only for a member of the file's group */

@@ -203,6 +203,18 @@ class SetattrTest(PermissionTestCase):
         self.assertEqual(self.attempt(in_groups(4242), "chmod|%s|2755" % mine, "mode|" + mine),
                          ["ok", "0o2755"])
 
+    def test_a_write_by_another_user_drops_set_id_bits(self):
+        # the kernel clears them with a chmod on the writer's behalf, which must not fail
+        path = self.make_mode("SetId", 0o6777)
+        self.assertEqual(self.as_nobody("write|" + path), ["ok"])
+        out = self.python_ok("import os, sys\nfd = os.open(sys.argv[1], os.O_WRONLY)\n"
+                             "print(os.write(fd, b'abc'))\n", path, preexec_fn=as_user())
+        self.assertEqual(out.strip(), "3")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o777)
+        self.assertEqual(self.read("Global", "SetId"), b"abc")
+        # a chmod that drops more than those bits is still the owner's
+        self.assertEqual(self.as_nobody("chmod|%s|666" % path), ["EPERM"])
+
     def test_times(self):
         shared = self.make_mode("Shared", 0o666)
         readonly = self.make("Global", "ReadOnly", mode=0o644)
