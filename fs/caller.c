@@ -4,12 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sectionfs.h"
-#include "namespace.h"
-#include "section.h"
 
 /* /proc/PID/sessionid: the audit login session; "4294967295" when there is none. */
 #define NO_LOGIN_SESSION 4294967295UL
