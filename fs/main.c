@@ -40,6 +40,7 @@ static const struct fuse_lowlevel_ops sectionfs_ops = {
 	.forget       = sfs_forget,
 	.forget_multi = sfs_forget_multi,
 	.getattr      = sfs_getattr,
+	.access       = sfs_access,
 	.setattr      = sfs_setattr,
 	.readlink     = sfs_readlink,
 	.mknod        = sfs_mknod,

@@ -270,6 +270,13 @@ void node_forget(struct sfs *fs, struct node *node, uint64_t n)
 	}
 }
 
+/* The modes the layout shows: one place, read by node_attr() and by the permission checks
+ * (permissions.c), which must judge by exactly what stat shows. */
+#define MODE_ROOT      0755
+#define MODE_SESSIONS  0755
+#define MODE_NAMESPACE 01777   /* like /tmp: anyone creates, only owners remove */
+#define MODE_LINK      0777
+
 static void dir_attr(struct sfs *fs, struct stat *st, mode_t mode, nlink_t nlink)
 {
 	st->st_mode = S_IFDIR | mode;
@@ -282,7 +289,7 @@ static void dir_attr(struct sfs *fs, struct stat *st, mode_t mode, nlink_t nlink
 
 static void link_attr(struct sfs *fs, struct stat *st, size_t target_len)
 {
-	st->st_mode = S_IFLNK | 0777;
+	st->st_mode = S_IFLNK | MODE_LINK;
 	st->st_nlink = 1;
 	st->st_uid = fs->owner_uid;
 	st->st_gid = fs->owner_gid;
@@ -295,8 +302,33 @@ static void ns_to_timespec(int64_t ns, struct timespec *ts)
 	ts->tv_nsec = ns % 1000000000;
 }
 
+mode_t node_owner(struct sfs *fs, const struct node *node, struct section_owner *owner)
+{
+	switch (node->kind) {
+	case NODE_SECTION:
+		*owner = section_owner(node->section);
+		return S_IFREG;
+	case NODE_ROOT:
+	case NODE_SESSIONS:
+	case NODE_NAMESPACE:
+		*owner = (struct section_owner){ fs->owner_uid, fs->owner_gid,
+						 node->kind == NODE_ROOT     ? MODE_ROOT :
+						 node->kind == NODE_SESSIONS ? MODE_SESSIONS :
+									       MODE_NAMESPACE };
+		return S_IFDIR;
+	case NODE_LOCAL:
+	case NODE_SESSION0:
+	case NODE_NS_LINK:
+		break;
+	}
+	*owner = (struct section_owner){ fs->owner_uid, fs->owner_gid, MODE_LINK };
+	return S_IFLNK;
+}
+
 void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 {
+	struct section_owner owner;
+	mode_t type = node_owner(fs, node, &owner);
 	char target[64];
 
 	memset(st, 0, sizeof(*st));
@@ -305,13 +337,13 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 	st->st_atim = st->st_mtim = st->st_ctim = fs->mounted;
 	switch (node->kind) {
 	case NODE_ROOT:
-		dir_attr(fs, st, 0755, 5);
+		dir_attr(fs, st, owner.mode, 5);
 		break;
 	case NODE_SESSIONS:
-		dir_attr(fs, st, 0755, 2 + (nlink_t)store_sessions(fs->store, NULL, 0));
+		dir_attr(fs, st, owner.mode, 2 + (nlink_t)store_sessions(fs->store, NULL, 0));
 		break;
 	case NODE_NAMESPACE:
-		dir_attr(fs, st, 01777, 2);
+		dir_attr(fs, st, owner.mode, 2);
 		/* names coming and going change a directory, as on any filesystem */
 		ns_to_timespec(ns_changed(node->ns), &st->st_mtim);
 		st->st_ctim = st->st_mtim;
@@ -322,7 +354,6 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 		link_attr(fs, st, strlen(node_link_target(node, 0, target, sizeof(target))));
 		break;
 	case NODE_SECTION: {
-		struct section_owner owner = section_owner(node->section);
 		int64_t a, m, c;
 		/* In passthrough, writes reach the memfd without us: while a passthrough file is
 		 * open, and for a file that others may write, its size is the size.  Otherwise the
@@ -332,7 +363,7 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 				       section_is_file_backed(node->section));
 		uint64_t size = may_have_grown ? section_sync_size(node->section)
 					       : section_size(node->section);
-		st->st_mode = S_IFREG | (owner.mode & SECTION_MODE_BITS);
+		st->st_mode = type | (owner.mode & SECTION_MODE_BITS);
 		st->st_nlink = section_has_name(node->section) ? 1 : 0;
 		st->st_uid = owner.uid;
 		st->st_gid = owner.gid;

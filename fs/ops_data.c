@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sectionfs.h"
+#include "permissions.h"
 #include "handle.h"
 #include "name.h"
 #include "namespace.h"
@@ -43,16 +44,35 @@ static bool refuses_writer(struct section *sec, uint32_t access)
 	return !protect_allows_shared_write(protect) && !protect_is_copy_on_write(protect);
 }
 
+/* What open(2) asks permission for (build_open_flags): the access mode (3, "no access",
+ * asks both), and O_TRUNC asks write even of a read-only open. */
 static int mask_of_flags(int flags)
 {
+	int mask;
+
 	switch (flags & O_ACCMODE) {
 	case O_WRONLY:
-		return W_OK;
-	case O_RDWR:
-		return R_OK | W_OK;
+		mask = W_OK;
+		break;
+	case O_RDONLY:
+		mask = R_OK;
+		break;
 	default:
-		return R_OK;
+		mask = R_OK | W_OK;
+		break;
 	}
+	return (flags & O_TRUNC) ? mask | W_OK : mask;
+}
+
+/* may_open() of an existing section: its modes, then the mount's staging rule. */
+static int may_open_section(fuse_req_t req, struct section *sec, int flags)
+{
+	struct section_owner o = section_owner(sec);
+	int err = may_access_owner(req, S_IFREG, &o, mask_of_flags(flags));
+
+	if (!err && !caller_may_use_staged(req, sec))
+		err = EACCES;
+	return err;
 }
 
 /* How an open file's data moves. */
@@ -193,7 +213,12 @@ static struct handle *create_section(fuse_req_t req, struct node *dir, const cha
 	struct section_owner owner = { ctx->uid, ctx->gid, mode & SECTION_MODE_BITS };
 	struct handle *h;
 	uint32_t err;
+	int perm = may_create_in(sfs_of(req), req, dir);
 
+	if (perm) {
+		fuse_reply_err(req, perm);   /* may_create(): before the mount's own refusals */
+		return NULL;
+	}
 	if (dir->kind != NODE_NAMESPACE || !S_ISREG(mode)) {
 		fuse_reply_err(req, EPERM);   /* no directories, devices or links in a namespace */
 		return NULL;
@@ -252,11 +277,9 @@ void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 	if (!node)
 		return;
 	if (existed) {
-		/* Another creator won the race: the kernel checked only the directory, so check
-		 * the section as an open would have. */
-		struct section_owner o = section_owner(handle_section(h));
-		if (!caller_may_access(req, o.uid, o.gid, o.mode, mask_of_flags(fi->flags)) ||
-		    !caller_may_use_staged(req, handle_section(h)))
+		/* O_CREAT of a name that exists (or another creator won the race) is an open:
+		 * check the section as sfs_open does. */
+		if (may_open_section(req, handle_section(h), fi->flags))
 			err = ERROR_ACCESS_DENIED;
 		else
 			err = truncate_on_open(req, node, h, fi->flags);
@@ -316,8 +339,10 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	if (!caller_may_use_staged(req, node->section)) {
-		fuse_reply_err(req, EACCES);
+	/* may_open(): the kernel no longer checks the modes (no default_permissions) */
+	int perm = may_open_section(req, node->section, fi->flags);
+	if (perm) {
+		fuse_reply_err(req, perm);
 		return;
 	}
 	access = access_of_flags(fi->flags);
@@ -449,6 +474,14 @@ void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		return;
 	}
 	sec = node->section;
+	/* Every change is allowed before any is made (setattr_prepare(), which the kernel skips
+	 * without default_permissions); may clear S_ISGID from the new mode. */
+	struct section_owner owner = section_owner(sec);
+	int perm = may_setattr(req, &owner, attr, to_set, fi != NULL);
+	if (perm) {
+		fuse_reply_err(req, perm);
+		return;
+	}
 	/* The size first: when it fails, nothing else has changed. */
 	if (to_set & FUSE_SET_ATTR_SIZE) {
 		const struct open_file *by = fi ? open_file_of(fi) : NULL;
@@ -465,7 +498,7 @@ void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		}
 	}
 	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-		/* default_permissions: the kernel has checked who may chmod and chown */
+		/* may_setattr() has checked who may chmod and chown */
 		struct section_owner o = section_owner(sec);
 		if (to_set & FUSE_SET_ATTR_MODE)
 			o.mode = attr->st_mode & SECTION_MODE_BITS;

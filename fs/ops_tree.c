@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 
 #include "sectionfs.h"
+#include "permissions.h"
 #include "errors.h"
 #include "name.h"
 #include "namespace.h"
@@ -103,7 +104,10 @@ void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, ENAMETOOLONG);
 		return;
 	}
-	err = find_child(fs, req, node_of(fs, parent), name, &node);
+	/* the path walk's search permission: the kernel no longer asks it of the directory */
+	err = may_search(fs, req, node_of(fs, parent));
+	if (!err)
+		err = find_child(fs, req, node_of(fs, parent), name, &node);
 
 	if (err == ENOENT && node_of(fs, parent)->kind == NODE_NAMESPACE) {
 		/* Names appear only through this kernel, which forgets a negative entry when it
@@ -150,6 +154,22 @@ void sfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_attr(req, &st, node->kind == NODE_SECTION ? TIMEOUT_SECTION_ATTR : TIMEOUT_FOREVER);
 }
 
+/* access(2), faccessat(2) and chdir(2): without default_permissions the kernel asks us.  The
+ * answer is an open's: the modes, and the rules an open or a walk would meet (a session's
+ * directory is its session's, a staged section its creator's). */
+void sfs_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct sfs *fs = sfs_of(req);
+	struct node *node = node_of(fs, ino);
+	int err = may_access(fs, req, node, mask);
+
+	if (!err && mask && node->kind == NODE_NAMESPACE)
+		err = may_search(fs, req, node);
+	if (!err && mask && node->kind == NODE_SECTION && !caller_may_use_staged(req, node->section))
+		err = EACCES;
+	fuse_reply_err(req, err);
+}
+
 void sfs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct sfs *fs = sfs_of(req);
@@ -171,35 +191,70 @@ void sfs_readlink(fuse_req_t req, fuse_ino_t ino)
 }
 
 /* A namespace holds sections only. */
+/* The refusals below come after the permission check on the directory, as the kernel's
+ * may_create() and may_delete() came before the daemon's EPERM: a user who may not write the
+ * directory gets EACCES, as before. */
+static void refuse_in(fuse_req_t req, fuse_ino_t parent)
+{
+	struct sfs *fs = sfs_of(req);
+	int err = may_create_in(fs, req, node_of(fs, parent));
+
+	fuse_reply_err(req, err ? err : EPERM);
+}
+
 void sfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	(void)parent; (void)name; (void)mode;
-	fuse_reply_err(req, EPERM);
+	(void)name; (void)mode;
+	refuse_in(req, parent);
 }
 
 void sfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
-	(void)link; (void)parent; (void)name;
-	fuse_reply_err(req, EPERM);
+	(void)link; (void)name;
+	refuse_in(req, parent);
 }
 
 void sfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
-	(void)ino; (void)newparent; (void)newname;
-	fuse_reply_err(req, EPERM);   /* a section has one name, as a Windows object does */
+	(void)ino; (void)newname;
+	refuse_in(req, newparent);   /* a section has one name, as a Windows object does */
 }
 
 void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	(void)parent; (void)name;
-	fuse_reply_err(req, EPERM);
+	(void)name;
+	refuse_in(req, parent);
+}
+
+/* may_delete() for name in dir, by the owner of what it names now (a namespace's links are
+ * the mount owner's, like the directory).  A name that is not there needs only what a new one
+ * would: the op itself then answers ENOENT, as the kernel did from its negative entry. */
+static int may_delete_name(struct sfs *fs, fuse_req_t req, struct node *dir, const char *name)
+{
+	struct section_owner victim;
+	struct section *sec;
+
+	if (dir->kind == NODE_NAMESPACE && is_link_name(dir->ns, name, NULL)) {
+		victim = (struct section_owner){ fs->owner_uid, fs->owner_gid, 0777 };
+	} else if (dir->kind == NODE_NAMESPACE && ns_lookup(dir->ns, name, &sec) == ERROR_SUCCESS) {
+		victim = section_owner(sec);
+		section_put(sec);
+	} else {
+		return may_create_in(fs, req, dir);
+	}
+	return may_delete(fs, req, dir, &victim);
 }
 
 void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct sfs *fs = sfs_of(req);
 	struct ns *ns = namespace_of(node_of(fs, parent));
+	int err = may_delete_name(fs, req, node_of(fs, parent), name);
 
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
 	if (!ns) {
 		fuse_reply_err(req, EPERM);
 		return;
@@ -217,9 +272,22 @@ void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t 
 	struct sfs *fs = sfs_of(req);
 	struct ns *from = namespace_of(node_of(fs, parent));
 	struct ns *to = namespace_of(node_of(fs, newparent));
+	int err;
 
 	if (flags & ~RENAME_NOREPLACE) {
 		fuse_reply_err(req, EINVAL);   /* no exchange, no whiteout */
+		return;
+	}
+	/* vfs_rename(): the source may be removed from its directory, and the new name made in
+	 * its own (or, over an existing name, that name removed: the sticky rule says EPERM
+	 * before ns_rename says EEXIST, as it did before) */
+	err = may_delete_name(fs, req, node_of(fs, parent), name);
+	if (!err)
+		err = may_create_in(fs, req, node_of(fs, newparent));
+	if (!err && !(flags & RENAME_NOREPLACE))
+		err = may_delete_name(fs, req, node_of(fs, newparent), newname);
+	if (err) {
+		fuse_reply_err(req, err);
 		return;
 	}
 	if (!from || !to || is_link_name(from, name, NULL)) {
@@ -401,9 +469,13 @@ void sfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct dir_listing *l;
 	int err;
 
-	if (dir->kind == NODE_NAMESPACE && !ns_is_staging(dir->ns) &&
-	    !caller_may_enter_session(req, caller_session(fs, req), ns_session(dir->ns))) {
-		fuse_reply_err(req, EACCES);
+	/* may_open(): reading a directory needs read permission; a session's is its own */
+	err = may_access(fs, req, dir, R_OK);
+	if (!err && dir->kind == NODE_NAMESPACE && !ns_is_staging(dir->ns) &&
+	    !caller_may_enter_session(req, caller_session(fs, req), ns_session(dir->ns)))
+		err = EACCES;
+	if (err) {
+		fuse_reply_err(req, err);
 		return;
 	}
 	l = calloc(1, sizeof(*l));

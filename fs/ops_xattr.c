@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sectionfs.h"
+#include "permissions.h"
 #include "name.h"
 #include "notify.h"
 #include "namespace.h"
@@ -120,9 +121,11 @@ void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	struct section *sec = section_of(fs, ino);
 	int which = xattr_index(name);
 	char buf[4096 + 64];
-	int n;
+	int n = -may_xattr(fs, req, node_of(fs, ino), name, R_OK);   /* xattr_permission() */
 
-	if (node_of(fs, ino)->kind == NODE_ROOT)
+	if (n < 0)
+		;
+	else if (node_of(fs, ino)->kind == NODE_ROOT)
 		n = root_value(fs, name, buf, sizeof(buf));
 	else if (!sec || which < 0)
 		n = -ENODATA;
@@ -226,8 +229,13 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	int which = xattr_index(name);
 	char text[SECTION_ORIGIN_MAX + 1];
 	uint32_t err;
+	int perm = may_xattr(fs, req, node_of(fs, ino), name, W_OK);   /* xattr_permission() */
 
 	(void)flags;
+	if (perm) {
+		fuse_reply_err(req, perm);
+		return;
+	}
 	if (!sec || which < 0) {
 		fuse_reply_err(req, ENOTSUP);   /* sections keep no other attributes */
 		return;
@@ -283,7 +291,9 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 
 void sfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	struct section *sec = section_of(sfs_of(req), ino);
+	struct sfs *fs = sfs_of(req);
+	struct section *sec = section_of(fs, ino);
+	int perm = may_xattr(fs, req, node_of(fs, ino), name, W_OK);   /* xattr_permission() */
 
-	fuse_reply_err(req, sec && xattr_index(name) >= 0 ? EPERM : ENODATA);
+	fuse_reply_err(req, perm ? perm : sec && xattr_index(name) >= 0 ? EPERM : ENODATA);
 }

@@ -258,10 +258,12 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 		goto out;
 	}
 
-	/* Files are checked by the kernel against the modes we report; a root mount is for
-	 * every user, like tmpfs.  The mount shows up as "fuse.sectionfs".  auto_unmount has
-	 * fusermount3 watch the daemon, so even one killed outright leaves no dead mount. */
-	if (fuse_opt_add_arg(args, "-odefault_permissions,auto_unmount") != 0 ||
+	/* No default_permissions: the daemon checks permissions against the modes it reports
+	 * (permissions.c), which spares the GETATTR of the directory the kernel's checks needed
+	 * after every create and unlink.  A root mount is for every user, like tmpfs.  The mount
+	 * shows up as "fuse.sectionfs".  auto_unmount has fusermount3 watch the daemon, so even
+	 * one killed outright leaves no dead mount. */
+	if (fuse_opt_add_arg(args, "-oauto_unmount") != 0 ||
 	    fuse_opt_add_arg(args, "-osubtype=sectionfs,fsname=sectionfs") != 0 ||
 	    (geteuid() == 0 && fuse_opt_add_arg(args, "-oallow_other") != 0))
 		goto out;

@@ -30,7 +30,7 @@ struct sfs_options {
 };
 
 /* Parses argv into opts and into args, the arguments left for fuse_session_new (standard FUSE
- * options, with allow_other and default_permissions added as the mount needs).  Prints what is
+ * options, with allow_other and auto_unmount added as the mount needs).  Prints what is
  * wrong and returns false on bad input. */
 bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_args *args);
 

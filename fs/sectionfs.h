@@ -27,6 +27,7 @@
 struct store;
 struct ns;
 struct section;
+struct section_owner;
 struct notifier;
 
 enum session_mode {
@@ -231,7 +232,9 @@ uint64_t node_section_ino(const struct section *sec);
 /* The kernel forgot n lookups of a node. */
 void node_forget(struct sfs *fs, struct node *node, uint64_t n);
 
-/* Attributes and directory entries. */
+/* Attributes and directory entries.  node_owner: the owner and permission bits stat shows,
+ * and the file type (S_IFDIR...). */
+mode_t node_owner(struct sfs *fs, const struct node *node, struct section_owner *owner);
 void node_attr(struct sfs *fs, const struct node *node, struct stat *st);
 void node_entry(struct sfs *fs, const struct node *node, struct fuse_entry_param *e);
 /* Where a link points; `caller` is the caller's session, which only Local depends on. */
@@ -275,21 +278,7 @@ pid_t tgid_of_thread(pid_t tid);
 /* The calling process's Windows session under the mount's session mode. */
 uint32_t caller_session(struct sfs *fs, fuse_req_t req);
 
-/* May a caller of session `mine` use session `session`'s namespace?  Its own session's, and
- * root may use any. */
-bool caller_may_enter_session(fuse_req_t req, uint32_t mine, uint32_t session);
-
-/* A staged section is its creator's alone until it is published, whatever its mode says (the
- * mode applies from publication): may the caller open it or change it?  Root may. */
-bool caller_may_use_staged(fuse_req_t req, struct section *sec);
-
-/* May the caller make a new name in ns?  Everywhere but in the global namespace, where
- * -o global_create decides for callers outside session 0, as SeCreateGlobalPrivilege does. */
-bool caller_may_create_in(struct sfs *fs, fuse_req_t req, struct ns *ns);
-
-/* Unix permission check of the caller on an object (mask of R_OK, W_OK, X_OK), as the kernel's
- * default_permissions would do, for the rare paths where the kernel did not check. */
-bool caller_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, int mask);
+/* The permission checks are in permissions.h. */
 
 /* ---- bdi.c: the mount's read-ahead and dirty-page limits (root only) ---- */
 void bdi_tune(struct sfs *fs);
@@ -325,6 +314,7 @@ void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 void sfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
 void sfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
 void sfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void sfs_access(fuse_req_t req, fuse_ino_t ino, int mask);
 void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		 struct fuse_file_info *fi);
 void sfs_readlink(fuse_req_t req, fuse_ino_t ino);
