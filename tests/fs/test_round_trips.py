@@ -40,6 +40,39 @@ class RequestCountTest(MountTestCase):
         self.assertIn("INIT 1", out)
 
 
+# Requests the kernel sends without the caller waiting for them.
+BACKGROUND = ("RELEASE", "FORGET", "BATCH_FORGET", "INTERRUPT")
+
+
+@in_both_data_paths
+class CycleRoundTripsTest(MountTestCase):
+    """The create cycle of the benchmark, counted: LOOKUP (a new name), CREATE, GETXATTR (the
+    kernel's security.capability question before the first truncate of a new inode), SETATTR,
+    UNLINK; cached mode adds the READ of the first touch and the WRITE of the unmap (README,
+    "Speed")."""
+
+    def test_create_cycle_waits_for_five_round_trips(self):
+        import mmap
+        path = self.p("Global", "rt_cycle")
+        before = requests(self.mount)
+        cycles = 5
+        for _ in range(cycles):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            os.ftruncate(fd, 4096)
+            with mmap.mmap(fd, 4096) as m:
+                m[0] = 1
+            os.close(fd)
+            os.unlink(path)
+        after = requests(self.mount)
+        waited = {k: asked(before, after, k) for k in after if k not in BACKGROUND}
+        waited = {k: v for k, v in waited.items() if v}
+        # the directory's GETATTR after each create and unlink went with default_permissions
+        self.assertNotIn("GETATTR", waited, waited)
+        per_cycle = 5 + (2 if self.data_path == "cached" else 0)
+        # and one GETXATTR (the count itself) and one LOOKUP (of Global) for the whole loop
+        self.assertLessEqual(sum(waited.values()), per_cycle * cycles + 2, waited)
+
+
 @in_both_data_paths
 class WriteRoundTripsTest(MountTestCase):
     """Before each write() the kernel asks whether privileges must be dropped (set-user-ID,
