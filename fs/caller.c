@@ -49,19 +49,14 @@ uint32_t caller_session(struct sfs *fs, fuse_req_t req)
 	return 0;
 }
 
+static bool tgid_line(const char *line, void *tgid)
+{
+	return sscanf(line, "Tgid: %d", (pid_t *)tgid) == 1;
+}
+
 pid_t tgid_of_thread(pid_t tid)
 {
-	char path[64], line[128];
 	pid_t tgid = -1;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
+	return proc_find_line(tid, "status", tgid_line, &tgid) ? tgid : -1;
 }

@@ -30,27 +30,29 @@
 #include "pagefile.h"
 #include "section.h"
 
-/* Does /proc/PID/maps list a map of (major:minor, ino)?  The fields are parsed, never searched
- * for: a path may hold any text. */
+struct mapped_file {
+	unsigned major, minor;
+	uint64_t ino;
+};
+
+/* A line of /proc/PID/maps that maps the file.  The fields are parsed, never searched for: a
+ * path may hold any text. */
+static bool maps_line_is(const char *line, void *file)
+{
+	const struct mapped_file *want = file;
+	unsigned maj, min;
+	unsigned long long inode;
+
+	return sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &min, &inode) == 3 &&
+	       maj == want->major && min == want->minor && inode == want->ino;
+}
+
+/* Does /proc/PID/maps list a map of (major:minor, ino)? */
 static bool process_maps(pid_t pid, unsigned major, unsigned minor, uint64_t ino)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	bool found = false;
-	FILE *f;
+	struct mapped_file file = { major, minor, ino };
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	while (f && !found && getline(&line, &cap, f) > 0) {
-		unsigned maj, min;
-		unsigned long long inode;
-		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &min, &inode) == 3)
-			found = maj == major && min == minor && inode == ino;
-	}
-	free(line);
-	if (f)
-		fclose(f);
-	return found;
+	return proc_find_line(pid, "maps", maps_line_is, &file);
 }
 
 struct pid_set {

@@ -11,34 +11,31 @@
 #include "permissions.h"
 #include "namespace.h"
 
+/* A "Groups:" line of /proc/TID/status that lists gid. */
+static bool groups_line_has(const char *line, void *gid)
+{
+	bool found = false;
+
+	if (strncmp(line, "Groups:", 7) != 0)
+		return false;
+	for (const char *p = line + 7; *p;) {
+		char *end;
+		unsigned long g = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		found |= g == *(gid_t *)gid;
+		p = end;
+	}
+	return found;
+}
+
 /* Is gid among thread tid's supplementary groups ("Groups:" in /proc/TID/status)?  Read here
  * rather than with fuse_req_getgroups(): libfuse 3.14's reads the file into a 4 KiB buffer
  * without ending it, and a longer file made strstr() read past it (found by ASan).  Read anew
  * for every request: groups change (newgrp, setgroups) and another user may ask next. */
 static bool thread_in_group(pid_t tid, gid_t gid)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	while (f && getline(&line, &cap, f) > 0) {
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (char *p = line + 7, *end; *p; p = end) {
-			unsigned long g = strtoul(p, &end, 10);
-			if (end == p)
-				break;
-			found |= g == gid;
-		}
-		break;
-	}
-	free(line);
-	if (f)
-		fclose(f);
-	return found;
+	return proc_find_line(tid, "status", groups_line_has, &gid);
 }
 
 bool caller_in_group(fuse_req_t req, gid_t gid)

@@ -287,6 +287,11 @@ void bdi_tune(struct sfs *fs);
 /* After mounting, before the loop. */
 int session_io_setup(struct sfs *fs);
 
+/* procfs.c: reads /proc/PID/FILE a line at a time until match() says this is the line; whether
+ * it did (false also when the file cannot be read: the process is gone). */
+bool proc_find_line(pid_t pid, const char *file, bool (*match)(const char *line, void *ctx),
+		    void *ctx);
+
 /* requests.c: counts a request read (any thread) and writes the counts as text ("OPCODE N"
  * lines, nonzero ones); the length written, or -1 if len is too short. */
 void requests_count(struct sfs *fs, uint32_t opcode);
