@@ -48,6 +48,14 @@ static void report(const char *op, double rate, const char *unit)
 	fflush(stdout);
 }
 
+/* Writes `big` bytes to fd, chunk bytes a call. */
+static void write_big(int fd, const char *buf, size_t chunk)
+{
+	for (size_t done = 0; done < big; done += chunk)
+		if (write(fd, buf, chunk) != (ssize_t)chunk)
+			die("write");
+}
+
 /* create + size + map + touch + unmap + close + unlink, per second */
 static void bench_lifecycle(void)
 {
@@ -129,9 +137,7 @@ static void bench_sequential(void)
 	if (fd < 0)
 		die("seq");
 	double t0 = now();
-	for (size_t done = 0; done < big; done += chunk)
-		if (write(fd, buf, chunk) != (ssize_t)chunk)
-			die("write");
+	write_big(fd, buf, chunk);
 	report("seq_write", big / MIB / (now() - t0), "MiB/s");
 	close(fd);
 	fd = open(path, O_RDONLY);
@@ -171,9 +177,7 @@ static void bench_fresh_write(void)
 		if (fd < 0)
 			die("fresh");
 		double t2 = now();
-		for (size_t done = 0; done < big; done += chunk)
-			if (write(fd, buf, chunk) != (ssize_t)chunk)
-				die("write");
+		write_big(fd, buf, chunk);
 		double t3 = now();
 		if (fsync(fd) < 0)
 			die("fsync");
@@ -328,9 +332,7 @@ static void bench_resident(void)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		die("resident");
-	for (size_t done = 0; done < big; done += chunk)
-		if (write(fd, buf, chunk) != (ssize_t)chunk)
-			die("write");
+	write_big(fd, buf, chunk);
 	close(fd);
 	after = memory_in_use_kb();
 	report("resident_per_byte", (double)(after - before) * 1024.0 / (double)big, "bytes/byte");
