@@ -183,6 +183,7 @@ static int open_view(struct wm_view *v, const struct wm_section *s,
 		     const struct view_request *rq, const struct view_plan *plan, bool *stale)
 {
 	struct statx stx;
+	struct stat st;
 	DWORD err;
 
 	if (s->local) {
@@ -204,6 +205,9 @@ static int open_view(struct wm_view *v, const struct wm_section *s,
 	if (statx(v->fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) == 0) {
 		v->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 		v->ino = stx.stx_ino;
+	} else if (fstat(v->fd, &st) == 0) {   /* a kernel before statx (4.11) */
+		v->dev = st.st_dev;
+		v->ino = st.st_ino;
 	}
 	return v->fd;
 }
