@@ -217,7 +217,7 @@ static bool value_as_text(const char *value, size_t size, char *text, size_t len
 
 /* set_protection's answer when the new protection would make a pinned section copy-on-write:
  * EBUSY, which no Win32 error says. */
-#define SETUP_BUSY UINT32_MAX
+#define PINNED_BUSY UINT32_MAX
 
 /* user.section.protect or .attributes on a staged section. */
 static uint32_t set_protection(struct sfs *fs, fuse_ino_t ino, struct section *sec, int which,
@@ -229,7 +229,7 @@ static uint32_t set_protection(struct sfs *fs, fuse_ino_t ino, struct section *s
 	/* Copy-on-write sections are served around the memfd: not while it is pinned. */
 	if (!err && protect_is_copy_on_write(protect_page(flprotect)) &&
 	    !protect_is_copy_on_write(section_protect(sec)) && pinned_by_passthrough(fs, ino))
-		return SETUP_BUSY;
+		return PINNED_BUSY;
 	return err ? err : section_set_protect(sec, flprotect);
 }
 
@@ -303,7 +303,7 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 		err = set_setup(fs, ino, sec, text);
 	else
 		err = set_protection(fs, ino, sec, which, text);
-	if (err == SETUP_BUSY)
+	if (err == PINNED_BUSY)
 		fuse_reply_err(req, EBUSY);
 	else
 		reply_winerr(req, err);
