@@ -1,9 +1,11 @@
 /* sectionfs-bench DIR: times the operations people do on shared memory, in one directory.
  *
  * scripts/bench runs it on tmpfs (/dev/shm) and on a sectionfs mount in the same run and prints
- * the ratios.  Each line of output is "<operation> <rate> <unit>"; higher is faster. */
+ * the ratios.  Each line of output is "<operation> <rate> <unit>"; higher is faster.  A third
+ * argument runs only the benchmarks it names (e.g. "fresh_write,sequential"). */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +46,14 @@ static void report(const char *op, double rate, const char *unit)
 {
 	printf("%s %.6g %s\n", op, rate, unit);
 	fflush(stdout);
+}
+
+/* Writes `big` bytes to fd, chunk bytes a call. */
+static void write_big(int fd, const char *buf, size_t chunk)
+{
+	for (size_t done = 0; done < big; done += chunk)
+		if (write(fd, buf, chunk) != (ssize_t)chunk)
+			die("write");
 }
 
 /* create + size + map + touch + unmap + close + unlink, per second */
@@ -127,9 +137,7 @@ static void bench_sequential(void)
 	if (fd < 0)
 		die("seq");
 	double t0 = now();
-	for (size_t done = 0; done < big; done += chunk)
-		if (write(fd, buf, chunk) != (ssize_t)chunk)
-			die("write");
+	write_big(fd, buf, chunk);
 	report("seq_write", big / MIB / (now() - t0), "MiB/s");
 	close(fd);
 	fd = open(path, O_RDONLY);
@@ -139,6 +147,56 @@ static void bench_sequential(void)
 			die("read");
 	report("seq_read", big / MIB / (now() - t0), "MiB/s");
 	close(fd);
+	unlink(path);
+	free(buf);
+}
+
+/* Sequential write into a new section, as a program that rewrites its file does: unlink the
+ * previous one, create a new one, write `big` bytes in 1 MiB chunks, fsync; `reps` times, the
+ * rate over all of it.  Unlike seq_write (which writes into a file whose predecessor is long
+ * gone), the previous section's memory may still be going back to the store while the next one
+ * grows.  BENCH_PHASES=1 prints each phase's time on stderr. */
+static void bench_fresh_write(void)
+{
+	const size_t chunk = 1u << 20;
+	const int reps = 4;
+	char path[4096], *buf = malloc(chunk);
+	double phase[4] = { 0 };   /* unlink, create, write, fsync */
+	bool show = getenv("BENCH_PHASES") != NULL;
+	int fd;
+
+	path_of(path, sizeof(path), "fresh");
+	memset(buf, 0x6b, chunk);
+	double start = now();
+	for (int r = 0; r < reps; r++) {
+		double t0 = now();
+		if (unlink(path) < 0 && errno != ENOENT)
+			die("unlink");
+		double t1 = now();
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			die("fresh");
+		double t2 = now();
+		write_big(fd, buf, chunk);
+		double t3 = now();
+		if (fsync(fd) < 0)
+			die("fsync");
+		close(fd);
+		double t4 = now();
+		phase[0] += t1 - t0;
+		phase[1] += t2 - t1;
+		phase[2] += t3 - t2;
+		phase[3] += t4 - t3;
+		if (show)
+			fprintf(stderr, "fresh_seq_write %s rep %d: unlink %.2f ms, create %.2f ms, "
+				"write %.1f MiB/s, fsync+close %.2f ms\n", dir, r, (t1 - t0) * 1e3,
+				(t2 - t1) * 1e3, big / MIB / (t3 - t2), (t4 - t3) * 1e3);
+	}
+	report("fresh_seq_write", reps * (big / MIB) / (now() - start), "MiB/s");
+	if (show)
+		fprintf(stderr, "fresh_seq_write %s: unlink %.2f ms, create %.2f ms, write %.1f MiB/s, "
+			"fsync+close %.2f ms (means)\n", dir, phase[0] / reps * 1e3,
+			phase[1] / reps * 1e3, reps * (big / MIB) / phase[2], phase[3] / reps * 1e3);
 	unlink(path);
 	free(buf);
 }
@@ -274,9 +332,7 @@ static void bench_resident(void)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		die("resident");
-	for (size_t done = 0; done < big; done += chunk)
-		if (write(fd, buf, chunk) != (ssize_t)chunk)
-			die("write");
+	write_big(fd, buf, chunk);
 	close(fd);
 	after = memory_in_use_kb();
 	report("resident_per_byte", (double)(after - before) * 1024.0 / (double)big, "bytes/byte");
@@ -284,22 +340,43 @@ static void bench_resident(void)
 	free(buf);
 }
 
+static const struct {
+	const char *name;
+	void (*run)(void);
+} benches[] = {
+	{ "lifecycle", bench_lifecycle },
+	{ "open_read", bench_open_read },
+	{ "truncate", bench_truncate },
+	{ "sequential", bench_sequential },
+	{ "fresh_write", bench_fresh_write },
+	{ "map", bench_map },
+	{ "pingpong", bench_pingpong },
+	{ "listing", bench_listing },
+	{ "resident", bench_resident },
+};
+
+/* Is `name` in the comma-separated list `only` (NULL: every benchmark)? */
+static bool chosen(const char *only, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = only; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, len) && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	return !only;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s DIR [MiB]\n", argv[0]);
+		fprintf(stderr, "usage: %s DIR [MiB [BENCH,...]]\n", argv[0]);
 		return 2;
 	}
 	dir = argv[1];
 	if (argc > 2)
 		big = (size_t)atol(argv[2]) << 20;
-	bench_lifecycle();
-	bench_open_read();
-	bench_truncate();
-	bench_sequential();
-	bench_map();
-	bench_pingpong();
-	bench_listing();
-	bench_resident();
+	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (chosen(argc > 3 ? argv[3] : NULL, benches[i].name))
+			benches[i].run();
 	return 0;
 }

@@ -28,6 +28,9 @@ struct wm_section {
 	uint32_t access;            /* the handle's own access (D24) */
 	uint32_t protect;           /* the section's PAGE_* */
 	uint32_t attributes;        /* SEC_* */
+	uint64_t size;              /* named: the size last learnt from the daemon (or made with), so
+	                             * MapViewOfFile need not ask again; views.c refreshes it when the
+	                             * daemon's answer shows it changed.  Atomic: handles are shared */
 	bool file_backed;
 	dev_t backing_dev;          /* file-backed: the file, for E36 */
 	ino_t backing_ino;

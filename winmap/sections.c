@@ -87,6 +87,7 @@ static DWORD describe_named(int fd, struct wm_section *s)
 		return wm_fail(info.result);
 	s->protect = info.protect;
 	s->attributes = info.attributes;
+	s->size = info.size;
 	s->file_backed = info.flags & SECTIONFS_INFO_FILE_BACKED;
 	if (s->file_backed) {
 		n = fgetxattr(fd, SECTIONFS_XATTR_BACKING, path, sizeof(path) - 1);
@@ -160,18 +161,30 @@ static int stage(const char *mount, const struct section_spec *spec, DWORD flpro
 	}
 	if (fd < 0)
 		return -1;
-	snprintf(value, sizeof(value), "0x%x", flprotect);
-	if (set_text_xattr(fd, SECTIONFS_XATTR_LIFETIME, SECTIONFS_LIFETIME_TEMPORARY) < 0 ||
-	    set_text_xattr(fd, SECTIONFS_XATTR_PROTECT, value) < 0)
-		goto fail;
-	if (file_fd < 0) {
-		if (ftruncate(fd, (off_t)spec->size) < 0)
+	/* Protection and lifetime in one request; a daemon older than SECTIONFS_XATTR_SETUP
+	 * (ENOTSUP) is given them one at a time. */
+	snprintf(value, sizeof(value), "0x%x " SECTIONFS_LIFETIME_TEMPORARY, flprotect);
+	if (set_text_xattr(fd, SECTIONFS_XATTR_SETUP, value) < 0) {
+		snprintf(value, sizeof(value), "0x%x", flprotect);
+		if (errno != ENOTSUP ||
+		    set_text_xattr(fd, SECTIONFS_XATTR_LIFETIME, SECTIONFS_LIFETIME_TEMPORARY) < 0 ||
+		    set_text_xattr(fd, SECTIONFS_XATTR_PROTECT, value) < 0)
 			goto fail;
+	}
+	if (file_fd < 0) {
 		/* SEC_COMMIT: Windows charges every page at creation, so a view never lacks one;
-		 * the mount's cap takes them now (ENOSPC when it cannot).  SEC_RESERVE pages are
-		 * taken as VirtualAlloc commits them.  A daemon without fallocate has nothing to take. */
-		if (!(spec->attributes & SEC_RESERVE) && spec->size &&
-		    fallocate(fd, 0, 0, (off_t)spec->size) < 0 && errno != EOPNOTSUPP)
+		 * the mount's cap takes them now (ENOSPC when it cannot).  fallocate gives the
+		 * size as well, so no ftruncate goes first (it would be two more requests: the
+		 * SETATTR and the kernel's security.capability question).  SEC_RESERVE pages are
+		 * taken as VirtualAlloc commits them, so only the size is set; so it is when the
+		 * daemon has no fallocate (nothing to take). */
+		bool commit = !(spec->attributes & SEC_RESERVE) && spec->size;
+		if (commit && fallocate(fd, 0, 0, (off_t)spec->size) < 0) {
+			if (errno != EOPNOTSUPP)
+				goto fail;
+			commit = false;
+		}
+		if (!commit && ftruncate(fd, (off_t)spec->size) < 0)
 			goto fail;
 	} else {
 		snprintf(value, sizeof(value), SECTIONFS_BACKING_FD "%d:%llu", file_fd, (unsigned long long)spec->size);
@@ -186,6 +199,29 @@ fail:
 	return -1;
 }
 
+/* A name in the caller's session ("Local\\X", "X") as the path the Local link leads to, so
+ * that the create's two walks (the open that looks for the name, the rename that publishes)
+ * do not ask the daemon for the link twice: the kernel caches no FUSE link, least of all this
+ * one, which reads differently for each caller.  Read once a call, never kept: the caller's
+ * session may change (setsid, with -o sessions=posix).  The path stays as it was when the link
+ * cannot be read. */
+static void resolve_local(const char *mount, const struct name_path *np, char *path, size_t len)
+{
+	char link[PATH_MAX], target[64], resolved[PATH_MAX];
+	ssize_t n;
+
+	if (np->root != NAME_ROOT_CALLER_SESSION)
+		return;
+	snprintf(link, sizeof(link), "%s/" SECTIONFS_LOCAL, mount);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0 || target[0] == '/')
+		return;
+	target[n] = '\0';
+	if (snprintf(resolved, sizeof(resolved), "%s/%s/%s", mount, target, np->leaf) <
+	    (int)sizeof(resolved) && strlen(resolved) < len)
+		strcpy(path, resolved);
+}
+
 static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, const char *name,
 			   bool ansi, int file_fd, struct wm_section *s)
 {
@@ -196,6 +232,7 @@ static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, con
 	if (wm_name_to_path(name, ansi, path, sizeof(path), &np))
 		return NULL;
 	mount = wm_mount_root();
+	resolve_local(mount, &np, path, sizeof(path));
 	for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
 		/* B12: an existing object is returned as it is, with ERROR_ALREADY_EXISTS. */
 		s->fd = open_named(path);
@@ -283,6 +320,7 @@ static HANDLE create_mapping(HANDLE file, DWORD flprotect, DWORD size_high, DWOR
 	}
 	s.protect = spec.protect;
 	s.attributes = spec.attributes;
+	s.size = spec.size;
 	s.file_backed = f != NULL;
 	if (f) {
 		struct stat st;

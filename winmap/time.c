@@ -1,14 +1,32 @@
-/* timeGetTime, GetTickCount and Sleep: the seed examples time themselves. */
+/* timeGetTime, GetTickCount, Sleep and the performance counter: the seed examples and the
+ * benchmarks time themselves. */
 #include <time.h>
 
 #include "internal.h"
 
-static uint64_t monotonic_ms(void)
+static uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t monotonic_ms(void)
+{
+	return monotonic_ns() / 1000000;
+}
+
+BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *count)
+{
+	count->QuadPart = (LONGLONG)monotonic_ns();
+	return TRUE;
+}
+
+BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *frequency)
+{
+	frequency->QuadPart = 1000000000;
+	return TRUE;
 }
 
 DWORD WINAPI timeGetTime(void)

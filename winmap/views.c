@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -26,6 +27,8 @@
 
 #define PAGE WIN32_PAGE_SIZE
 #define GRANULARITY WIN32_ALLOCATION_GRANULARITY
+/* How many times MapViewOfFile plans a view of a named section whose size changes under it. */
+#define MAP_ATTEMPTS 4
 
 struct wm_view {
 	struct wm_view *next;
@@ -81,9 +84,11 @@ static bool commits_by_page(const struct wm_view *v)
 
 /* ---- mapping ---- */
 
-/* The open file for a view of a named section, declared a view to the daemon. */
+/* The open file for a view of a named section, declared a view to the daemon.  The daemon plans
+ * the view again with the section's true size: should its length differ from plan's, made with
+ * the size winmap knew, the section changed size since; then -1 and *stale, no error set. */
 static int open_named_view(const struct wm_section *s, const struct view_request *rq,
-			   const struct view_plan *plan)
+			   const struct view_plan *plan, bool *stale)
 {
 	struct sectionfs_view req = {
 		.handle_access = rq->handle_access,
@@ -106,29 +111,37 @@ static int open_named_view(const struct wm_section *s, const struct view_request
 		close(fd);
 		return -1;
 	}
+	if (req.length != plan->length) {
+		*stale = true;
+		close(fd);   /* never mapped: its RELEASE takes the view back */
+		return -1;
+	}
 	return fd;
 }
 
-static uint64_t current_size(const struct wm_section *s)
+/* The section's size for the view rules: an unnamed section's own; a named one's as winmap last
+ * learnt it, asked of the daemon again when `refresh` (one round trip, which a view of a
+ * section whose size has not changed since the handle was made does without). */
+static uint64_t current_size(struct wm_section *s, bool refresh)
 {
 	struct sectionfs_info info = { 0 };
 
 	if (s->local)
 		return section_size(handle_section(s->local));
-	if (ioctl(s->fd, SECTIONFS_IOC_INFO, &info) < 0 || info.result)
-		return 0;
-	return info.size;
+	if (refresh && ioctl(s->fd, SECTIONFS_IOC_INFO, &info) == 0 && !info.result)
+		__atomic_store_n(&s->size, info.size, __ATOMIC_RELAXED);
+	return __atomic_load_n(&s->size, __ATOMIC_RELAXED);
 }
 
 /* ---- MapViewOfFileEx, step by step ---- */
 
 /* The view rules' question (D22-D28) for a view of s. */
-static struct view_request view_request_of(const struct wm_section *s, DWORD access,
-					   uint64_t offset, SIZE_T size, LPVOID base)
+static struct view_request view_request_of(struct wm_section *s, DWORD access,
+					   uint64_t offset, SIZE_T size, LPVOID base, bool refresh)
 {
 	return (struct view_request){
 		.section_protect = s->protect,
-		.section_size = current_size(s),
+		.section_size = current_size(s, refresh),
 		.handle_access = s->access,
 		.desired_access = access,
 		.offset = offset,
@@ -167,8 +180,9 @@ static struct wm_view *new_view(const struct wm_section *s, const struct view_re
  * handle (unnamed), or an open file the daemon counts as a view (named).  Returns the
  * descriptor to map; -1 with the last error set. */
 static int open_view(struct wm_view *v, const struct wm_section *s,
-		     const struct view_request *rq, const struct view_plan *plan)
+		     const struct view_request *rq, const struct view_plan *plan, bool *stale)
 {
+	struct statx stx;
 	struct stat st;
 	DWORD err;
 
@@ -183,10 +197,15 @@ static int open_view(struct wm_view *v, const struct wm_section *s,
 		v->section = handle_section(v->local);
 		return section_fd(handle_section(v->local));
 	}
-	v->fd = open_named_view(s, rq, plan);
+	v->fd = open_named_view(s, rq, plan, stale);
 	if (v->fd < 0)
 		return -1;
-	if (fstat(v->fd, &st) == 0) {
+	/* Which section: the kernel's own inode, which no attribute timeout makes stale, so
+	 * AT_STATX_DONT_SYNC (fstat would send a GETATTR to the daemon). */
+	if (statx(v->fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) == 0) {
+		v->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+		v->ino = stx.stx_ino;
+	} else if (fstat(v->fd, &st) == 0) {   /* a kernel before statx (4.11) */
 		v->dev = st.st_dev;
 		v->ino = st.st_ino;
 	}
@@ -235,33 +254,58 @@ static void discard_view(struct wm_view *v)
 	free(v);
 }
 
+/* One try at MapViewOfFileEx on s, the view rules applied with the size winmap knows, or with
+ * `refresh` the daemon's.  NULL with *stale set when a named section's size may have changed
+ * since winmap learnt it, so that the try's error (or its length) may be wrong: then the caller
+ * tries again with `refresh`. */
+static void *map_once(struct wm_section *s, DWORD access, uint64_t offset, SIZE_T size,
+		      LPVOID base, bool refresh, bool *stale)
+{
+	struct view_request rq = view_request_of(s, access, offset, size, base, refresh);
+	struct wm_view *v = NULL;
+	struct view_plan plan;
+	void *p = NULL;
+	DWORD err = view_plan(&rq, &plan);                             /* D22-D28 */
+
+	if (err) {
+		*stale = !s->local && !refresh;
+		wm_fail(err);
+		return NULL;
+	}
+	v = new_view(s, &rq, &plan);
+	if (!v)
+		return NULL;
+	int map_fd = open_view(v, s, &rq, &plan, stale);
+	if (map_fd >= 0)
+		p = map_view(v, base, &plan, map_fd);
+	if (p)
+		publish_view(v);     /* v may be unmapped by another thread from here on */
+	else
+		discard_view(v);
+	return p;
+}
+
 LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD off_high, DWORD off_low, SIZE_T size,
 			      LPVOID base)
 {
 	struct wm_object *obj = wm_object_get(h, WM_SECTION);
-	struct wm_view *v = NULL;
-	struct view_request rq;
-	struct view_plan plan;
-	void *p = NULL;
-	DWORD err;
+	uint64_t offset = (uint64_t)off_high << 32 | off_low;
+	bool stale = false;
+	void *p;
 
 	if (!obj)
 		return NULL;
-	rq = view_request_of(&obj->section, access, (uint64_t)off_high << 32 | off_low, size, base);
-	err = view_plan(&rq, &plan);                                   /* D22-D28 */
-	if (err)
-		wm_fail(err);
-	else
-		v = new_view(&obj->section, &rq, &plan);
-	if (v) {
-		int map_fd = open_view(v, &obj->section, &rq, &plan);
-		if (map_fd >= 0)
-			p = map_view(v, base, &plan, map_fd);
-		if (p)
-			publish_view(v);     /* v may be unmapped by another thread from here on */
-		else
-			discard_view(v);
+	/* The first try with the size winmap knows; should it have changed, again with the
+	 * daemon's.  A size that changes between every two requests gives up as a name that comes
+	 * and goes does in CreateFileMapping. */
+	for (int attempt = 0; attempt < MAP_ATTEMPTS; attempt++) {
+		stale = false;
+		p = map_once(&obj->section, access, offset, size, base, attempt > 0, &stale);
+		if (p || !stale)
+			break;
 	}
+	if (!p && stale)
+		wm_fail(ERROR_SHARING_VIOLATION);
 	wm_object_put(obj);
 	return p;
 }

@@ -248,6 +248,10 @@ BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
 DWORD WINAPI timeGetTime(void);
 DWORD WINAPI GetTickCount(void);
 void WINAPI Sleep(DWORD dwMilliseconds);
+/* The monotonic clock in nanoseconds: the frequency is 1e9 (Windows' is often 1e7; programs
+ * divide by it, as they must). */
+BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);
+BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
 
 #ifdef UNICODE
 #define CreateFileMapping CreateFileMappingW

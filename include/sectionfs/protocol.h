@@ -98,6 +98,10 @@ struct sectionfs_commit_run {
 #define SECTIONFS_XATTR_LIFETIME   SECTIONFS_XATTR_PREFIX "lifetime"
 #define SECTIONFS_LIFETIME_TEMPORARY "temporary"
 #define SECTIONFS_LIFETIME_PERMANENT "permanent"
+/* Both at once, one request instead of two: "PROTECT LIFETIME", PROTECT as .protect takes it,
+ * e.g. "0x4 temporary".  Write-only; the lifetime is checked before anything is set, so a
+ * refused value changes nothing. */
+#define SECTIONFS_XATTR_SETUP      SECTIONFS_XATTR_PREFIX "setup"
 
 /* What backs the section: SECTIONFS_BACKING_PAGEFILE, or the backing file's path.  Set on a
  * staged section as SECTIONFS_BACKING_FD "N" or SECTIONFS_BACKING_FD "N:SIZE" (decimal), N being

@@ -202,6 +202,32 @@ class StagingTest(MountTestCase):
                 self.assertErrno(errno.EINVAL, os.setxattr, fd, "user.section.lifetime", value)
         self.assertEqual(xattr(stage, "lifetime"), "permanent")
 
+    def test_setup_sets_protection_and_lifetime_in_one_request(self):
+        stage, fd = self.stage()
+        os.setxattr(fd, "user.section.setup", b"PAGE_READONLY|SEC_RESERVE temporary")
+        self.assertEqual(xattr(stage, "protect"), "PAGE_READONLY")
+        self.assertEqual(xattr(stage, "attributes"), "SEC_RESERVE")
+        self.assertEqual(xattr(stage, "lifetime"), "temporary")
+        os.setxattr(fd, "user.section.setup", b"0x4 permanent")   # as winmap writes it
+        self.assertEqual(xattr(stage, "protect"), "PAGE_READWRITE")
+        self.assertEqual(xattr(stage, "lifetime"), "permanent")
+
+    def test_refused_setup_changes_nothing(self):
+        stage, fd = self.stage()
+        for value in (b"PAGE_READONLY forever", b"PAGE_READONLY", b"PAGE_BOGUS temporary",
+                      b"temporary PAGE_READONLY", b""):
+            with self.subTest(value=value):
+                self.assertErrno(errno.EINVAL, os.setxattr, fd, "user.section.setup", value)
+                self.assertEqual(xattr(stage, "protect"), "PAGE_READWRITE")
+                self.assertEqual(xattr(stage, "lifetime"), "permanent")
+        self.assertErrno(errno.ENODATA, os.getxattr, stage, "user.section.setup")   # write-only
+
+    def test_setup_is_fixed_after_publication(self):
+        stage, fd = self.stage()
+        os.rename(stage, self.p("Global", "Published"))
+        self.assertErrno(errno.EPERM, os.setxattr, fd, "user.section.setup", b"0x2 temporary")
+        self.assertEqual(xattr(self.p("Global", "Published"), "protect"), "PAGE_READWRITE")
+
     def test_settings_are_fixed_after_publication(self):
         stage, fd = self.stage()
         os.setxattr(fd, "user.section.protect", b"PAGE_READONLY")

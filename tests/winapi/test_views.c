@@ -297,6 +297,37 @@ static void test_D25_size_zero_maps_to_the_end(void)
 	CU_ASSERT_TRUE(CloseHandle(h));
 }
 
+/* winmap plans a view with the size it knew when the handle was made, so as not to ask the
+ * daemon at every MapViewOfFile; a section made larger since through the mount (a file there like
+ * any other) must be mapped at its new size all the same: to the end (D25) and past the old one
+ * (D26). */
+static void test_D25_views_see_a_size_changed_through_the_mount(void)
+{
+	const char *leaf;
+	HANDLE h = create_named(PAGE_READWRITE, 0x10000, &leaf);
+	int fd;
+	char *all, *p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	fd = open(wu_mpath("Global", leaf), O_RDWR);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(ftruncate(fd, 0x30000), 0);
+	all = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(all);
+	check_query(all, all, PAGE_READWRITE, MEM_COMMIT, PAGE_READWRITE, 0x30000);
+	all[0x2ffff] = 'e';
+	CU_ASSERT_EQUAL_FATAL(ftruncate(fd, 0x50000), 0);
+	p = MapViewOfFile(h, FILE_MAP_READ, 0, 0x40000, 0);   /* past the size winmap last saw */
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p) {
+		check_query(p, p, PAGE_READONLY, MEM_COMMIT, PAGE_READONLY, 0x10000);
+		CU_ASSERT_TRUE(UnmapViewOfFile(p));
+	}
+	CU_ASSERT_TRUE(UnmapViewOfFile(all));
+	close(fd);
+	CU_ASSERT_TRUE(CloseHandle(h));
+}
+
 static void test_D26_size_past_the_end(void)
 {
 	char path[128];
@@ -1282,6 +1313,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_D23_views_the_section_cannot_give),
 	UNIT_TEST(test_D24_handle_access_is_checked),
 	UNIT_TEST(test_D25_size_zero_maps_to_the_end),
+	UNIT_TEST(test_D25_views_see_a_size_changed_through_the_mount),
 	UNIT_TEST(test_D26_size_past_the_end),
 	UNIT_TEST(test_D27_offset_alignment),
 	UNIT_TEST(test_D28_map_at_an_address),
