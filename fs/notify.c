@@ -7,13 +7,14 @@
 #include <string.h>
 #include <time.h>
 
-enum note_kind { NOTE_NAME, NOTE_CACHE };
+enum note_kind { NOTE_NAME, NOTE_CACHE, NOTE_STORE };
 
 struct note {
 	struct note *next;
 	enum note_kind kind;
-	fuse_ino_t ino;          /* NAME: the parent; CACHE: the inode */
-	char name[];             /* NAME only */
+	fuse_ino_t ino;          /* NAME: the parent; CACHE, STORE: the inode */
+	off_t offset;            /* STORE: where its byte goes */
+	char name[];             /* NAME: the name; STORE: the byte */
 };
 
 struct notifier {
@@ -30,10 +31,15 @@ struct notifier {
 static void send_note(struct notifier *n, struct note *note)
 {
 	/* ENOENT: the kernel holds nothing to drop; nothing else is worth more than a retry. */
-	if (note->kind == NOTE_NAME)
+	if (note->kind == NOTE_NAME) {
 		fuse_lowlevel_notify_inval_entry(n->se, note->ino, note->name, strlen(note->name));
-	else
+	} else if (note->kind == NOTE_STORE) {
+		struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
+		one.buf[0].mem = note->name;
+		fuse_lowlevel_notify_store(n->se, note->ino, note->offset, &one, 0);
+	} else {
 		fuse_lowlevel_notify_inval_inode(n->se, note->ino, 0, 0);
+	}
 }
 
 static void *notifier_main(void *arg)
@@ -133,6 +139,22 @@ void notifier_drop_cache(struct notifier *n, fuse_ino_t ino)
 		return;
 	note->kind = NOTE_CACHE;
 	note->ino = ino;
+	enqueue(n, note);
+}
+
+void notifier_show_size(struct notifier *n, fuse_ino_t ino, uint64_t size, char last_byte)
+{
+	struct note *note;
+
+	if (size == 0)
+		return;   /* the kernel's size is 0 already, or dropped with the cache */
+	note = calloc(1, sizeof(*note) + 1);
+	if (!note)
+		return;   /* the size then comes with the next getattr */
+	note->kind = NOTE_STORE;
+	note->ino = ino;
+	note->offset = (off_t)(size - 1);
+	note->name[0] = last_byte;
 	enqueue(n, note);
 }
 

@@ -24,6 +24,13 @@ void notifier_drop_cache(struct notifier *n, fuse_ino_t ino);
  * that must not return before the kernel forgot a name waits here (off the notifier thread, so
  * the kernel's notification never waits for us; the timeout rules out a wait on a thread that
  * waits for us). */
+/* Tells the kernel an inode's size, where nothing would make it ask (a map's fault past the
+ * size it knows is SIGBUS; only stat-like calls ask, and without default_permissions opens do
+ * not): the inode's last byte is stored into its page cache, which sets the size to `size`.
+ * Only for data no one else can be writing at the time (a staged section, in its creator's
+ * own call). */
+void notifier_show_size(struct notifier *n, fuse_ino_t ino, uint64_t size, char last_byte);
+
 void notifier_drain(struct notifier *n, unsigned timeout_ms);
 
 /* How long a request waits in notifier_drain before it replies anyway. */

@@ -57,6 +57,31 @@ class BackingTest(MountTestCase):
         self.assertEqual(self.read("Global", "F"), CONTENTS)
         self.assertEqual(xattr(self.p("Global", "F"), "backing"), fpath)
 
+    def test_a_map_made_with_no_stat_after_the_attach_has_the_files_size(self):
+        # The kernel must know the file's size without being asked: a program that knows the
+        # size maps without a stat, and a fault past the size the kernel knows is SIGBUS.
+        # (default_permissions used to make every open ask; the daemon now tells the kernel.)
+        data = bytes(range(256)) * 48          # 12 KiB: three pages
+        fpath, ffd = self.file(data)
+        stage, fd = self.stage("nostat")
+        self.back(fd, "fd:%d" % ffd)
+        final = self.p("Global", "NoStat")
+        os.rename(stage, final)
+        code = (
+            "import ctypes, os, sys\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "libc.mmap.restype = ctypes.c_void_p\n"
+            "libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,"
+            " ctypes.c_int, ctypes.c_long]\n"
+            "for path in sys.argv[1:]:\n"
+            "    fd = os.open(path, os.O_RDONLY)\n"
+            "    p = libc.mmap(None, 12288, 1, 1, fd, 0)\n"   # PROT_READ, MAP_SHARED
+            "    assert p not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()\n"
+            "    print(ctypes.string_at(p + 12287, 1).hex(), flush=True)\n")
+        # the creator, whose kernel inode saw the staged size 0, and another process
+        out = self.python_ok(code, final, final)
+        self.assertEqual(out.split(), ["ff", "ff"])
+
     def test_writes_through_the_mount_reach_the_file(self):
         fpath, ffd = self.file()
         stage, fd = self.stage("b")
