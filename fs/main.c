@@ -17,6 +17,7 @@
 #include "options.h"
 #include "passthrough.h"
 #include "store.h"
+#include "uring.h"
 
 #if defined(__SANITIZE_ADDRESS__)                     /* gcc */
 #define WITH_ASAN 1
@@ -116,7 +117,12 @@ int main(int argc, char **argv)
 	struct sfs fs = { 0 };
 	char *where = NULL;
 	int ret = 1;
+	bool uring_may;
 
+	/* The unmount watch (uring.c) is this program run again. */
+	if ((ret = uring_unmount_watch_main(argc, argv)) >= 0)
+		return ret;
+	ret = 1;
 	if (!options_parse(argc, argv, &opts, &args)) {
 		fuse_opt_free_args(&args);
 		return 1;
@@ -149,6 +155,18 @@ int main(int argc, char **argv)
 				fprintf(stderr, "sectionfs: cached mode: %s\n", why);
 		}
 	}
+	fs.uring_mode = opts.io_uring;
+	uring_may = fs.uring_mode != URING_OFF;
+	if (uring_may) {
+		char why[200];
+		if (!uring_possible(why, sizeof(why))) {
+			if (fs.uring_mode == URING_ON) {
+				fprintf(stderr, "sectionfs: io_uring=on: %s\n", why);
+				goto err_args;
+			}
+			uring_may = false;   /* the INIT reply will not ask (logged then) */
+		}
+	}
 	openlog("sectionfs", LOG_PID, LOG_DAEMON);
 	fs.owner_uid = getuid();
 	fs.owner_gid = getgid();
@@ -175,6 +193,10 @@ int main(int argc, char **argv)
 	}
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto err_mount;
+	/* After daemonizing (the watch follows the daemon's own process), before any thread. */
+	if (uring_may && where && uring_start_unmount_watch(&fs, where) != 0)
+		sfs_log(&fs, LOG_WARNING, "cannot start the unmount watch (%s): a killed daemon may "
+			"leave a dead mount", strerror(errno));
 	fs.notifier = notifier_start(fs.se);
 	if (!fs.notifier) {
 		perror("sectionfs: notifier thread");
@@ -193,6 +215,8 @@ int main(int argc, char **argv)
 	 * the signal that stopped it: SIGTERM and SIGINT are a clean unmount. */
 	ret = fuse_session_loop_mt(fs.se, loop) < 0 || fs.failed;
 	fuse_loop_cfg_destroy(loop);
+	/* The rings go before the mount: requests still held in them end with the connection. */
+	uring_stop(&fs);
 
 err_notifier:
 	sessions_sweeper_stop(fs.sweeper);

@@ -13,7 +13,12 @@
 #include "sectionfs/protocol.h"
 #include "section.h"
 #include "store.h"
+#include "uring.h"
 #include "win32_constants.h"
+
+/* On the root: how requests reach the daemon, "io_uring queues=N served=A,B,..." (requests
+ * each CPU's queue served) or "dev_fuse" (uring.c). */
+#define XATTR_TRANSPORT "user.sectionfs.transport"
 
 enum section_xattr {
 	XA_NAME,
@@ -117,7 +122,9 @@ void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	char buf[4096 + 64];
 	int n;
 
-	if (node_of(fs, ino)->kind == NODE_ROOT)
+	if (node_of(fs, ino)->kind == NODE_ROOT && !strcmp(name, XATTR_TRANSPORT))
+		n = uring_describe(fs, buf, sizeof(buf));
+	else if (node_of(fs, ino)->kind == NODE_ROOT)
 		n = file_sections_value(fs, name, buf, sizeof(buf));
 	else if (!sec || which < 0)
 		n = -ENODATA;
