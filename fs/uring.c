@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -314,8 +315,6 @@ size_t uring_take_reply(struct sfs *fs, const struct iovec *iov, int count)
 	if (!u || count < 1 || iov[0].iov_len < sizeof(*out) || out->unique == 0)
 		return 0;
 	if (!e || atomic_load(&e->unique) != out->unique) {
-		if (!atomic_load(&u->active))
-			return 0;
 		e = find_ent(u, out->unique);   /* a reply made off the request's ring thread */
 		if (!e)
 			return 0;                 /* a request that came through /dev/fuse */
@@ -693,7 +692,9 @@ int uring_describe(struct sfs *fs, char *buf, size_t len)
 	struct uring *u = atomic_load(&fs->uring);
 	int n;
 
-	if (!u || !atomic_load(&u->active))
+	/* A request served by a ring says io_uring even before uring_init_replied has seen every
+	 * queue register (the kernel may send through them as soon as the last one did). */
+	if (!u || (!current_ent && !atomic_load(&u->active)))
 		return snprintf(buf, len, "dev_fuse");
 	n = snprintf(buf, len, "io_uring queues=%u served=", u->nq);
 	for (unsigned i = 0; i < u->nq && n >= 0 && (size_t)n < len; i++)
@@ -763,6 +764,7 @@ int uring_unmount_watch_main(int argc, char **argv)
 
 	if (argc != 5 || strcmp(argv[1], "--unmount-watch") != 0)
 		return -1;
+	prctl(PR_SET_NAME, "sectionfs-watch");   /* not "exe", from /proc/self/exe */
 	fd = atoi(argv[2]);
 	where = argv[4];
 	if (sscanf(argv[3], "%u:%u", &major, &minor) != 2)
