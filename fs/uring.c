@@ -10,7 +10,11 @@
  * REGISTER makes the kernel fall back to /dev/fuse for good.  FORGET and INTERRUPT always come
  * through /dev/fuse; notifications always go there (the ring takes only replies).
  *
- * Here: a thread per queue, pinned to its CPU, with URING_DEPTH entries.  A request is laid out
+ * Here: each CPU's queue is fed by URING_RINGS_PER_CPU rings, each with its own thread pinned to
+ * that CPU and URING_DEPTH entries (the kernel takes a queue's entries from any ring: only qid
+ * names the queue).  A handler that blocks (a notifier_drain, a read of /proc/PID/maps) so holds
+ * up one ring, not its CPU: the kernel hands the CPU's next request to another ring's free
+ * entry, as a /dev/fuse loop would to another thread.  A request is laid out
  * as read from /dev/fuse (fuse_in_header, first argument, payload) and given to libfuse; the
  * handler's reply reaches session_io.c's writev hook, which hands it to uring_take_reply: on the
  * ring's own thread (current_ent) it is copied into the entry at once; a reply made later on
@@ -113,9 +117,10 @@ void uring_stop(struct sfs *fs) { (void)fs; }
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 
-/* Entries per queue: a second one lets the kernel hand over the next request while the thread
- * commits the last; more would only wait behind the one thread. */
-#define URING_DEPTH 2
+/* Rings (threads) per CPU, and entries per ring: an entry more than one per thread would only
+ * wait behind that thread's handler; a ring more lets a CPU's requests pass a blocked one. */
+#define URING_RINGS_PER_CPU 2
+#define URING_DEPTH 1
 #define PAGE 4096u
 /* Room in front of the payload: a small request is copied whole into its first page (so a
  * reply written into the payload never overwrites a request a handler still reads); a large one
@@ -143,7 +148,8 @@ struct ent {
 
 struct queue {
 	struct uring *u;
-	unsigned qid;               /* = the CPU */
+	unsigned qid;               /* the kernel's queue: the CPU */
+	unsigned index;             /* in uring.queues */
 	pthread_t thread;
 	bool started;
 	struct io_uring ring;
@@ -161,7 +167,8 @@ struct queue {
 struct uring {
 	struct sfs *fs;
 	size_t payload_len;
-	unsigned nq;
+	unsigned ncpu;              /* possible CPUs: the kernel's queues */
+	unsigned nq;                /* rings: ncpu * URING_RINGS_PER_CPU */
 	struct queue *queues;
 	pthread_mutex_t lock;       /* the start-up handshake below */
 	pthread_cond_t cond;
@@ -291,7 +298,7 @@ static void hand_to_thread(struct ent *e)
 	q->ready = e;
 	pthread_mutex_unlock(&q->lock);
 	if (write(q->efd, &one, sizeof(one)) < 0)
-		sfs_log(q->u->fs, LOG_ERR, "io_uring queue %u: cannot wake its thread: %s", q->qid,
+		sfs_log(q->u->fs, LOG_ERR, "io_uring ring %u: cannot wake its thread: %s", q->index,
 			strerror(errno));
 }
 
@@ -567,7 +574,8 @@ static struct uring *uring_create(struct sfs *fs, size_t payload_len, int *err)
 		return NULL;
 	u->fs = fs;
 	u->payload_len = payload_len;
-	u->nq = possible_cpus();
+	u->ncpu = possible_cpus();
+	u->nq = u->ncpu * URING_RINGS_PER_CPU;
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
 	u->queues = calloc(u->nq, sizeof(*u->queues));
@@ -579,7 +587,8 @@ static struct uring *uring_create(struct sfs *fs, size_t payload_len, int *err)
 	for (unsigned i = 0; i < u->nq; i++) {
 		struct queue *q = &u->queues[i];
 		q->u = u;
-		q->qid = i;
+		q->index = i;
+		q->qid = i % u->ncpu;
 		q->efd = -1;
 		pthread_mutex_init(&q->lock, NULL);
 	}
@@ -673,7 +682,8 @@ void uring_init_replied(struct sfs *fs)
 		err = u->queues[i].register_err;
 	if (!err) {
 		atomic_store(&u->active, true);
-		sfs_log(fs, LOG_INFO, "requests over io_uring: %u queues, one per CPU", u->nq);
+		sfs_log(fs, LOG_INFO, "requests over io_uring: %u queues, one per CPU, of %u rings "
+			"each", u->ncpu, URING_RINGS_PER_CPU);
 		return;
 	}
 	/* The kernel took a refused REGISTER as "no io_uring" and serves through /dev/fuse. */
@@ -696,10 +706,13 @@ int uring_describe(struct sfs *fs, char *buf, size_t len)
 	 * queue register (the kernel may send through them as soon as the last one did). */
 	if (!u || (!current_ent && !atomic_load(&u->active)))
 		return snprintf(buf, len, "dev_fuse");
-	n = snprintf(buf, len, "io_uring queues=%u served=", u->nq);
-	for (unsigned i = 0; i < u->nq && n >= 0 && (size_t)n < len; i++)
-		n += snprintf(buf + n, len - (size_t)n, "%s%llu", i ? "," : "",
-			      (unsigned long long)atomic_load(&u->queues[i].served));
+	n = snprintf(buf, len, "io_uring queues=%u served=", u->ncpu);
+	for (unsigned cpu = 0; cpu < u->ncpu && n >= 0 && (size_t)n < len; cpu++) {
+		unsigned long long sum = 0;
+		for (unsigned i = cpu; i < u->nq; i += u->ncpu)
+			sum += atomic_load(&u->queues[i].served);
+		n += snprintf(buf + n, len - (size_t)n, "%s%llu", cpu ? "," : "", sum);
+	}
 	return n;
 }
 

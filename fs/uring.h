@@ -1,6 +1,6 @@
 /* FUSE requests served over io_uring (-o io_uring=auto|on|off): one queue per possible CPU, each
- * a ring and a thread pinned to that CPU, so a request is served on its caller's CPU with one
- * system call (commit the reply and wait for the next request).  The kernel (Linux 6.14+, fuse
+ * fed by rings whose threads are pinned to that CPU, so a request is served on its caller's CPU
+ * with one system call (commit the reply and wait for the next request).  The kernel (Linux 6.14+, fuse
  * module parameter enable_uring=Y) offers it in INIT; libfuse 3.14 knows nothing of it, so
  * session_io.c adds it to our INIT reply, and the ring threads hand each request to
  * fuse_session_process_buf laid out as if read from /dev/fuse; the reply comes back through
