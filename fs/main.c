@@ -117,7 +117,6 @@ int main(int argc, char **argv)
 	struct sfs fs = { 0 };
 	char *where = NULL;
 	int ret = 1;
-	bool uring_may;
 
 	/* The unmount watch (uring.c) is this program run again. */
 	if ((ret = uring_unmount_watch_main(argc, argv)) >= 0)
@@ -135,7 +134,8 @@ int main(int argc, char **argv)
 		goto err_args;
 	}
 	if (opts.show_version) {
-		printf("sectionfs %s (libfuse %s)\n", SECTIONFS_VERSION, fuse_pkgversion());
+		printf("sectionfs %s (libfuse %s%s)\n", SECTIONFS_VERSION, fuse_pkgversion(),
+		       HAVE_LIBURING ? ", io_uring" : "");
 		ret = 0;
 		goto err_args;
 	}
@@ -156,15 +156,15 @@ int main(int argc, char **argv)
 		}
 	}
 	fs.uring_mode = opts.io_uring;
-	uring_may = fs.uring_mode != URING_OFF;
-	if (uring_may) {
+	fs.uring_may = fs.uring_mode != URING_OFF;
+	if (fs.uring_may) {
 		char why[200];
 		if (!uring_possible(why, sizeof(why))) {
 			if (fs.uring_mode == URING_ON) {
 				fprintf(stderr, "sectionfs: io_uring=on: %s\n", why);
 				goto err_args;
 			}
-			uring_may = false;   /* the INIT reply will not ask (logged then) */
+			fs.uring_may = false;   /* the INIT reply will not ask (logged then) */
 		}
 	}
 	openlog("sectionfs", LOG_PID, LOG_DAEMON);
@@ -194,9 +194,13 @@ int main(int argc, char **argv)
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto err_mount;
 	/* After daemonizing (the watch follows the daemon's own process), before any thread. */
-	if (uring_may && where && uring_start_unmount_watch(&fs, where) != 0)
-		sfs_log(&fs, LOG_WARNING, "cannot start the unmount watch (%s): a killed daemon may "
-			"leave a dead mount", strerror(errno));
+	if (fs.uring_may && (!where || uring_start_unmount_watch(&fs, where) != 0)) {
+		/* Without it a killed daemon would leave a dead mount: io_uring only when asked. */
+		sfs_log(&fs, LOG_WARNING, "cannot start the unmount watch (%s)%s",
+			where ? strerror(errno) : "no mount point path",
+			fs.uring_mode == URING_ON ? ": a killed daemon may leave a dead mount" : "");
+		fs.uring_may = fs.uring_mode == URING_ON;
+	}
 	fs.notifier = notifier_start(fs.se);
 	if (!fs.notifier) {
 		perror("sectionfs: notifier thread");

@@ -73,14 +73,6 @@ void uring_saw_init(struct sfs *fs, uint64_t kernel_flags)
 	fs->uring_offered = (kernel_flags & FUSE_OVER_IO_URING) != 0;
 }
 
-/* The INIT request cannot go on when io_uring=on cannot be had: the mount stops (main exits 1). */
-static void uring_refused(struct sfs *fs, const char *why)
-{
-	sfs_log(fs, LOG_ERR, "io_uring=on, but %s", why);
-	fuse_session_exit(fs->se);
-	fs->failed = true;
-}
-
 #if !HAVE_LIBURING
 
 bool uring_patch_init_reply(struct sfs *fs, void *reply, size_t len)
@@ -130,6 +122,14 @@ void uring_stop(struct sfs *fs) { (void)fs; }
 #define EVENTFD_TAG 1               /* user_data of the eventfd read; entries' are pointers */
 
 enum { ENT_REPLIED = 1, ENT_RETURNED = 2 };
+
+/* The INIT request cannot go on when io_uring=on cannot be had: the mount stops (main exits 1). */
+static void uring_refused(struct sfs *fs, const char *why)
+{
+	sfs_log(fs, LOG_ERR, "io_uring=on, but %s", why);
+	fuse_session_exit(fs->se);
+	fs->failed = true;
+}
 
 struct queue;
 
@@ -631,7 +631,7 @@ bool uring_patch_init_reply(struct sfs *fs, void *reply, size_t len)
 		sfs_log(fs, LOG_INFO, "requests over /dev/fuse (io_uring=off)");
 		return false;
 	}
-	if (!fs->uring_offered) {
+	if (!fs->uring_offered || !fs->uring_may) {
 		if (fs->uring_mode == URING_ON)
 			uring_refused(fs, "the kernel's INIT did not offer FUSE over io_uring");
 		else

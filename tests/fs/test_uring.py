@@ -67,6 +67,9 @@ class UringTestCase(unittest.TestCase):
             raise unittest.SkipTest("setting the kernel's enable_uring needs root")
         if not os.path.exists(ENABLE_URING):
             raise unittest.SkipTest("this kernel has no FUSE over io_uring")
+        version = subprocess.run([SECTIONFS, "--version"], capture_output=True, text=True)
+        if "io_uring" not in version.stdout:
+            raise unittest.SkipTest("sectionfs was built without liburing: " + version.stdout)
 
     def set_enable_uring(self, value):
         with open(ENABLE_URING) as f:
