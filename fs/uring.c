@@ -360,6 +360,8 @@ static void serve_one(struct queue *q, struct ent *e)
 		start = e->prefix;
 		memcpy(start + sizeof(in) + arg0, e->payload, pay);
 	} else {
+		/* uncopied: its reply lands in the same payload buffer, which is safe because
+		 * every handler of a large request (write, setxattr, ioctl) replies last */
 		start = e->payload - arg0 - sizeof(in);
 	}
 	memcpy(start, &in, sizeof(in));
