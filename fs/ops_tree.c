@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "name.h"
 #include "namespace.h"
+#include "passthrough.h"
 #include "section.h"
 #include "sectionfs/layout.h"
 #include "store.h"
@@ -208,7 +209,18 @@ void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	reply_winerr(req, ns_unlink(ns, name));
+	struct section *sec = NULL;
+	uint32_t err;
+
+	if (atomic_load(&fs->pt.active) && ns_lookup(ns, name, &sec) != 0)
+		sec = NULL;
+	err = ns_unlink(ns, name);
+	if (sec) {
+		if (err == 0)
+			passthrough_unnamed(fs, sec);   /* its slot is free at once (passthrough.h) */
+		section_put(sec);
+	}
+	reply_winerr(req, err);
 }
 
 void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
