@@ -64,6 +64,20 @@ bool uring_possible(char *why, size_t len)
 			 "%s)", ENABLE_URING_PARAM);
 		return false;
 	}
+	/* 2: no process may make a ring (1: only root and io_uring_group; a refusal then shows
+	 * when the rings are made, and auto falls back) */
+	fd = open("/proc/sys/kernel/io_uring_disabled", O_RDONLY | O_CLOEXEC);
+	c = 0;
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = 0;
+		close(fd);
+	}
+	if (c == '2') {
+		snprintf(why, len, "io_uring is disabled in this kernel (sysctl "
+			 "kernel.io_uring_disabled=2)");
+		return false;
+	}
 	return true;
 #endif
 }
@@ -433,8 +447,15 @@ static int queue_setup(struct queue *q)
 	return 0;
 }
 
+static bool connection_ended(int res)
+{
+	return res == -ENOTCONN || res == -ECONNABORTED || res == -ECANCELED;
+}
+
 /* Registers the entries.  A refused REGISTER completes at once (the kernel checks it as it is
- * submitted); an accepted one only when a request comes. */
+ * submitted); an accepted one only when a request comes.  An entry that ends with the connection
+ * (ENOTCONN) is no refusal: this thread may have been off the CPU since it submitted while the
+ * mount was served and unmounted (seen under load); queue_serve counts it like any other. */
 static int queue_register(struct queue *q)
 {
 	struct io_uring_cqe *cqe;
@@ -449,7 +470,7 @@ static int queue_register(struct queue *q)
 	if (err < 0)
 		return err;
 	io_uring_for_each_cqe(&q->ring, head, cqe)
-		if (cqe->user_data != EVENTFD_TAG && cqe->res < 0)
+		if (cqe->user_data != EVENTFD_TAG && cqe->res < 0 && !connection_ended(cqe->res))
 			return cqe->res;
 	return 0;
 }
@@ -480,8 +501,7 @@ static void queue_serve(struct queue *q)
 			if (cqe->res < 0) {
 				/* ENOTCONN: the connection ends; anything else leaves the entry
 				 * with the kernel no more either */
-				if (cqe->res != -ENOTCONN && cqe->res != -ECANCELED &&
-				    cqe->res != -ECONNABORTED)
+				if (!connection_ended(cqe->res))
 					sfs_log(u->fs, LOG_WARNING, "io_uring queue %u: %s", q->qid,
 						strerror(-cqe->res));
 				atomic_store(&e->unique, 0);

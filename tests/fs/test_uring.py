@@ -95,9 +95,10 @@ class UringTestCase(unittest.TestCase):
 
     def stderr_after_unmount(self, m):
         subprocess.run(["fusermount3", "-u", m.dir], check=True)
-        self.assertEqual(m.proc.wait(timeout=30), 0)
+        rc = m.proc.wait(timeout=30)
         err = m.proc.stderr.read().decode(errors="replace")
         sfstest.assert_no_sanitizer_output(err, "sectionfs")
+        self.assertEqual(rc, 0, "sectionfs exited %d:\n%s" % (rc, err))
         return err
 
 
