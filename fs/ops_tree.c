@@ -242,22 +242,8 @@ void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t 
 		fuse_reply_err(req, EACCES);   /* a new name in Global: -o global_create */
 		return;
 	}
-	struct section *moved = NULL, *replaced = NULL;
-	uint32_t err;
-
-	/* a section the rename replaces loses its name, as by an unlink (sfs_unlink) */
-	if (atomic_load(&fs->pt.active) && ns_lookup(to, newname, &replaced) == 0 &&
-	    ns_lookup(from, name, &moved) != 0)
-		moved = NULL;
-	err = ns_rename(from, name, to, newname);
-	if (replaced) {
-		if (err == 0 && replaced != moved)
-			passthrough_unnamed(fs, replaced);
-		section_put(replaced);
-	}
-	if (moved)
-		section_put(moved);
-	reply_winerr(req, err);
+	/* (a rename never replaces a name: no section loses one here, see sfs_unlink) */
+	reply_winerr(req, ns_rename(from, name, to, newname));
 }
 
 void sfs_statfs(fuse_req_t req, fuse_ino_t ino)
