@@ -94,9 +94,10 @@ static void forget_name(void *ctx, struct ns *ns, const char *leaf, struct secti
 	struct sfs *fs = ctx;
 	struct node *dir = node_of_namespace_if_known(fs, ns);
 
-	(void)sec;
 	if (dir && fs->notifier)
 		notifier_forget_name(fs->notifier, node_id(fs, dir), leaf);
+	if (atomic_load(&fs->pt.active))
+		passthrough_unnamed(fs, sec);   /* its slot is free at once, as at unlink */
 }
 
 /* This mount's device numbers, from /proc/self/mountinfo.  `where` is the mount point's real
