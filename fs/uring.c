@@ -552,13 +552,10 @@ static void *queue_main(void *arg)
 	if (go && !q->setup_err && !q->register_err)
 		queue_serve(q);
 
+	/* The eventfd and the buffers stay until uring_free: other threads may still write to
+	 * them (a wake-up, a late reply) until every ring thread has been joined. */
 	if (q->ring_made)
 		io_uring_queue_exit(&q->ring);
-	if (q->efd >= 0)
-		close(q->efd);
-	for (unsigned j = 0; j < URING_DEPTH; j++)
-		if (q->ents[j].block)
-			munmap(q->ents[j].block, q->ents[j].map_len);
 	return NULL;
 }
 
@@ -577,6 +574,14 @@ static void uring_free(struct uring *u)
 			/* the thread is not waiting on its ring (it has ended, or never began) */
 		}
 		pthread_join(q->thread, NULL);
+	}
+	for (unsigned i = 0; i < u->nq; i++) {
+		struct queue *q = &u->queues[i];
+		if (q->efd >= 0)
+			close(q->efd);
+		for (unsigned j = 0; j < URING_DEPTH; j++)
+			if (q->ents[j].block)
+				munmap(q->ents[j].block, q->ents[j].map_len);
 		pthread_mutex_destroy(&q->lock);
 	}
 	pthread_mutex_destroy(&u->lock);
