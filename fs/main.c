@@ -17,6 +17,7 @@
 #include "options.h"
 #include "passthrough.h"
 #include "store.h"
+#include "uring.h"
 
 #if defined(__SANITIZE_ADDRESS__)                     /* gcc */
 #define WITH_ASAN 1
@@ -94,9 +95,10 @@ static void forget_name(void *ctx, struct ns *ns, const char *leaf, struct secti
 	struct sfs *fs = ctx;
 	struct node *dir = node_of_namespace_if_known(fs, ns);
 
-	(void)sec;
 	if (dir && fs->notifier)
 		notifier_forget_name(fs->notifier, node_id(fs, dir), leaf);
+	if (atomic_load(&fs->pt.active))
+		passthrough_unnamed(fs, sec);   /* its slot is free at once, as at unlink */
 }
 
 /* This mount's device numbers, from /proc/self/mountinfo.  `where` is the mount point's real
@@ -118,6 +120,10 @@ int main(int argc, char **argv)
 	char *where = NULL;
 	int ret = 1;
 
+	/* The unmount watch (uring.c) is this program run again. */
+	if ((ret = uring_unmount_watch_main(argc, argv)) >= 0)
+		return ret;
+	ret = 1;
 	if (!options_parse(argc, argv, &opts, &args)) {
 		fuse_opt_free_args(&args);
 		return 1;
@@ -130,7 +136,8 @@ int main(int argc, char **argv)
 		goto err_args;
 	}
 	if (opts.show_version) {
-		printf("sectionfs %s (libfuse %s)\n", SECTIONFS_VERSION, fuse_pkgversion());
+		printf("sectionfs %s (libfuse %s%s)\n", SECTIONFS_VERSION, fuse_pkgversion(),
+		       HAVE_LIBURING ? ", io_uring" : "");
 		ret = 0;
 		goto err_args;
 	}
@@ -148,6 +155,18 @@ int main(int argc, char **argv)
 			fs.pt.mode = PASSTHROUGH_OFF;
 			if (opts.foreground)
 				fprintf(stderr, "sectionfs: cached mode: %s\n", why);
+		}
+	}
+	fs.uring_mode = opts.io_uring;
+	fs.uring_may = fs.uring_mode != URING_OFF;
+	if (fs.uring_may) {
+		char why[200];
+		if (!uring_possible(why, sizeof(why))) {
+			if (fs.uring_mode == URING_ON) {
+				fprintf(stderr, "sectionfs: io_uring=on: %s\n", why);
+				goto err_args;
+			}
+			fs.uring_may = false;   /* the INIT reply will not ask (logged then) */
 		}
 	}
 	openlog("sectionfs", LOG_PID, LOG_DAEMON);
@@ -176,6 +195,14 @@ int main(int argc, char **argv)
 	}
 	if (fuse_daemonize(opts.foreground) != 0)
 		goto err_mount;
+	/* After daemonizing (the watch follows the daemon's own process), before any thread. */
+	if (fs.uring_may && (!where || uring_start_unmount_watch(&fs, where) != 0)) {
+		/* Without it a killed daemon would leave a dead mount: io_uring only when asked. */
+		sfs_log(&fs, LOG_WARNING, "cannot start the unmount watch (%s)%s",
+			where ? strerror(errno) : "no mount point path",
+			fs.uring_mode == URING_ON ? ": a killed daemon may leave a dead mount" : "");
+		fs.uring_may = fs.uring_mode == URING_ON;
+	}
 	fs.notifier = notifier_start(fs.se);
 	if (!fs.notifier) {
 		perror("sectionfs: notifier thread");
@@ -194,6 +221,8 @@ int main(int argc, char **argv)
 	 * the signal that stopped it: SIGTERM and SIGINT are a clean unmount. */
 	ret = fuse_session_loop_mt(fs.se, loop) < 0 || fs.failed;
 	fuse_loop_cfg_destroy(loop);
+	/* The rings go before the mount: requests still held in them end with the connection. */
+	uring_stop(&fs);
 
 err_notifier:
 	sessions_sweeper_stop(fs.sweeper);

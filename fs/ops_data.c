@@ -134,12 +134,21 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 	fi->fh = (uint64_t)(uintptr_t)of;
 	fi->noflush = 1;
 	if (mode == OPEN_PASSTHROUGH) {
-		backing_id = passthrough_backing_id(fs, node);
-		if (backing_id > 0) {
-			of->passthrough = true;
+		/* Counted under nodes_lock with the id still the node's: passthrough_unnamed may
+		 * have dropped the id we got (an open racing an unlink); then register anew. */
+		for (int tries = 0; tries < 3; tries++) {
+			bool kept;
+			backing_id = passthrough_backing_id(fs, node);
+			if (backing_id <= 0)
+				break;
 			pthread_mutex_lock(&fs->nodes_lock);
-			node->passthrough_opens++;
+			kept = atomic_load(&node->backing_id) == backing_id;
+			if (kept)
+				node->passthrough_opens++;
 			pthread_mutex_unlock(&fs->nodes_lock);
+			if (!kept)
+				continue;
+			of->passthrough = true;
 			map_guard_opened(fs, node, opener);
 			return backing_id;
 		}

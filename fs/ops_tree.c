@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "name.h"
 #include "namespace.h"
+#include "passthrough.h"
 #include "section.h"
 #include "sectionfs/layout.h"
 #include "store.h"
@@ -263,7 +264,18 @@ void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	reply_winerr(req, ns_unlink(ns, name));
+	struct section *sec = NULL;
+	uint32_t winerr;
+
+	if (atomic_load(&fs->pt.active) && ns_lookup(ns, name, &sec) != 0)
+		sec = NULL;
+	winerr = ns_unlink(ns, name);
+	if (sec) {
+		if (winerr == 0)
+			passthrough_unnamed(fs, sec);   /* its slot is free at once (passthrough.h) */
+		section_put(sec);
+	}
+	reply_winerr(req, winerr);
 }
 
 void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -298,6 +310,7 @@ void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t 
 		fuse_reply_err(req, EACCES);   /* a new name in Global: -o global_create */
 		return;
 	}
+	/* (a rename never replaces a name: no section loses one here, see sfs_unlink) */
 	reply_winerr(req, ns_rename(from, name, to, newname));
 }
 

@@ -14,6 +14,7 @@
 #include "sectionfs/protocol.h"
 #include "section.h"
 #include "store.h"
+#include "uring.h"
 #include "win32_constants.h"
 
 enum section_xattr {
@@ -93,7 +94,8 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	}
 }
 
-/* The root's attributes: the requests read (SECTIONFS_XATTR_REQUESTS), how many sections are
+/* The root's attributes: how requests reach the daemon (SECTIONFS_XATTR_TRANSPORT), the
+ * requests read (SECTIONFS_XATTR_REQUESTS), how many sections are
  * over a file, and how many of them write it (SECTIONFS_XATTR_FILE_SECTIONS,
  * SECTIONFS_XATTR_FILE_WRITERS). */
 static int root_value(struct sfs *fs, const char *name, char *buf, size_t len)
@@ -102,6 +104,8 @@ static int root_value(struct sfs *fs, const char *name, char *buf, size_t len)
 	unsigned sections, writers;
 	char tail;
 
+	if (!strcmp(name, SECTIONFS_XATTR_TRANSPORT))
+		return uring_describe(fs, buf, len);
 	if (!strcmp(name, SECTIONFS_XATTR_REQUESTS)) {
 		int n = requests_text(fs, buf, len);
 		return n < 0 ? -E2BIG : n;

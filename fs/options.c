@@ -17,6 +17,7 @@ struct raw_options {
 	char *pagefile;
 	char *global_create;
 	char *passthrough;
+	char *io_uring;
 	char *nonopt[2];
 	unsigned n_nonopt;
 };
@@ -30,6 +31,7 @@ static const struct fuse_opt raw_option_spec[] = {
 	RAW_OPT("pagefile=%s", pagefile),
 	RAW_OPT("global_create=%s", global_create),
 	RAW_OPT("passthrough=%s", passthrough),
+	RAW_OPT("io_uring=%s", io_uring),
 	FUSE_OPT_END
 };
 
@@ -183,6 +185,11 @@ void options_usage(const char *prog)
 	       "    -o passthrough=auto|on|off    serve sections straight from their memfds\n"
 	       "                                  (FUSE passthrough: Linux 6.9+, root; default\n"
 	       "                                  auto: when possible, else cached mode)\n"
+	       "    -o io_uring=auto|on|off       serve requests over io_uring, one queue per\n"
+	       "                                  CPU (Linux 6.14+ with the fuse module's\n"
+	       "                                  enable_uring=Y; default auto: when the kernel\n"
+	       "                                  offers it, else /dev/fuse; on: refuse to\n"
+	       "                                  mount without it)\n"
 	       "    -f                            stay in the foreground\n"
 	       "    -d                            debug: print every request (implies -f)\n\n",
 	       prog);
@@ -208,15 +215,19 @@ bool options_parse(int argc, char **argv, struct sfs_options *opts, struct fuse_
 	static const struct choice passthrough_choices[] = {
 		{ "auto", PASSTHROUGH_AUTO }, { "on", PASSTHROUGH_ON }, { "off", PASSTHROUGH_OFF },
 		{ NULL, 0 } };
-	int sessions, pagefile, passthrough;
+	static const struct choice uring_choices[] = {
+		{ "auto", URING_AUTO }, { "on", URING_ON }, { "off", URING_OFF }, { NULL, 0 } };
+	int sessions, pagefile, passthrough, io_uring;
 	if (!parse_choice("sessions", raw.sessions, session_choices, &sessions) ||
 	    !parse_choice("pagefile", raw.pagefile, pagefile_choices, &pagefile) ||
 	    !parse_choice("passthrough", raw.passthrough, passthrough_choices, &passthrough) ||
+	    !parse_choice("io_uring", raw.io_uring, uring_choices, &io_uring) ||
 	    !parse_global_create(raw.global_create, &opts->global_create))
 		goto out;
 	opts->sessions = (enum session_mode)sessions;
 	opts->pagefile = (enum pagefile_choice)pagefile;
 	opts->passthrough = (enum passthrough_mode)passthrough;
+	opts->io_uring = (enum uring_mode)io_uring;
 	if (opts->pagefile == PAGEFILE_CHOICE_MEMFD && opts->passthrough == PASSTHROUGH_ON) {
 		fprintf(stderr, "sectionfs: pagefile=memfd needs cached mode: the daemon could not "
 				"hold the cap over writes it never sees (use passthrough=off or auto)\n");
@@ -275,6 +286,7 @@ out:
 	free(raw.pagefile);
 	free(raw.global_create);
 	free(raw.passthrough);
+	free(raw.io_uring);
 	for (unsigned i = 0; i < raw.n_nonopt; i++)
 		free(raw.nonopt[i]);
 	return ok;

@@ -1,5 +1,5 @@
 /* The command line: sectionfs [options] [SOURCE] MOUNTPOINT, with -o sessions=, size=,
- * nr_sections=, pagefile=, passthrough= and global_create=. */
+ * nr_sections=, pagefile=, passthrough=, io_uring= and global_create=. */
 #ifndef SECTIONFS_OPTIONS_H
 #define SECTIONFS_OPTIONS_H
 
@@ -18,6 +18,7 @@ enum pagefile_choice {
 struct sfs_options {
 	enum session_mode sessions;
 	enum passthrough_mode passthrough;
+	enum uring_mode io_uring;
 	enum pagefile_choice pagefile;
 	uint64_t cap_bytes;
 	uint64_t max_sections;      /* 0: the default, decided once the descriptor limit is known */

@@ -176,6 +176,20 @@ int passthrough_backing_id(struct sfs *fs, struct node *node)
 	return id;
 }
 
+void passthrough_unnamed(struct sfs *fs, struct section *sec)
+{
+	struct node *node;
+	int id = 0;
+
+	pthread_mutex_lock(&fs->nodes_lock);
+	node = section_host(sec);
+	if (node && node->passthrough_opens == 0)
+		id = atomic_exchange(&node->backing_id, 0);
+	pthread_mutex_unlock(&fs->nodes_lock);
+	if (id > 0)
+		close_backing(fs, id);
+}
+
 void passthrough_forget(struct sfs *fs, struct node *node)
 {
 	int id = atomic_exchange(&node->backing_id, 0);

@@ -34,6 +34,13 @@ void passthrough_init_done(struct sfs *fs, struct fuse_conn_info *conn);
  * logged once) when the kernel refuses. */
 int passthrough_backing_id(struct sfs *fs, struct node *node);
 
+/* sec lost its name (unlink): when no file has it open through passthrough, its node's backing
+ * id goes now, not at FORGET.  The kernel's hold on the backing file keeps the section's tmpfs
+ * file, and so its slot (nr_sections) and bytes, alive; and FORGET comes through /dev/fuse, which
+ * the next request, served over io_uring, may overtake: a create right after an unlink at the
+ * bound would get ENOSPC.  A later open registers the file again.  No lock held. */
+void passthrough_unnamed(struct sfs *fs, struct section *sec);
+
 /* Drops a node's backing id (the node is going; called with no lock held). */
 void passthrough_forget(struct sfs *fs, struct node *node);
 

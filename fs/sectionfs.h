@@ -69,6 +69,10 @@ enum node_kind {
  *                       of its locks held, so none is ever taken before nodes_lock.
  * The notifier's lock (notify.c) and the sweeper's (sessions.c) each guard their own queue or
  * flag; they are taken with no other lock held, and nothing is taken under them.
+ * uring.c: each ring queue's lock guards its list of replies made off its thread, and the
+ * coordinator's lock the start-up handshake; both are taken with no other lock held and nothing
+ * under them.  A ring thread runs handlers exactly as a /dev/fuse loop thread does (the same
+ * rules); it holds none of its locks while it does.
  *
  * No lock, the daemon's or the core's, is held across a reply, a notification or an ioctl on
  * /dev/fuse, nor across notifier_drain: a notification waits for requests in flight (FUSE-NOTES:
@@ -139,9 +143,19 @@ struct sfs_passthrough {
 				     * kernel refuses a backing file */
 };
 
+/* How requests reach the daemon (uring.c): -o io_uring=. */
+enum uring_mode { URING_AUTO, URING_ON, URING_OFF };
+struct uring;
+
 struct sfs {
 	struct store *store;        /* fixed */
 	struct sfs_passthrough pt;
+	enum uring_mode uring_mode; /* fixed */
+	bool uring_may;             /* fixed; io_uring was possible at start (uring_possible), so the
+				     * unmount watch runs: only then may the INIT reply take it */
+	bool uring_offered;         /* INIT; the kernel's INIT offered FUSE_OVER_IO_URING */
+	_Atomic(struct uring *) uring;   /* atomic; set while INIT is answered, before the kernel
+					  * can send anything through a ring; NULL: /dev/fuse */
 	bool foreground;            /* fixed; messages also go to stderr */
 	bool failed;                /* INIT; read after the loop: the daemon must exit 1 though
 				     * it mounted */

@@ -1,9 +1,12 @@
 /* How the daemon reads requests from /dev/fuse and writes replies: as libfuse would, but seeing
- * the INIT exchange go by.  Three things need it: FUSE passthrough, which libfuse 3.14 cannot
- * negotiate (passthrough.c reads the kernel's offer and adds the flags to our reply);
- * FUSE_HANDLE_KILLPRIV_V2, which 3.14 does not know either (below); and the mount's backing
- * device, whose read-ahead the kernel sets from our INIT reply (at most the 128 KiB it
- * offered), so it can be raised only once the kernel has taken that reply. */
+ * the INIT exchange go by.  Four things need it: FUSE passthrough and FUSE over io_uring, which
+ * libfuse 3.14 cannot negotiate (passthrough.c and uring.c read the kernel's offer and add the
+ * flags to our reply); FUSE_HANDLE_KILLPRIV_V2, which 3.14 does not know either (below); and
+ * the mount's backing device, whose read-ahead the kernel sets from our INIT reply (at most the
+ * 128 KiB it offered), so it can be raised only once the kernel has taken that reply.  Every
+ * reply libfuse makes passes here too, those to requests that came through an io_uring queue
+ * included: uring.c takes those (they must be committed through their ring), and the rest,
+ * notifications always, go to /dev/fuse. */
 #include <errno.h>
 #include <linux/fuse.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 
 #include "sectionfs.h"
 #include "passthrough.h"
+#include "uring.h"
 
 static ssize_t session_read(int fd, void *buf, size_t len, void *userdata)
 {
@@ -29,6 +33,7 @@ static ssize_t session_read(int fd, void *buf, size_t len, void *userdata)
 				flags |= (uint64_t)init->flags2 << 32;
 			fs->kernel_init_flags = flags;
 			passthrough_saw_init(fs, flags);
+			uring_saw_init(fs, flags);
 			atomic_store(&fs->init_unique, in->unique);
 		}
 	}
@@ -59,6 +64,7 @@ static ssize_t session_writev(int fd, struct iovec *iov, int count, void *userda
 	struct fuse_init_out patched;
 	struct iovec copy[2];
 	ssize_t n;
+	size_t taken;
 
 	if (init_reply && count == 2 && iov[1].iov_len == sizeof(patched)) {
 		bool changed;
@@ -66,18 +72,22 @@ static ssize_t session_writev(int fd, struct iovec *iov, int count, void *userda
 		memcpy(&patched, iov[1].iov_base, sizeof(patched));
 		changed = passthrough_patch_init_reply(fs, &patched, sizeof(patched));
 		changed |= take_killpriv_v2(fs, &patched);
+		changed = uring_patch_init_reply(fs, &patched, sizeof(patched)) || changed;
 		if (changed) {
 			copy[0] = iov[0];
 			copy[1] = (struct iovec){ &patched, sizeof(patched) };
 			iov = copy;
 		}
+	} else if (!init_reply && (taken = uring_take_reply(fs, iov, count)) > 0) {
+		return (ssize_t)taken;   /* committed through its ring */
 	}
 	n = writev(fd, iov, count);
 	if (init_reply && n >= 0) {
 		/* the kernel has applied the reply (it does so within this write): now the
-		 * read-ahead we set stays */
+		 * read-ahead we set stays, and the rings may register */
 		atomic_store(&fs->init_unique, 0);
 		bdi_tune(fs);
+		uring_init_replied(fs);
 	}
 	return n;   /* as writev(2): -1 with errno */
 }

@@ -128,5 +128,8 @@ struct sectionfs_commit_run {
 /* The requests the daemon has read since it mounted, on the mount's root: one "OPCODE N" line
  * per kind asked at least once ("LOOKUP 12"), for anyone to count round trips with. */
 #define SECTIONFS_XATTR_REQUESTS      SECTIONFS_XATTR_PREFIX "requests"
+/* How requests reach the daemon, on the mount's root: "dev_fuse", or "io_uring queues=N
+ * served=A,B,..." (the requests each CPU's queue has served). */
+#define SECTIONFS_XATTR_TRANSPORT     SECTIONFS_XATTR_PREFIX "transport"
 
 #endif

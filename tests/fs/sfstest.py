@@ -32,6 +32,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SECTIONFS = os.environ.get("SECTIONFS_BIN", os.path.join(HERE, "../../build/fs/sectionfs"))
 HELPERS = os.environ.get("SECTIONFS_HELPERS", os.path.join(HERE, "../../build/tests/fs"))
 NOBODY = 65534
+# Options every Mount adds unless the test gives the same option itself: a whole suite can run
+# in another mode, e.g. SECTIONFS_TEST_OPTIONS=io_uring=on (with the kernel's enable_uring on;
+# scripts/test does both, README "Testing").  Comma-separated, as -o takes them.
+EXTRA_OPTIONS = tuple(o for o in os.environ.get("SECTIONFS_TEST_OPTIONS", "").split(",") if o)
 
 # What the sanitizers do in every program the tests start: stop at the first report (and exit
 # with SANITIZER_EXITCODE), look for leaks at exit but for what the daemon leaves to its exit
@@ -151,7 +155,8 @@ class Mount:
         self.dir = tempfile.mkdtemp(prefix="sectionfs-test-")
         os.chmod(self.dir, 0o755)     # other users' programs must reach the mount
         args = [SECTIONFS, "-f"]
-        for o in self.options:
+        given = {o.split("=", 1)[0] for o in self.options}
+        for o in [e for e in EXTRA_OPTIONS if e.split("=", 1)[0] not in given] + self.options:
             args += ["-o", o]
         args += self.extra_args + [self.dir]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

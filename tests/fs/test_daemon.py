@@ -99,6 +99,10 @@ class CommandLineTest(DaemonTestCase):
         self.assert_refused(self.run_daemon("-f", "-o", "passthrough=maybe", self.dir),
                             "passthrough=maybe")
 
+    def test_bad_io_uring_option_is_refused(self):
+        self.assert_refused(self.run_daemon("-f", "-o", "io_uring=maybe", self.dir),
+                            "io_uring=maybe")
+
     def test_missing_mount_point_is_refused(self):
         missing = os.path.join(self.dir, "does-not-exist")
         r = self.run_daemon("-f", missing)
