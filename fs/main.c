@@ -93,10 +93,8 @@ static void sfs_init(void *userdata, struct fuse_conn_info *conn)
 static void forget_name(void *ctx, struct ns *ns, const char *leaf, struct section *sec)
 {
 	struct sfs *fs = ctx;
-	struct node *dir = node_of_namespace_if_known(fs, ns);
 
-	if (dir && fs->notifier)
-		notifier_forget_name(fs->notifier, node_id(fs, dir), leaf);
+	(void)ns; (void)leaf;   /* the kernel never cached the name (node_entry) */
 	if (atomic_load(&fs->pt.active))
 		passthrough_unnamed(fs, sec);   /* its slot is free at once, as at unlink */
 }

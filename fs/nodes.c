@@ -384,9 +384,17 @@ void node_entry(struct sfs *fs, const struct node *node, struct fuse_entry_param
 	e->ino = node_id(fs, node);
 	node_attr(fs, node, &e->attr);
 	e->attr_timeout = node->kind == NODE_SECTION ? TIMEOUT_SECTION_ATTR : TIMEOUT_FOREVER;
-	/* A session's directory is asked for at every walk: who may enter depends on the caller. */
-	e->entry_timeout = node->kind == NODE_NAMESPACE && ns_session(node->ns) != 0 &&
-			   !ns_is_staging(node->ns) ? 0.0 : TIMEOUT_FOREVER;
+	/* A session's directory is asked for at every walk: who may enter depends on the caller.
+	 * So is a section whose name may go without the kernel seeing it go: a temporary one
+	 * (C20: with its last handle, which may be a view's unmap or a process's exit) and a
+	 * staged one (a rename moves the kernel's entry as it is, and the section may be made
+	 * temporary before).  Telling the kernel instead would make the last CloseHandle wait
+	 * for a notification that itself waits for the directory's lock. */
+	bool name_may_vanish = node->kind == NODE_SECTION &&
+			       (section_is_staged(node->section) ||
+				section_lifetime(node->section) == SECTION_TEMPORARY);
+	e->entry_timeout = (node->kind == NODE_NAMESPACE && ns_session(node->ns) != 0 &&
+			    !ns_is_staging(node->ns)) || name_may_vanish ? 0.0 : TIMEOUT_FOREVER;
 }
 
 const char *node_link_target(const struct node *node, uint32_t caller, char *buf, size_t len)

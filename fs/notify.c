@@ -7,39 +7,28 @@
 #include <string.h>
 #include <time.h>
 
-enum note_kind { NOTE_NAME, NOTE_CACHE, NOTE_STORE };
+enum note_kind { NOTE_NAME };
 
 struct note {
 	struct note *next;
 	enum note_kind kind;
-	fuse_ino_t ino;          /* NAME: the parent; CACHE, STORE: the inode */
-	off_t offset;            /* STORE: where its byte goes */
-	char name[];             /* NAME: the name; STORE: the byte */
+	fuse_ino_t ino;          /* the parent */
+	char name[];
 };
 
 struct notifier {
 	struct fuse_session *se;
 	pthread_t thread;
-	pthread_mutex_t lock;    /* head, tail, stopping, queued, sent */
+	pthread_mutex_t lock;    /* head, tail, stopping */
 	pthread_cond_t wake;     /* something to send */
-	pthread_cond_t sent_one; /* a note went out */
 	struct note *head, *tail;
 	bool stopping;
-	uint64_t queued, sent;   /* notes ever queued and ever sent */
 };
 
 static void send_note(struct notifier *n, struct note *note)
 {
 	/* ENOENT: the kernel holds nothing to drop; nothing else is worth more than a retry. */
-	if (note->kind == NOTE_NAME) {
-		fuse_lowlevel_notify_inval_entry(n->se, note->ino, note->name, strlen(note->name));
-	} else if (note->kind == NOTE_STORE) {
-		struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
-		one.buf[0].mem = note->name;
-		fuse_lowlevel_notify_store(n->se, note->ino, note->offset, &one, 0);
-	} else {
-		fuse_lowlevel_notify_inval_inode(n->se, note->ino, 0, 0);
-	}
+	fuse_lowlevel_notify_inval_entry(n->se, note->ino, note->name, strlen(note->name));
 }
 
 static void *notifier_main(void *arg)
@@ -60,8 +49,6 @@ static void *notifier_main(void *arg)
 		send_note(n, note);
 		free(note);
 		pthread_mutex_lock(&n->lock);
-		n->sent++;
-		pthread_cond_broadcast(&n->sent_one);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
@@ -77,11 +64,9 @@ struct notifier *notifier_start(struct fuse_session *se)
 	n->se = se;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
-	cond_init_monotonic(&n->sent_one);   /* notifier_drain's deadline */
 	err = pthread_create(&n->thread, NULL, notifier_main, n);
 	if (err) {
 		pthread_cond_destroy(&n->wake);
-		pthread_cond_destroy(&n->sent_one);
 		pthread_mutex_destroy(&n->lock);
 		free(n);
 		errno = err;
@@ -100,7 +85,6 @@ void notifier_stop(struct notifier *n)
 	pthread_mutex_unlock(&n->lock);
 	pthread_join(n->thread, NULL);
 	pthread_cond_destroy(&n->wake);
-	pthread_cond_destroy(&n->sent_one);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
 }
@@ -113,7 +97,6 @@ static void enqueue(struct notifier *n, struct note *note)
 	else
 		n->head = note;
 	n->tail = note;
-	n->queued++;
 	pthread_cond_signal(&n->wake);
 	pthread_mutex_unlock(&n->lock);
 }
@@ -131,48 +114,12 @@ void notifier_forget_name(struct notifier *n, fuse_ino_t parent, const char *nam
 	enqueue(n, note);
 }
 
-void notifier_drop_cache(struct notifier *n, fuse_ino_t ino)
+void notify_attached_file(struct fuse_session *se, fuse_ino_t ino, uint64_t size, char last_byte)
 {
-	struct note *note = calloc(1, sizeof(*note));
-
-	if (!note)
-		return;
-	note->kind = NOTE_CACHE;
-	note->ino = ino;
-	enqueue(n, note);
-}
-
-void notifier_show_size(struct notifier *n, fuse_ino_t ino, uint64_t size, char last_byte)
-{
-	struct note *note;
-
-	if (size == 0)
-		return;   /* the kernel's size is 0 already, or dropped with the cache */
-	note = calloc(1, sizeof(*note) + 1);
-	if (!note)
-		return;   /* the size then comes with the next getattr */
-	note->kind = NOTE_STORE;
-	note->ino = ino;
-	note->offset = (off_t)(size - 1);
-	note->name[0] = last_byte;
-	enqueue(n, note);
-}
-
-void notifier_drain(struct notifier *n, unsigned timeout_ms)
-{
-	struct timespec deadline;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
+	fuse_lowlevel_notify_inval_inode(se, ino, 0, 0);
+	if (size) {
+		struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
+		one.buf[0].mem = &last_byte;
+		fuse_lowlevel_notify_store(se, ino, (off_t)(size - 1), &one, 0);
 	}
-	pthread_mutex_lock(&n->lock);
-	uint64_t target = n->queued;
-	while (n->sent < target && !n->stopping)
-		if (pthread_cond_timedwait(&n->sent_one, &n->lock, &deadline) == ETIMEDOUT)
-			break;
-	pthread_mutex_unlock(&n->lock);
 }

@@ -4,7 +4,6 @@
 
 #include "sectionfs.h"
 #include "handle.h"
-#include "notify.h"
 #include "sectionfs/protocol.h"
 #include "section.h"
 #include "view.h"
@@ -109,10 +108,9 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		ioctl_commit_run(h, &u.commit_run);
 		break;
 	case SECTIONFS_IOC_RETIRE:
+		/* A name that goes with this handle (C20) was never cached by the kernel
+		 * (node_entry): no open can reach the section through a stale entry after this. */
 		handle_retire(h);
-		/* A name that went with this handle (C20) is gone for the kernel too before
-		 * CloseHandle returns: no open may reach the section through a stale entry. */
-		notifier_drain(sfs_of(req)->notifier, NOTIFIER_DRAIN_MS);
 		break;
 	default:
 		fuse_reply_err(req, ENOTTY);

@@ -301,19 +301,13 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	}
 	if (which == XA_BACKING) {
 		int e = pinned_by_passthrough(fs, ino) ? EBUSY : backing_attach(fs, req, sec, text);
-		/* The old pages and size were the memfd's: the kernel must not keep them, and
-		 * must know the file's size before a map of it faults (past the size it knows
-		 * is SIGBUS).  Both go out before this reply, or a getattr sent meanwhile would
-		 * have its answer (the file's size) discarded as older than the invalidation.
-		 * The section is staged: no one but this caller, waiting here, writes it. */
-		if (!e) {
+		if (!e) {   /* the old pages and size were the memfd's (notify.h) */
 			uint64_t size = section_size(sec);
 			char last = 0;
 			size_t got = 0;
-			notifier_drop_cache(fs->notifier, ino);
-			if (size && section_read(sec, &last, 1, size - 1, &got) == 0 && got == 1)
-				notifier_show_size(fs->notifier, ino, size, last);
-			notifier_drain(fs->notifier, NOTIFIER_DRAIN_MS);
+			if (size && (section_read(sec, &last, 1, size - 1, &got) != 0 || got != 1))
+				size = 0;   /* unreadable: the size then comes with a getattr */
+			notify_attached_file(fs->se, ino, size, last);
 		}
 		fuse_reply_err(req, e);
 		return;

@@ -75,7 +75,7 @@ enum node_kind {
  * rules); it holds none of its locks while it does.
  *
  * No lock, the daemon's or the core's, is held across a reply, a notification or an ioctl on
- * /dev/fuse, nor across notifier_drain: a notification waits for requests in flight (FUSE-NOTES:
+ * /dev/fuse, and no handler waits for the notifier: a notification waits for requests in flight (FUSE-NOTES:
  * notify_inval_inode waits for the pages a READ holds), whose handlers may be waiting for that
  * lock.  Replies and the backing ioctls (passthrough.c) keep to the same rule, so it has no
  * exception to check; nodes_lock, which every lookup and forget takes, is held over no I/O at all

@@ -12,7 +12,7 @@
  *
  * Here: each CPU's queue is fed by URING_RINGS_PER_CPU rings, each with its own thread pinned to
  * that CPU and URING_DEPTH entries (the kernel takes a queue's entries from any ring: only qid
- * names the queue).  A handler that blocks (a notifier_drain, a read of /proc/PID/maps) so holds
+ * names the queue).  A handler that blocks (a read of /proc/PID/maps, a slow lease) so holds
  * up one ring, not its CPU: the kernel hands the CPU's next request to another ring's free
  * entry, as a /dev/fuse loop would to another thread.  A request is laid out
  * as read from /dev/fuse (fuse_in_header, first argument, payload) and given to libfuse; the
