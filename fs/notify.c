@@ -5,15 +5,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-enum note_kind { NOTE_NAME };
 
 struct note {
 	struct note *next;
-	enum note_kind kind;
-	fuse_ino_t ino;          /* the parent */
-	char name[];
+	fuse_ino_t ino;          /* the directory */
+	char name[];             /* the name gone from it */
 };
 
 struct notifier {
@@ -108,7 +104,6 @@ void notifier_forget_name(struct notifier *n, fuse_ino_t parent, const char *nam
 
 	if (!note)
 		return;   /* the entry then expires with its timeout */
-	note->kind = NOTE_NAME;
 	note->ino = parent;
 	memcpy(note->name, name, len);
 	enqueue(n, note);

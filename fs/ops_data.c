@@ -152,7 +152,7 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 			map_guard_opened(fs, node, opener);
 			return backing_id;
 		}
-		mode = OPEN_CACHED;      /* the kernel refused this file, or all of them */
+		mode = OPEN_CACHED;   /* the kernel refused this file (or all), or unlinks kept racing */
 	}
 	if (mode == OPEN_DIRECT)
 		fi->direct_io = 1;

@@ -153,7 +153,6 @@ struct sfs {
 	enum uring_mode uring_mode; /* fixed */
 	bool uring_may;             /* fixed; io_uring was possible at start (uring_possible), so the
 				     * unmount watch runs: only then may the INIT reply take it */
-	bool uring_offered;         /* INIT; the kernel's INIT offered FUSE_OVER_IO_URING */
 	_Atomic(struct uring *) uring;   /* atomic; set while INIT is answered, before the kernel
 					  * can send anything through a ring; NULL: /dev/fuse */
 	bool foreground;            /* fixed; messages also go to stderr */

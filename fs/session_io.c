@@ -33,7 +33,6 @@ static ssize_t session_read(int fd, void *buf, size_t len, void *userdata)
 				flags |= (uint64_t)init->flags2 << 32;
 			fs->kernel_init_flags = flags;
 			passthrough_saw_init(fs, flags);
-			uring_saw_init(fs, flags);
 			atomic_store(&fs->init_unique, in->unique);
 		}
 	}

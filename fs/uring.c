@@ -82,11 +82,6 @@ bool uring_possible(char *why, size_t len)
 #endif
 }
 
-void uring_saw_init(struct sfs *fs, uint64_t kernel_flags)
-{
-	fs->uring_offered = (kernel_flags & FUSE_OVER_IO_URING) != 0;
-}
-
 #if !HAVE_LIBURING
 
 bool uring_patch_init_reply(struct sfs *fs, void *reply, size_t len)
@@ -659,7 +654,7 @@ bool uring_patch_init_reply(struct sfs *fs, void *reply, size_t len)
 		sfs_log(fs, LOG_INFO, "requests over /dev/fuse (io_uring=off)");
 		return false;
 	}
-	if (!fs->uring_offered || !fs->uring_may) {
+	if (!(fs->kernel_init_flags & FUSE_OVER_IO_URING) || !fs->uring_may) {
 		if (fs->uring_mode == URING_ON)
 			uring_refused(fs, "the kernel's INIT did not offer FUSE over io_uring");
 		else

@@ -20,9 +20,6 @@
  * When not, why, in a sentence, into why. */
 bool uring_possible(char *why, size_t len);
 
-/* The kernel's INIT request offered these flags (session_io.c). */
-void uring_saw_init(struct sfs *fs, uint64_t kernel_flags);
-
 /* Our INIT reply (struct fuse_init_out, len bytes) on its way: when io_uring is wanted and
  * offered, makes the queues ready (rings, buffers, threads) and adds FUSE_OVER_IO_URING; true
  * when it changed the reply.  On failure the reply goes out without it: classic /dev/fuse, or
