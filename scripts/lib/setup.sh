@@ -72,3 +72,25 @@ for test in info["tests"]:
 	# shellcheck disable=SC2086  # one target a word; paths in a build directory have no spaces
 	ninja -C "$builddir" $targets >&2
 }
+
+# FUSE over io_uring needs the kernel's switch (README, "Requests over io_uring"), which the test
+# and the benchmark turn on for one run only and put back after it.
+SECTIONFS_URING_PARAM=/sys/module/fuse/parameters/enable_uring
+sectionfs_uring_before=
+
+# Can the daemon $1 serve over io_uring here (this kernel has it, the build has liburing, and the
+# switch may be turned)?
+sectionfs_uring_usable() {
+	[ -w "$SECTIONFS_URING_PARAM" ] && "$1" --version | grep -q io_uring
+}
+
+sectionfs_uring_switch_on() {
+	sectionfs_uring_before=$(cat "$SECTIONFS_URING_PARAM")
+	echo Y > "$SECTIONFS_URING_PARAM"
+}
+
+# Puts the switch back as sectionfs_uring_switch_on found it (nothing if it did not turn it).
+sectionfs_uring_switch_restore() {
+	[ -n "$sectionfs_uring_before" ] && echo "$sectionfs_uring_before" > "$SECTIONFS_URING_PARAM"
+	sectionfs_uring_before=
+}
