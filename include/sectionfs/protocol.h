@@ -132,4 +132,99 @@ struct sectionfs_commit_run {
  * served=A,B,..." (the requests each CPU's queue has served). */
 #define SECTIONFS_XATTR_TRANSPORT     SECTIONFS_XATTR_PREFIX "transport"
 
+/* ---- synchronization objects: events, mutexes, semaphores ----
+ * Windows keeps every named kernel object in one namespace (B13), so these live beside sections,
+ * as files of the same namespaces, made the same way (staged, then renamed into a namespace) and
+ * with the same lifetime (temporary: the name goes with the last handle).  A staged object of
+ * size 0 becomes one by setting SECTIONFS_XATTR_TYPE; the same attribute says what any name is.
+ *
+ * Text of SECTIONFS_XATTR_TYPE, set (while staged) and read:
+ *   "section"
+ *   "event manual|auto signaled|nonsignaled"      e.g. "event auto nonsignaled"
+ *   "mutex"                                       (created unowned; winmap's bInitialOwner
+ *                                                  acquires it right after, before publishing)
+ *   "semaphore COUNT MAX"                         0 <= COUNT <= MAX, MAX >= 1, decimal
+ * Read back, the type has the same words (so it can be set again on another staged file).
+ * SECTIONFS_XATTR_STATE (read-only) says how it is now, one line:
+ *   event:     "signaled" or "nonsignaled"
+ *   mutex:     "free", "owned PID COUNT" (the owner's process and recursion count) or
+ *              "abandoned" (its owner went without releasing it; the next acquire is told so)
+ *   semaphore: "COUNT MAX"
+ *   section:   no such attribute (ENODATA)
+ *
+ * As a file (no winmap needed): reading waits, writing signals.  Open files of objects are
+ * streams (no offsets, no mmap).  A read needs room for 8 bytes (EINVAL otherwise), blocks until
+ * the object can be taken (O_NONBLOCK: EAGAIN) and takes it: an auto-reset event is reset by the
+ * read that wakes, a mutex is acquired for this open file (recursively), a semaphore loses one.
+ * A read of exactly 8 bytes returns a uint64_t in host order, the Win32 wait result (0:
+ * WAIT_OBJECT_0, 0x80: WAIT_ABANDONED); any other read returns a text line, "signaled\n",
+ * "acquired\n" or "abandoned\n".  poll/select/epoll report POLLIN while a read would not block.
+ * A write of exactly 8 bytes is binary (uint64_t in host order): event: nonzero sets, 0 resets;
+ * semaphore: releases that many; mutex: releases once.  Any other write is one text command
+ * (trailing newline allowed): "set", "reset", "pulse" (events), "release" (mutexes: only
+ * through the open file that acquired it, EPERM otherwise; semaphores: one), "release N"
+ * (semaphores).  A semaphore released past its maximum: EOVERFLOW and nothing changes.  Closing
+ * the last descriptor of an open file that owns a mutex abandons it.
+ *
+ * winmap uses the ioctls below instead, which follow Win32 exactly (a mutex is owned by the
+ * thread that waited for it, whatever handle it waited through). */
+#define SECTIONFS_XATTR_TYPE  SECTIONFS_XATTR_PREFIX "type"
+#define SECTIONFS_XATTR_STATE SECTIONFS_XATTR_PREFIX "state"
+
+/* Kinds, as SECTIONFS_IOC_INFO reports them in struct sectionfs_object (below). */
+#define SECTIONFS_KIND_SECTION   0u
+#define SECTIONFS_KIND_EVENT     1u
+#define SECTIONFS_KIND_MUTEX     2u
+#define SECTIONFS_KIND_SEMAPHORE 3u
+
+/* The kind of the object an open file is of, in one round trip (OpenEvent must refuse a
+ * section's name with ERROR_INVALID_HANDLE, B13).  Sent on any open file of the mount's
+ * objects, sections included. */
+struct sectionfs_object {
+	uint32_t result;
+	uint32_t kind;              /* SECTIONFS_KIND_* */
+	uint64_t ino;               /* the object's st_ino: how SECTIONFS_IOC_WAIT names it */
+};
+#define SECTIONFS_IOC_OBJECT _IOR(SECTIONFS_IOC_MAGIC, 7, struct sectionfs_object)
+
+/* WaitForSingleObject / WaitForMultipleObjects, sent on an open file of the first object.
+ * `inos` names the objects by st_ino; the calling process must have an open file of each (else
+ * result ERROR_INVALID_HANDLE).  Waits for any (wait_all 0) or all (1) of them, taken all at
+ * once or none; timeout_ms SECTIONFS_WAIT_INFINITE waits for ever.  The calling thread is the
+ * owner of any mutex taken; it keeps it until it releases it, and if its process closes its
+ * last open file of the mutex first, the mutex is abandoned.  `wait_result`: WAIT_OBJECT_0 + i,
+ * WAIT_ABANDONED_0 + i, WAIT_TIMEOUT, or WAIT_FAILED with `result` the Win32 error
+ * (ERROR_INVALID_HANDLE for a section or a name twice in a wait-all,
+ * ERROR_INVALID_PARAMETER for count 0 or more than SECTIONFS_WAIT_MAX).  A signal to the waiting
+ * thread ends the wait (EINTR from ioctl) with nothing taken. */
+#define SECTIONFS_WAIT_MAX 64
+#define SECTIONFS_WAIT_INFINITE 0xFFFFFFFFu
+struct sectionfs_wait {
+	uint32_t count;
+	uint32_t wait_all;
+	uint32_t timeout_ms;
+	uint32_t result;            /* out: Win32 error when wait_result is WAIT_FAILED, else 0 */
+	uint32_t wait_result;       /* out */
+	uint32_t reserved;
+	uint64_t inos[SECTIONFS_WAIT_MAX];
+};
+#define SECTIONFS_IOC_WAIT _IOWR(SECTIONFS_IOC_MAGIC, 8, struct sectionfs_wait)
+
+/* SetEvent, ResetEvent, PulseEvent, ReleaseMutex (by the calling thread: ERROR_NOT_OWNER
+ * otherwise), ReleaseSemaphore (count >= 1; ERROR_TOO_MANY_POSTS past the maximum, nothing
+ * changed; ERROR_INVALID_PARAMETER for 0), on an open file of the object; `previous` is the
+ * semaphore's count before.  A wrong kind of object: ERROR_INVALID_HANDLE. */
+#define SECTIONFS_SIGNAL_SET_EVENT         1u
+#define SECTIONFS_SIGNAL_RESET_EVENT       2u
+#define SECTIONFS_SIGNAL_PULSE_EVENT       3u
+#define SECTIONFS_SIGNAL_RELEASE_MUTEX     4u
+#define SECTIONFS_SIGNAL_RELEASE_SEMAPHORE 5u
+struct sectionfs_signal {
+	uint32_t op;                /* SECTIONFS_SIGNAL_* */
+	uint32_t count;             /* RELEASE_SEMAPHORE */
+	uint32_t result;            /* out: Win32 error */
+	uint32_t previous;          /* out: RELEASE_SEMAPHORE */
+};
+#define SECTIONFS_IOC_SIGNAL _IOWR(SECTIONFS_IOC_MAGIC, 9, struct sectionfs_signal)
+
 #endif
