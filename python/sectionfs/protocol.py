@@ -1,0 +1,40 @@
+"""The daemon's side of the contract, as include/sectionfs/protocol.h and layout.h write it: the
+ioctls on an open section file, their structures, the user.section.* attributes and the names of
+the mount's tree.  Kept in step with those headers by tests/lang/test_python.py, which reads them;
+nothing else in this package spells a number of the protocol."""
+import struct
+
+# layout.h
+GLOBAL = "Global"
+LOCAL = "Local"
+SESSIONS = "Sessions"
+STAGING = "Staging"
+SESSION = "Session"          # only a link in a namespace, to Sessions (Windows' spelling)
+
+
+def _ioc(direction, number, size):
+    """linux/ioctl.h's _IOC on the architectures sectionfs runs on (x86, arm, riscv)."""
+    return direction << 30 | size << 16 | IOC_MAGIC << 8 | number
+
+
+IOC_MAGIC = 0xB5
+_NONE, _WRITE, _READ = 0, 1, 2
+
+# struct sectionfs_info: result, protect, attributes, flags, size, handles, views
+INFO_STRUCT = struct.Struct("=IIIIQII")
+IOC_INFO = _ioc(_READ, 1, INFO_STRUCT.size)
+INFO_FILE_BACKED = 0x1
+INFO_STAGED = 0x2
+INFO_TEMPORARY = 0x4
+
+# struct sectionfs_view: handle_access, desired_access, offset, size, result, reserved, length
+VIEW_STRUCT = struct.Struct("=IIQQIIQ")
+IOC_BECOME_VIEW = _ioc(_READ | _WRITE, 2, VIEW_STRUCT.size)
+
+IOC_RETIRE = _ioc(_NONE, 5, 0)
+
+XATTR_PREFIX = "user.section."
+XATTR_SETUP = XATTR_PREFIX + "setup"
+XATTR_PROTECT = XATTR_PREFIX + "protect"
+XATTR_LIFETIME = XATTR_PREFIX + "lifetime"
+LIFETIMES = ("temporary", "permanent")
