@@ -5,8 +5,10 @@
 # bring their own wine or Proton); liburing-dev serves requests over io_uring (-o io_uring=).
 SECTIONFS_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libfuse3-dev fuse3 libcunit1-dev
                     python3 attr util-linux procps gcc-mingw-w64-x86-64 liburing-dev)
-# What scripts/test needs on top: gcc 12's sanitizer runtimes, and a wine for the bridge suite.
-SECTIONFS_TEST_PACKAGES=(libasan8 libubsan1 wine64)
+# What scripts/test needs on top: gcc 12's sanitizer runtimes, a wine for the bridge suite, and
+# for the lang suite numpy for the system's python3 and xxd (a JDK and Node.js are not installed:
+# their tests are skipped without them).
+SECTIONFS_TEST_PACKAGES=(libasan8 libubsan1 wine64 python3-numpy xxd)
 
 say() { printf '%s\n' "$*" >&2; }
 

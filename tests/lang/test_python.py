@@ -5,6 +5,7 @@ installs where the system's python3 finds it."""
 import errno
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -188,6 +189,15 @@ class Package(sfstest.MountTestCase):
         self.assertFalse(fresh.existed)
         self.assertEqual(fresh.mmap()[0:4], b"\0\0\0\0")
 
+    def test_C20_close_lets_go_of_the_handle_even_with_a_dup_left(self):
+        """close() is CloseHandle: the daemon drops the handle before it returns (IOC_RETIRE),
+        whatever copies of the descriptor the program still has."""
+        s = sectionfs.create("Global\\Duped", 4096, mount=self.mount.dir)
+        copy = os.dup(s.fileno())
+        self.addCleanup(os.close, copy)
+        s.close()
+        self.assertFalse(os.path.exists(self.p("Global", "Duped")))
+
     def test_temporary_name_stays_while_another_process_holds_it(self):
         s = sectionfs.create("Global\\Held", 4096, mount=self.mount.dir)
         child = self.spawn("import sys, sectionfs\n"
@@ -353,6 +363,37 @@ class Numpy(sfstest.MountTestCase):
                 else:
                     sys.modules["numpy"] = saved
         self.assertIn("python3-numpy", str(cm.exception))
+
+
+class TelemetryExample(sfstest.MountTestCase):
+    """The README's Python example, examples/python/telemetry_reader.py, reading a game's
+    samples as they come."""
+
+    def test_reader_shows_each_new_frame(self):
+        reader_path = os.path.join(langtest.TOP, "examples", "python", "telemetry_reader.py")
+        layout = struct.Struct("=IIdd32s")
+        with sectionfs.create("Local\\Telemetry", 4096, mount=self.mount.dir) as s, \
+                s.mmap() as view:
+            layout.pack_into(view, 0, 1, 1, 120.5, 6000, b"Stratos")
+            reader = subprocess.Popen([sfstest.CHILD_PYTHON, reader_path, "--samples", "3"],
+                                      env=langtest.child_env(self.mount), text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.addCleanup(lambda: reader.poll() is None and reader.kill())
+            self.assertEqual(reader.stdout.readline(), "frame 1: Stratos 120.5 km/h 6000 rpm\n")
+            layout.pack_into(view, 0, 1, 2, 121.0, 6100, b"Stratos")
+            self.assertEqual(reader.stdout.readline(), "frame 2: Stratos 121.0 km/h 6100 rpm\n")
+            layout.pack_into(view, 0, 1, 3, 0.0, 900, b"Delta")
+            self.assertEqual(reader.stdout.readline(), "frame 3: Delta 0.0 km/h 900 rpm\n")
+            out, err = reader.communicate(timeout=30)
+        self.assertEqual((reader.returncode, out), (0, ""), err)
+
+    def test_reader_says_when_no_game_runs(self):
+        r = subprocess.run([sfstest.CHILD_PYTHON, os.path.join(langtest.TOP, "examples", "python",
+                                                               "telemetry_reader.py")],
+                           env=langtest.child_env(self.mount), capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no section Local\\Telemetry: is the game running?", r.stderr)
 
 
 class Contract(unittest.TestCase):
