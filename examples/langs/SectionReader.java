@@ -61,7 +61,8 @@ public class SectionReader {
                 break;
             }
             if (ping != last + 1) {
-                System.err.println("ping " + Long.toUnsignedString(ping) + " out of turn after " + last);
+                System.err.println("ping " + Long.toUnsignedString(ping) + " out of turn after "
+                                   + last);
                 System.exit(1);
             }
             U64.setRelease(map, PONG, ping);

@@ -2,7 +2,6 @@
 create-or-open (B12), sizes (A1-A2), names (B13-B18), lifetimes (C20), protections, views across
 processes, numpy arrays, who may open what, and that the package speaks protocol.h's numbers and
 installs where the system's python3 finds it."""
-import errno
 import os
 import shutil
 import struct
