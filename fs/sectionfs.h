@@ -156,6 +156,7 @@ struct sfs {
 	_Atomic(struct uring *) uring;   /* atomic; set while INIT is answered, before the kernel
 					  * can send anything through a ring; NULL: /dev/fuse */
 	bool foreground;            /* fixed; messages also go to stderr */
+	const char *where;          /* fixed; the mount point's real path, for messages (or NULL) */
 	bool failed;                /* INIT; read after the loop: the daemon must exit 1 though
 				     * it mounted */
 	struct fuse_session *se;    /* fixed */
@@ -260,6 +261,17 @@ void nodes_destroy(struct sfs *fs);
 /* ---- log.c: one line per event worth knowing (syslog priorities) ---- */
 void sfs_log(const struct sfs *fs, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* ---- service.c: the mount's life told to the log and to systemd (sd_notify) ---- */
+/* The kernel has taken the INIT reply: the mount answers (READY=1). */
+void service_ready(struct sfs *fs);
+/* The session loop ended with loop_result (a signal number, 0, or -errno): STOPPING=1. */
+void service_stopping(struct sfs *fs, int loop_result);
+
+/* ---- cap_watch.c: a line when the cap or the section count is reached, once an episode ---- */
+struct cap_watch;
+struct cap_watch *cap_watch_start(struct sfs *fs);   /* NULL: no watch (out of memory) */
+void cap_watch_stop(struct cap_watch *w);
 
 /* ---- store_setup.c: the store over its paging file, before mounting ---- */
 struct sfs_options;
