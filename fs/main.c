@@ -136,8 +136,8 @@ int main(int argc, char **argv)
 		goto err_args;
 	}
 	if (opts.show_version) {
-		printf("sectionfs %s (libfuse %s%s)\n", SECTIONFS_VERSION, fuse_pkgversion(),
-		       HAVE_LIBURING ? ", io_uring" : "");
+		printf("sectionfs %s (libfuse %s%s%s)\n", SECTIONFS_VERSION, fuse_pkgversion(),
+		       HAVE_LIBURING ? ", io_uring" : "", HAVE_LIBSYSTEMD ? ", sd_notify" : "");
 		ret = 0;
 		goto err_args;
 	}

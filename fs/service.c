@@ -36,6 +36,8 @@ static void describe_paths(struct sfs *fs, char *buf, size_t len)
 	char *served = strstr(transport, " served=");
 	if (served)
 		*served = '\0';
+	if (!strcmp(transport, "dev_fuse"))
+		snprintf(transport, sizeof(transport), "/dev/fuse");
 	snprintf(buf, len, "%s, requests over %s",
 		 atomic_load(&fs->pt.active) ? "passthrough" : "cached", transport);
 }
