@@ -4,10 +4,8 @@
  * private tmpfs refuses writes the daemon never sees), so the watch looks at what is used, once
  * a second, rather than at the requests it refused: a fill shorter than that goes unsaid. */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <syslog.h>
-#include <time.h>
 
 #include "sectionfs.h"
 #include "store.h"
@@ -20,15 +18,13 @@
 
 struct cap_watch {
 	struct sfs *fs;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stopping;               /* lock */
-	bool bytes_full, count_full; /* the watch thread's own */
+	struct ticker *ticker;
+	bool bytes_full, count_full; /* the ticker thread's own */
 };
 
-static void look(struct cap_watch *w)
+static void look(void *arg)
 {
+	struct cap_watch *w = arg;
 	struct store *st = w->fs->store;
 	uint64_t cap = store_cap(st), used = store_used(st);
 	uint64_t max = store_max_sections(st), live = store_live_sections(st);
@@ -55,25 +51,6 @@ static void look(struct cap_watch *w)
 	}
 }
 
-static void *watch_main(void *arg)
-{
-	struct cap_watch *w = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stopping) {
-		pthread_mutex_unlock(&w->lock);
-		look(w);
-		pthread_mutex_lock(&w->lock);
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += WATCH_INTERVAL_S;
-		while (!w->stopping && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
-			;
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
 struct cap_watch *cap_watch_start(struct sfs *fs)
 {
 	struct cap_watch *w = calloc(1, sizeof(*w));
@@ -81,11 +58,8 @@ struct cap_watch *cap_watch_start(struct sfs *fs)
 	if (!w)
 		return NULL;
 	w->fs = fs;
-	pthread_mutex_init(&w->lock, NULL);
-	cond_init_monotonic(&w->wake);
-	if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {
-		pthread_cond_destroy(&w->wake);
-		pthread_mutex_destroy(&w->lock);
+	w->ticker = ticker_start(look, w, WATCH_INTERVAL_S);
+	if (!w->ticker) {
 		free(w);
 		return NULL;
 	}
@@ -96,12 +70,6 @@ void cap_watch_stop(struct cap_watch *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->wake);
-	pthread_mutex_destroy(&w->lock);
+	ticker_stop(w->ticker);
 	free(w);
 }

@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 
 err_notifier:
 	cap_watch_stop(cap_watch);
-	sessions_sweeper_stop(fs.sweeper);
+	ticker_stop(fs.sweeper);
 	store_set_unname_hook(fs.store, NULL, NULL);
 	notifier_stop(fs.notifier);
 	fs.notifier = NULL;

@@ -161,7 +161,7 @@ struct sfs {
 				     * it mounted */
 	struct fuse_session *se;    /* fixed */
 	struct notifier *notifier;  /* fixed (cleared after the loop) */
-	struct sweeper *sweeper;    /* fixed */
+	struct ticker *sweeper;     /* fixed */
 	_Atomic uint64_t init_unique;   /* atomic; the INIT request while it is answered
 					 * (session_io.c), read at every reply */
 	uint64_t kernel_init_flags; /* INIT; what the kernel's INIT offered (flags2 << 32 | flags) */
@@ -280,8 +280,15 @@ struct sfs_options;
  * -1 when the mount cannot go on. */
 int store_setup(struct sfs *fs, const struct sfs_options *opts);
 
+/* ---- ticker.c: a thread that does one thing every few seconds ---- */
+struct ticker;
+/* Calls tick(arg) every interval_s seconds, the first time after one interval; NULL when no
+ * thread can be made. */
+struct ticker *ticker_start(void (*tick)(void *arg), void *arg, unsigned interval_s);
+/* Stops and joins the thread (a tick under way ends first); NULL does nothing. */
+void ticker_stop(struct ticker *t);
+
 /* ---- sessions.c: a session's namespace dies with the session ---- */
-struct sweeper;
 
 /* Session id's namespace, referenced (ns_put), made when create says so; under sessions=posix
  * a namespace left by an earlier session with the same id is ended first. */
@@ -289,8 +296,7 @@ struct ns *session_namespace(struct sfs *fs, uint32_t id, bool create);
 
 /* The thread that ends the namespaces of sessions with no process left (NULL when there is
  * nothing to sweep: sessions=none). */
-struct sweeper *sessions_sweeper_start(struct sfs *fs);
-void sessions_sweeper_stop(struct sweeper *sw);
+struct ticker *sessions_sweeper_start(struct sfs *fs);   /* ticker_stop() ends it */
 
 /* ---- caller.c: who is asking ---- */
 
