@@ -114,6 +114,8 @@ int main(int argc, char **argv)
 	struct sfs_options opts;
 	struct fuse_args args;
 	struct fuse_loop_config *loop;
+	struct cap_watch *cap_watch = NULL;
+	int loop_result;
 	struct sfs fs = { 0 };
 	char *where = NULL;
 	int ret = 1;
@@ -134,12 +136,14 @@ int main(int argc, char **argv)
 		goto err_args;
 	}
 	if (opts.show_version) {
-		printf("sectionfs %s (libfuse %s%s)\n", SECTIONFS_VERSION, fuse_pkgversion(),
-		       HAVE_LIBURING ? ", io_uring" : "");
+		printf("sectionfs %s (libfuse %s%s%s)\n", SECTIONFS_VERSION, fuse_pkgversion(),
+		       HAVE_LIBURING ? ", io_uring" : "", HAVE_LIBSYSTEMD ? ", sd_notify" : "");
 		ret = 0;
 		goto err_args;
 	}
 
+	/* Before any message: the refusals below go to the log too. */
+	openlog("sectionfs", LOG_PID, LOG_DAEMON);
 	fs.sessions = opts.sessions;
 	fs.foreground = opts.foreground;
 	fs.pt.mode = opts.passthrough;
@@ -151,8 +155,7 @@ int main(int argc, char **argv)
 				goto err_args;
 			}
 			fs.pt.mode = PASSTHROUGH_OFF;
-			if (opts.foreground)
-				fprintf(stderr, "sectionfs: cached mode: %s\n", why);
+			sfs_log(&fs, LOG_NOTICE, "cached mode: %s", why);
 		}
 	}
 	fs.uring_mode = opts.io_uring;
@@ -167,7 +170,6 @@ int main(int argc, char **argv)
 			fs.uring_may = false;   /* the INIT reply will not ask (logged then) */
 		}
 	}
-	openlog("sectionfs", LOG_PID, LOG_DAEMON);
 	fs.owner_uid = getuid();
 	fs.owner_gid = getgid();
 	fs.global_create = opts.global_create;
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
 	if (fuse_set_signal_handlers(fs.se) != 0)
 		goto err_session;
 	where = realpath(opts.mountpoint, NULL);
+	fs.where = where;
 	if (fuse_session_mount(fs.se, opts.mountpoint) != 0) {
 		fprintf(stderr, "sectionfs: cannot mount on %s\n", opts.mountpoint);
 		goto err_signals;
@@ -208,6 +211,7 @@ int main(int argc, char **argv)
 	}
 	store_set_unname_hook(fs.store, forget_name, &fs);
 	fs.sweeper = sessions_sweeper_start(&fs);
+	cap_watch = cap_watch_start(&fs);
 
 	loop = fuse_loop_cfg_create();
 	if (!loop)
@@ -217,13 +221,16 @@ int main(int argc, char **argv)
 		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
 	/* The loop answers a negative errno for a failure and, since libfuse 3.12, the number of
 	 * the signal that stopped it: SIGTERM and SIGINT are a clean unmount. */
-	ret = fuse_session_loop_mt(fs.se, loop) < 0 || fs.failed;
+	loop_result = fuse_session_loop_mt(fs.se, loop);
+	ret = loop_result < 0 || fs.failed;
+	service_stopping(&fs, loop_result);
 	fuse_loop_cfg_destroy(loop);
 	/* The rings go before the mount: requests still held in them end with the connection. */
 	uring_stop(&fs);
 
 err_notifier:
-	sessions_sweeper_stop(fs.sweeper);
+	cap_watch_stop(cap_watch);
+	ticker_stop(fs.sweeper);
 	store_set_unname_hook(fs.store, NULL, NULL);
 	notifier_stop(fs.notifier);
 	fs.notifier = NULL;

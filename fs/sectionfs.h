@@ -156,11 +156,12 @@ struct sfs {
 	_Atomic(struct uring *) uring;   /* atomic; set while INIT is answered, before the kernel
 					  * can send anything through a ring; NULL: /dev/fuse */
 	bool foreground;            /* fixed; messages also go to stderr */
+	const char *where;          /* fixed; the mount point's real path, for messages (or NULL) */
 	bool failed;                /* INIT; read after the loop: the daemon must exit 1 though
 				     * it mounted */
 	struct fuse_session *se;    /* fixed */
 	struct notifier *notifier;  /* fixed (cleared after the loop) */
-	struct sweeper *sweeper;    /* fixed */
+	struct ticker *sweeper;     /* fixed */
 	_Atomic uint64_t init_unique;   /* atomic; the INIT request while it is answered
 					 * (session_io.c), read at every reply */
 	uint64_t kernel_init_flags; /* INIT; what the kernel's INIT offered (flags2 << 32 | flags) */
@@ -261,6 +262,17 @@ void nodes_destroy(struct sfs *fs);
 void sfs_log(const struct sfs *fs, int priority, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* ---- service.c: the mount's life told to the log and to systemd (sd_notify) ---- */
+/* The kernel has taken the INIT reply: the mount answers (READY=1). */
+void service_ready(struct sfs *fs);
+/* The session loop ended with loop_result (a signal number, 0, or -errno): STOPPING=1. */
+void service_stopping(struct sfs *fs, int loop_result);
+
+/* ---- cap_watch.c: a line when the cap or the section count is reached, once an episode ---- */
+struct cap_watch;
+struct cap_watch *cap_watch_start(struct sfs *fs);   /* NULL: no watch (out of memory) */
+void cap_watch_stop(struct cap_watch *w);
+
 /* ---- store_setup.c: the store over its paging file, before mounting ---- */
 struct sfs_options;
 /* Raises the descriptor limit, bounds the sections, opens the paging file (pagefile=) and makes
@@ -268,8 +280,15 @@ struct sfs_options;
  * -1 when the mount cannot go on. */
 int store_setup(struct sfs *fs, const struct sfs_options *opts);
 
+/* ---- ticker.c: a thread that does one thing every few seconds ---- */
+struct ticker;
+/* Calls tick(arg) every interval_s seconds, the first time after one interval; NULL when no
+ * thread can be made. */
+struct ticker *ticker_start(void (*tick)(void *arg), void *arg, unsigned interval_s);
+/* Stops and joins the thread (a tick under way ends first); NULL does nothing. */
+void ticker_stop(struct ticker *t);
+
 /* ---- sessions.c: a session's namespace dies with the session ---- */
-struct sweeper;
 
 /* Session id's namespace, referenced (ns_put), made when create says so; under sessions=posix
  * a namespace left by an earlier session with the same id is ended first. */
@@ -277,8 +296,7 @@ struct ns *session_namespace(struct sfs *fs, uint32_t id, bool create);
 
 /* The thread that ends the namespaces of sessions with no process left (NULL when there is
  * nothing to sweep: sessions=none). */
-struct sweeper *sessions_sweeper_start(struct sfs *fs);
-void sessions_sweeper_stop(struct sweeper *sw);
+struct ticker *sessions_sweeper_start(struct sfs *fs);   /* ticker_stop() ends it */
 
 /* ---- caller.c: who is asking ---- */
 

@@ -87,6 +87,7 @@ static ssize_t session_writev(int fd, struct iovec *iov, int count, void *userda
 		atomic_store(&fs->init_unique, 0);
 		bdi_tune(fs);
 		uring_init_replied(fs);
+		service_ready(fs);
 	}
 	return n;   /* as writev(2): -1 with errno */
 }

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +28,6 @@
 /* ns_token()s carry this bit once set, so that "no leader" (0) is a value too. */
 #define TOKEN_SET (UINT64_C(1) << 63)
 
-struct sweeper {
-	struct sfs *fs;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stopping;               /* lock */
-};
 
 /* Reads /proc/PID/stat into buf and answers the fields after the command, or NULL. */
 static const char *stat_fields(pid_t pid, char *buf, size_t len)
@@ -183,58 +175,14 @@ out:
 	free(live);
 }
 
-static void *sweeper_main(void *arg)
+static void sweep_tick(void *fs)
 {
-	struct sweeper *sw = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&sw->lock);
-	while (!sw->stopping) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += SWEEP_INTERVAL_S;
-		while (!sw->stopping && pthread_cond_timedwait(&sw->wake, &sw->lock, &until) != ETIMEDOUT)
-			;
-		if (sw->stopping)
-			break;
-		pthread_mutex_unlock(&sw->lock);
-		sweep(sw->fs);
-		pthread_mutex_lock(&sw->lock);
-	}
-	pthread_mutex_unlock(&sw->lock);
-	return NULL;
+	sweep(fs);
 }
 
-struct sweeper *sessions_sweeper_start(struct sfs *fs)
+struct ticker *sessions_sweeper_start(struct sfs *fs)
 {
-	struct sweeper *sw;
-
 	if (fs->sessions == SESSIONS_NONE)
 		return NULL;           /* everything is session 0: nothing ever ends */
-	sw = calloc(1, sizeof(*sw));
-	if (!sw)
-		return NULL;
-	sw->fs = fs;
-	pthread_mutex_init(&sw->lock, NULL);
-	cond_init_monotonic(&sw->wake);
-	if (pthread_create(&sw->thread, NULL, sweeper_main, sw) != 0) {
-		pthread_cond_destroy(&sw->wake);
-		pthread_mutex_destroy(&sw->lock);
-		free(sw);
-		return NULL;
-	}
-	return sw;
-}
-
-void sessions_sweeper_stop(struct sweeper *sw)
-{
-	if (!sw)
-		return;
-	pthread_mutex_lock(&sw->lock);
-	sw->stopping = true;
-	pthread_cond_signal(&sw->wake);
-	pthread_mutex_unlock(&sw->lock);
-	pthread_join(sw->thread, NULL);
-	pthread_cond_destroy(&sw->wake);
-	pthread_mutex_destroy(&sw->lock);
-	free(sw);
+	return ticker_start(sweep_tick, fs, SWEEP_INTERVAL_S);
 }

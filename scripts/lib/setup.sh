@@ -2,9 +2,12 @@
 # lacks, then configure and build.  Source it; it defines functions only.
 
 # What building and mounting need; mingw-w64 builds sectionfs-bridge's Windows helper (users
-# bring their own wine or Proton); liburing-dev serves requests over io_uring (-o io_uring=).
+# bring their own wine or Proton); liburing-dev serves requests over io_uring (-o io_uring=);
+# libsystemd-dev tells systemd when the mount is ready (sd_notify); scdoc builds the manual pages
+# and man-db reads them (man sectionfs).
 SECTIONFS_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libfuse3-dev fuse3 libcunit1-dev
-                    python3 attr util-linux procps gcc-mingw-w64-x86-64 liburing-dev)
+                    python3 attr util-linux procps gcc-mingw-w64-x86-64 liburing-dev
+                    libsystemd-dev scdoc man-db)
 # What scripts/test needs on top: gcc 12's sanitizer runtimes, a wine for the bridge suite, and
 # for the lang suite numpy for the system's python3 and xxd (a JDK and Node.js are not installed:
 # their tests are skipped without them).
