@@ -137,8 +137,10 @@ uint32_t section_allocate(struct section *sec, uint64_t off, uint64_t len, bool 
 uint64_t section_blocks(struct section *sec);
 
 /* A destroyed section's pages are dropped at once if nothing opens or maps its file any more;
- * for hosts to call when one of those lets go (a FUSE release). */
-void section_trim(struct section *sec);
+ * for hosts to call when one of those lets go (a FUSE release).  False while pages still wait
+ * for another opener of the file: the host should ask again later (the kernel may let go of its
+ * own file of it only after it told the host of the release). */
+bool section_trim(struct section *sec);
 
 /* Makes sure the pages of [off, off+len) (clipped to the size) hold memory of their own, for a
  * host that is about to hand them out to be written later without asking (a page cache fill):

@@ -140,11 +140,15 @@ void section_release_data(struct section *sec)
 	pthread_rwlock_unlock(&sec->size_lock);
 }
 
-void section_trim(struct section *sec)
+bool section_trim(struct section *sec)
 {
+	bool done;
+
 	pthread_rwlock_wrlock(&sec->size_lock);
 	trim_locked(sec);
+	done = sec->dead_fd < 0;
 	pthread_rwlock_unlock(&sec->size_lock);
+	return done;
 }
 
 uint64_t section_sync_size(struct section *sec)

@@ -2,7 +2,8 @@
  * first ENOSPC users will ask about) and one when it has room again, per episode rather than
  * per refused request.  A refusal may come from the kernel alone (in passthrough mode the
  * private tmpfs refuses writes the daemon never sees), so the watch looks at what is used, once
- * a second, rather than at the requests it refused: a fill shorter than that goes unsaid. */
+ * a second, rather than at the requests it refused: a fill shorter than that goes unsaid.
+ * Each look first retries the trims still waiting (trims.c), so their pages go within a second. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <syslog.h>
@@ -26,8 +27,11 @@ static void look(void *arg)
 {
 	struct cap_watch *w = arg;
 	struct store *st = w->fs->store;
-	uint64_t cap = store_cap(st), used = store_used(st);
-	uint64_t max = store_max_sections(st), live = store_live_sections(st);
+	uint64_t cap, used, max = store_max_sections(st), live = store_live_sections(st);
+
+	trims_retry(w->fs->trims);
+	cap = store_cap(st);
+	used = store_used(st);
 
 	if (!w->bytes_full && used + WIN32_PAGE_SIZE > cap) {
 		w->bytes_full = true;

@@ -210,6 +210,7 @@ int main(int argc, char **argv)
 		goto err_mount;
 	}
 	store_set_unname_hook(fs.store, forget_name, &fs);
+	fs.trims = trims_new();
 	fs.sweeper = sessions_sweeper_start(&fs);
 	cap_watch = cap_watch_start(&fs);
 
@@ -231,6 +232,8 @@ int main(int argc, char **argv)
 err_notifier:
 	cap_watch_stop(cap_watch);
 	ticker_stop(fs.sweeper);
+	trims_free(fs.trims);
+	fs.trims = NULL;
 	store_set_unname_hook(fs.store, NULL, NULL);
 	notifier_stop(fs.notifier);
 	fs.notifier = NULL;

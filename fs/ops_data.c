@@ -176,7 +176,7 @@ static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
 	}
 	handle_close(of->handle);
 	if (of->passthrough)   /* its file may have been the last thing keeping the pages */
-		section_trim(of->node->section);
+		trims_try(fs->trims, of->node->section);
 	free(of);
 }
 

@@ -317,11 +317,14 @@ void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t 
 void sfs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct sfs *fs = sfs_of(req);
-	uint64_t cap = store_cap(fs->store), used = store_used(fs->store);
+	uint64_t cap, used;
 	uint64_t files = store_max_sections(fs->store), live = store_live_sections(fs->store);
 	struct statvfs sv;
 
 	(void)ino;
+	trims_retry(fs->trims);   /* pages that have just become free are counted free */
+	cap = store_cap(fs->store);
+	used = store_used(fs->store);
 	memset(&sv, 0, sizeof(sv));
 	sv.f_bsize = WIN32_PAGE_SIZE;
 	sv.f_frsize = WIN32_PAGE_SIZE;

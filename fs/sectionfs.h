@@ -161,6 +161,7 @@ struct sfs {
 				     * it mounted */
 	struct fuse_session *se;    /* fixed */
 	struct notifier *notifier;  /* fixed (cleared after the loop) */
+	struct trims *trims;        /* fixed; may be NULL */
 	struct ticker *sweeper;     /* fixed */
 	_Atomic uint64_t init_unique;   /* atomic; the INIT request while it is answered
 					 * (session_io.c), read at every reply */
@@ -270,6 +271,7 @@ void service_stopping(struct sfs *fs, int loop_result);
 
 /* ---- cap_watch.c: a line when the cap or the section count is reached, once an episode ---- */
 struct cap_watch;
+/* Also retries the trims waiting (trims.c) at each look. */
 struct cap_watch *cap_watch_start(struct sfs *fs);   /* NULL: no watch (out of memory) */
 void cap_watch_stop(struct cap_watch *w);
 
@@ -279,6 +281,14 @@ struct sfs_options;
  * fs->store; may turn passthrough off when only memfds are possible.  Prints why and returns
  * -1 when the mount cannot go on. */
 int store_setup(struct sfs *fs, const struct sfs_options *opts);
+
+/* ---- trims.c: pages of destroyed sections waiting for the kernel to let go of their file ---- */
+struct trims;
+struct trims *trims_new(void);          /* NULL: out of memory (trims are then not retried) */
+/* Trims sec's pages now (section_trim), or keeps it to try again at trims_retry. */
+void trims_try(struct trims *t, struct section *sec);
+void trims_retry(struct trims *t);
+void trims_free(struct trims *t);
 
 /* ---- ticker.c: a thread that does one thing every few seconds ---- */
 struct ticker;
