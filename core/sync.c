@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core_internal.h"
+#include "section_internal.h"
 #include "sync_internal.h"
 #include "win32_constants.h"
 
@@ -334,6 +335,8 @@ uint32_t sync_set_kind(struct section *sec, const struct sync_spec *spec)
 		obj = NULL;
 	}
 	pthread_mutex_unlock(&st->sync_lock);
+	if (!err)
+		section_drop_empty_data(sec);
 out:
 	pthread_mutex_unlock(&st->lock);
 	free(obj);
