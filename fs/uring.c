@@ -21,7 +21,12 @@
  * another thread is found by its unique id, copied, and queued to the ring's thread through an
  * eventfd that the ring watches, since only the ring's thread submits to its ring.  Each entry
  * is committed once both happened (the handler returned, the reply was taken): two bits set with
- * atomic_fetch_or, and whoever sets the second one commits or queues. */
+ * atomic_fetch_or, and whoever sets the second one commits or queues.
+ *
+ * A handler may also leave its request unanswered for as long as it likes (a read of an event
+ * waits for a SetEvent: ops_sync.c); its entry stays with it till then.  So that parked requests
+ * never use up a queue, a ring registers one more entry each time a handler returns without a
+ * reply: a ring has URING_DEPTH entries plus as many as its peak of parked requests. */
 #include "uring.h"
 
 #include "config.h"
@@ -118,8 +123,9 @@ void uring_stop(struct sfs *fs) { (void)fs; }
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 
-/* Rings (threads) per CPU, and entries per ring: an entry more than one per thread would only
- * wait behind that thread's handler; a ring more lets a CPU's requests pass a blocked one. */
+/* Rings (threads) per CPU, and entries per ring to begin with: an entry more than one per thread
+ * would only wait behind that thread's handler; a ring more lets a CPU's requests pass a blocked
+ * one.  Parked requests add entries (above). */
 #define URING_RINGS_PER_CPU 2
 #define URING_DEPTH 1
 #define PAGE 4096u
@@ -129,6 +135,8 @@ void uring_stop(struct sfs *fs) { (void)fs; }
 #define PREFIX (2 * PAGE)
 #define SMALL_REQUEST PAGE
 #define EVENTFD_TAG 1               /* user_data of the eventfd read; entries' are pointers */
+/* Completions a ring holds without overflowing into the kernel's backlog: one per entry. */
+#define URING_CQ_ENTRIES 1024
 
 enum { ENT_REPLIED = 1, ENT_RETURNED = 2 };
 
@@ -153,6 +161,7 @@ struct ent {
 	_Atomic uint64_t unique;    /* the request held while it is served; 0: none */
 	atomic_int state;           /* ENT_*: the reply taken, the handler returned */
 	struct ent *next_ready;     /* queue.lock */
+	struct ent *next;           /* fixed once published in queue.ents */
 };
 
 struct queue {
@@ -170,7 +179,9 @@ struct queue {
 	unsigned live;              /* the thread's: entries not failed */
 	int setup_err, register_err;   /* negative errno */
 	_Atomic uint64_t served;
-	struct ent ents[URING_DEPTH];
+	_Atomic(struct ent *) ents; /* atomic: added to by the thread only, never removed till
+				     * uring_free; read by any thread (find_ent) */
+	bool grow_failed;           /* the thread's: said once */
 };
 
 struct uring {
@@ -221,8 +232,8 @@ static struct io_uring_sqe *get_sqe(struct queue *q)
 		io_uring_submit(&q->ring);
 		sqe = io_uring_get_sqe(&q->ring);
 	}
-	/* The ring has 4 * URING_DEPTH slots, and a wait never has more than one command per
-	 * entry and the eventfd read to submit: a full ring after a submit is a bug of ours. */
+	/* The ring has 4 * URING_DEPTH slots; many replies committed at once (a SetEvent waking
+	 * a thousand readers) fill it, and a submit empties it: still full after one is a bug. */
 	if (!sqe)
 		abort();
 	return sqe;
@@ -314,10 +325,54 @@ static void hand_to_thread(struct ent *e)
 static struct ent *find_ent(struct uring *u, uint64_t unique)
 {
 	for (unsigned i = 0; i < u->nq; i++)
-		for (unsigned j = 0; j < URING_DEPTH; j++)
-			if (atomic_load(&u->queues[i].ents[j].unique) == unique)
-				return &u->queues[i].ents[j];
+		for (struct ent *e = atomic_load(&u->queues[i].ents); e; e = e->next)
+			if (atomic_load(&e->unique) == unique)
+				return e;
 	return NULL;
+}
+
+/* A new entry of q's, published in q->ents (the queue's thread, or setup before it runs). */
+static struct ent *ent_new(struct queue *q)
+{
+	struct uring *u = q->u;
+	struct ent *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->q = q;
+	e->map_len = PAGE + PREFIX + u->payload_len;
+	/* mmap, not malloc: page-aligned, and never returned to a heap the kernel could still
+	 * write into while it tears a connection down; pages never touched cost nothing */
+	e->block = mmap(NULL, e->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	if (e->block == MAP_FAILED) {
+		free(e);
+		return NULL;
+	}
+	e->hdr = (struct fuse_uring_req_header *)e->block;
+	e->prefix = e->block + PAGE;
+	e->payload = e->prefix + PREFIX;
+	e->iov[0] = (struct iovec){ e->hdr, sizeof(*e->hdr) };
+	e->iov[1] = (struct iovec){ e->payload, u->payload_len };
+	e->next = atomic_load(&q->ents);
+	atomic_store(&q->ents, e);
+	return e;
+}
+
+/* A handler kept entry e's request: one more entry takes its place in the queue. */
+static void replace_parked(struct queue *q)
+{
+	struct ent *e = ent_new(q);
+
+	if (!e) {
+		if (!q->grow_failed)
+			sfs_log(q->u->fs, LOG_WARNING, "io_uring queue %u: no memory for another "
+				"entry: waiting requests hold up this ring", q->qid);
+		q->grow_failed = true;
+		return;
+	}
+	prep_cmd(q, e, FUSE_IO_URING_CMD_REGISTER, 0);
+	q->live++;
 }
 
 size_t uring_take_reply(struct sfs *fs, const struct iovec *iov, int count)
@@ -384,7 +439,8 @@ static void serve_one(struct queue *q, struct ent *e)
 	atomic_fetch_add_explicit(&q->served, 1, memory_order_relaxed);
 	if (atomic_fetch_or(&e->state, ENT_RETURNED) & ENT_REPLIED)
 		commit(q, e);
-	/* else the handler left the reply to another thread: uring_take_reply queues it here */
+	else   /* the reply comes later from another thread: uring_take_reply queues it here */
+		replace_parked(q);
 }
 
 static void commit_ready(struct queue *q)
@@ -411,8 +467,11 @@ static int queue_setup(struct queue *q)
 		.flags = IORING_SETUP_SQE128 | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN,
 	};
 	int dev_fd = fuse_session_fd(u->fs->se);
-	int err = io_uring_queue_init_params(4 * URING_DEPTH, &q->ring, &p);
+	int err;
 
+	p.flags |= IORING_SETUP_CQSIZE;
+	p.cq_entries = URING_CQ_ENTRIES;
+	err = io_uring_queue_init_params(4 * URING_DEPTH, &q->ring, &p);
 	if (err < 0)
 		return err;
 	q->ring_made = true;
@@ -422,24 +481,9 @@ static int queue_setup(struct queue *q)
 	q->efd = eventfd(0, EFD_CLOEXEC);
 	if (q->efd < 0)
 		return -errno;
-	for (unsigned j = 0; j < URING_DEPTH; j++) {
-		struct ent *e = &q->ents[j];
-		e->q = q;
-		e->map_len = PAGE + PREFIX + u->payload_len;
-		/* mmap, not malloc: page-aligned, and never returned to a heap the kernel could
-		 * still write into while it tears a connection down */
-		e->block = mmap(NULL, e->map_len, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (e->block == MAP_FAILED) {
-			e->block = NULL;
+	for (unsigned j = 0; j < URING_DEPTH; j++)
+		if (!ent_new(q))
 			return -ENOMEM;
-		}
-		e->hdr = (struct fuse_uring_req_header *)e->block;
-		e->prefix = e->block + PAGE;
-		e->payload = e->prefix + PREFIX;
-		e->iov[0] = (struct iovec){ e->hdr, sizeof(*e->hdr) };
-		e->iov[1] = (struct iovec){ e->payload, u->payload_len };
-	}
 	return 0;
 }
 
@@ -458,8 +502,8 @@ static int queue_register(struct queue *q)
 	unsigned head;
 	int err = 0;
 
-	for (unsigned j = 0; j < URING_DEPTH; j++)
-		prep_cmd(q, &q->ents[j], FUSE_IO_URING_CMD_REGISTER, 0);
+	for (struct ent *e = atomic_load(&q->ents); e; e = e->next)
+		prep_cmd(q, e, FUSE_IO_URING_CMD_REGISTER, 0);
 	q->live = URING_DEPTH;
 	arm_eventfd(q);
 	err = io_uring_submit(&q->ring);
@@ -575,9 +619,11 @@ static void uring_free(struct uring *u)
 		struct queue *q = &u->queues[i];
 		if (q->efd >= 0)
 			close(q->efd);
-		for (unsigned j = 0; j < URING_DEPTH; j++)
-			if (q->ents[j].block)
-				munmap(q->ents[j].block, q->ents[j].map_len);
+		for (struct ent *e = atomic_load(&q->ents), *next; e; e = next) {
+			next = e->next;
+			munmap(e->block, e->map_len);
+			free(e);
+		}
 		pthread_mutex_destroy(&q->lock);
 	}
 	pthread_mutex_destroy(&u->lock);
