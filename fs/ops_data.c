@@ -131,6 +131,7 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 	if (!of)
 		return -ENOMEM;
 	*of = (struct open_file){ .handle = h, .node = node };
+	holders_opened(fs, of, opener);
 	fi->fh = (uint64_t)(uintptr_t)of;
 	fi->noflush = 1;
 	if (mode == OPEN_PASSTHROUGH) {
@@ -166,6 +167,7 @@ static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
 {
 	struct open_file *of = open_file_of(fi);
 
+	holders_closed(fs, of);   /* first: a listing may look at its handle until then */
 	if (of->passthrough) {
 		/* writes through passthrough may have grown the memfd: the size is taken before
 		 * the count says no such file is open, since node_attr() then stops asking */

@@ -27,6 +27,7 @@ enum section_xattr {
 	XA_LIFETIME,
 	XA_ORIGIN,
 	XA_SETUP,
+	XA_HOLDERS,
 	XA_COUNT,
 };
 
@@ -40,6 +41,7 @@ static const char *const xattr_names[XA_COUNT] = {
 	[XA_LIFETIME] = SECTIONFS_XATTR_LIFETIME,
 	[XA_ORIGIN] = SECTIONFS_XATTR_ORIGIN,
 	[XA_SETUP] = SECTIONFS_XATTR_SETUP,
+	[XA_HOLDERS] = SECTIONFS_XATTR_HOLDERS,
 };
 
 static int xattr_index(const char *name)
@@ -89,6 +91,8 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	case XA_ORIGIN:
 		n = section_origin(sec, buf, len);
 		return n < 0 ? -ENODATA : n;
+	case XA_HOLDERS:
+		return 0;   /* listed; its value depends on the caller (holders_text) */
 	default:
 		return -ENODATA;
 	}
@@ -126,7 +130,7 @@ void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	struct sfs *fs = sfs_of(req);
 	struct section *sec = section_of(fs, ino);
 	int which = xattr_index(name);
-	char buf[4096 + 64];
+	char buf[4096 + 64], *big = NULL;
 	int n = -may_xattr(fs, req, node_of(fs, ino), name, R_OK);   /* xattr_permission() */
 
 	if (n < 0)
@@ -135,18 +139,19 @@ void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		n = root_value(fs, name, buf, sizeof(buf));
 	else if (!sec || which < 0)
 		n = -ENODATA;
+	else if (which == XA_HOLDERS)
+		n = holders_text(fs, req, node_of(fs, ino), &big);   /* bounded by itself */
 	else
 		n = xattr_value(sec, which, buf, sizeof(buf));
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
+	if (n < 0 || (!big && (size_t)n >= sizeof(buf)))
 		fuse_reply_err(req, n < 0 ? -n : E2BIG);
-		return;
-	}
-	if (size == 0)
+	else if (size == 0)
 		fuse_reply_xattr(req, (size_t)n);
 	else if (size < (size_t)n)
 		fuse_reply_err(req, ERANGE);
 	else
-		fuse_reply_buf(req, buf, (size_t)n);   /* no NUL, as getfattr expects of text */
+		fuse_reply_buf(req, big ? big : buf, (size_t)n);   /* no NUL, as getfattr expects */
+	free(big);
 }
 
 void sfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)

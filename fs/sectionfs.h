@@ -29,6 +29,7 @@ struct ns;
 struct section;
 struct section_owner;
 struct notifier;
+struct open_file;
 
 enum session_mode {
 	SESSIONS_LOGIN,   /* the audit login session (/proc/PID/sessionid); none: session 0 */
@@ -104,6 +105,7 @@ struct node {
 	_Atomic unsigned passthrough_opens;   /* SECTION: atomic, changed under sfs.nodes_lock;
 					       * open files in passthrough now */
 	struct map_guard_openers pt_openers;   /* SECTION: sfs.nodes_lock */
+	LIST_HEAD(, open_file) open_files;     /* SECTION: sfs.nodes_lock; all of them (holders.c) */
 	struct ns *ns;              /* fixed; NAMESPACE: itself; NS_LINK: the namespace holding it */
 	enum name_link link;          /* fixed; NS_LINK */
 	struct section *section;    /* fixed; SECTION: referenced while the node lives */
@@ -189,6 +191,8 @@ struct open_file {
 	struct handle *handle;
 	struct node *node;          /* held by the kernel while the file is open */
 	bool passthrough;
+	pid_t opener;               /* fixed; the process that opened it, -1: unknown (holders.c) */
+	LIST_ENTRY(open_file) in_node;   /* sfs.nodes_lock; in node->open_files */
 };
 
 static inline struct open_file *open_file_of(const struct fuse_file_info *fi)
@@ -318,6 +322,26 @@ void map_guard_opened(struct sfs *fs, struct node *node, pid_t tid);
 /* Does a process other than `by`'s (the cutting thread; 0: none) map node's section through
  * passthrough?  by_passthrough: the cut comes through a passthrough open of by's. */
 bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, bool by_passthrough);
+
+/* Every process that maps node's section, through passthrough or the page cache, searched as
+ * above with the processes `holders` (the openers of its open files; -1: one unknown) and their
+ * children added.  *found gets them (malloc'd, the caller's to free); returns how many, or
+ * -ENOMEM.  Reads /proc: call with no lock held. */
+int map_guard_mappers(struct sfs *fs, struct node *node, const pid_t *holders, size_t n,
+		      pid_t **found);
+
+/* ---- holders.c: who holds a section (user.section.holders) ---- */
+
+/* An open file of a section was made by thread tid (set_open_flags): its process
+ * becomes one of the section's holders.  Reads /proc: call with no lock held. */
+void holders_opened(struct sfs *fs, struct open_file *of, pid_t tid);
+/* It is about to be freed. */
+void holders_closed(struct sfs *fs, struct open_file *of);
+
+/* The value of SECTIONFS_XATTR_HOLDERS of node, as the caller may see it (protocol.h), into
+ * *text (malloc'd, the caller's to free): its length, or -ENOMEM, or -E2BIG past
+ * XATTR_SIZE_MAX.  Reads /proc: call with no lock held. */
+int holders_text(struct sfs *fs, fuse_req_t req, struct node *node, char **text);
 
 /* ---- backing.c: file-backed sections ---- */
 
