@@ -17,11 +17,13 @@ program with SANITIZER_EXITCODE, and the harness looks for its report in every s
 import atexit
 import contextlib
 import errno
+import fcntl
 import glob
 import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -444,6 +446,20 @@ def wait_until(predicate, what, timeout=10.0):
     """Waits for something the kernel does after a call returns (a RELEASE is sent in the
     background after close(), a name dropped by a notification): fails if it never happens."""
     _wait_for(predicate, timeout=timeout, what=what)
+
+
+# include/sectionfs/protocol.h: struct sectionfs_view and SECTIONFS_IOC_BECOME_VIEW
+VIEW = struct.Struct("=IIQQIIQ")
+IOC_BECOME_VIEW = 3 << 30 | VIEW.size << 16 | 0xB5 << 8 | 2
+FILE_MAP_READ = 0x4
+
+
+def become_view(fd, access=FILE_MAP_READ):
+    """Declares an open file a view of its whole section, as winmap's MapViewOfFile does;
+    returns the Win32 result (0: ERROR_SUCCESS)."""
+    arg = bytearray(VIEW.pack(access, access, 0, 0, 0, 0, 0))
+    fcntl.ioctl(fd, IOC_BECOME_VIEW, arg)
+    return VIEW.unpack(arg)[4]
 
 
 def xattr(path, name):
