@@ -25,7 +25,7 @@ sys.stdin.read()
 """
 # Maps the section with the C library's mmap and closes its descriptor: the map alone holds it
 # (Python's mmap module would keep a descriptor of its own).
-MAPPER = r"""
+MAP_AND_CLOSE = r"""
 import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
 libc.mmap.restype = ctypes.c_void_p
@@ -35,6 +35,8 @@ fd = os.open(sys.argv[1], os.O_RDWR)
 addr = libc.mmap(None, 4096, 3, 1, fd, 0)      # PROT_READ|PROT_WRITE, MAP_SHARED
 assert addr not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()
 os.close(fd)
+"""
+MAPPER = MAP_AND_CLOSE + r"""
 print("ready", flush=True)
 sys.stdin.read()
 """
@@ -137,6 +139,29 @@ class HoldersTest(HolderTestCase):
         wait_until(lambda: holders_of(path) == want, "the opener's line to go")
         mapper.finish()
         wait_until(lambda: holders_of(path) == set(), "no holder left")
+
+    def test_a_map_outlives_its_opener_in_a_child(self):
+        """The opener maps, forks and exits: its child's map is found all the same (every
+        process is searched once an opener is gone)."""
+        path = self.section()
+        parent = self.spawn(MAP_AND_CLOSE + r"""
+child = os.fork()
+if child == 0:
+    os.close(0); os.close(1); os.close(2)
+    import time; time.sleep(300); os._exit(0)
+print(child, flush=True)
+""", path)
+        orphan = int(parent.recv())
+        self.addCleanup(lambda: subprocess.run(["kill", "-9", str(orphan)]))
+        self.assertEqual(parent.finish()[0], 0)
+        want = {(orphan, "map")}
+        if self.data_path == "cached":
+            want.add((parent.proc.pid, "handle"))    # the map's open file, its opener gone
+        wait_until(lambda: holders_of(path) == want, "holders %s, got %s"
+                   % (sorted(want), sorted(holders_of(path))))
+        lines = os.getxattr(path, HOLDERS).decode().splitlines()
+        if self.data_path == "cached":
+            self.assertIn("%d handle -" % parent.proc.pid, lines)
 
     def test_lines_are_sorted_and_name_the_command(self):
         path = self.section()
