@@ -552,6 +552,28 @@ class Child:
                 stream.close()
 
 
+# Child code: maps the file argv[1] read-only (MAP_SHARED) and closes it (Python's mmap would
+# keep a duplicate of it: libc's mmap does not), so that the map alone holds it.
+MAP_AND_CLOSE = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_long]
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = os.fstat(fd).st_size
+addr = libc.mmap(None, size, 1, 1, fd, 0)          # PROT_READ, MAP_SHARED
+assert addr not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()
+os.close(fd)
+ctypes.string_at(addr, 1)                           # touch it
+"""
+# ... then prints "mapped" and holds the map until stdin closes.
+HOLD_MAP = MAP_AND_CLOSE + r"""
+print("mapped", flush=True)
+sys.stdin.read()
+"""
+
+
 def run_python(code, *args, preexec_fn=None):
     """Runs `python3 -c code args...` to the end: a CompletedProcess with text output."""
     return subprocess.run([CHILD_PYTHON, "-c", code] + [str(a) for a in args],

@@ -23,23 +23,8 @@ fd = os.open(sys.argv[1], os.O_RDONLY)
 print("ready", flush=True)
 sys.stdin.read()
 """
-# Maps the section with the C library's mmap and closes its descriptor: the map alone holds it
-# (Python's mmap module would keep a descriptor of its own).
-MAP_AND_CLOSE = r"""
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.mmap.restype = ctypes.c_void_p
-libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                      ctypes.c_int, ctypes.c_long]
-fd = os.open(sys.argv[1], os.O_RDWR)
-addr = libc.mmap(None, 4096, 3, 1, fd, 0)      # PROT_READ|PROT_WRITE, MAP_SHARED
-assert addr not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()
-os.close(fd)
-"""
-MAPPER = MAP_AND_CLOSE + r"""
-print("ready", flush=True)
-sys.stdin.read()
-"""
+# Maps the section read-only and closes it: the map alone holds it.  Says "mapped".
+MAPPER = sfstest.HOLD_MAP
 # Writes bytes 8..15 through a shared map every 10 ms, every one of them changing each time.
 WRITER = r"""
 import mmap, os, sys, threading, time
@@ -84,9 +69,9 @@ def holders_of(path):
 class HolderTestCase(MountTestCase):
 
     def hold(self, code, path, preexec_fn=None):
-        """A child running code on path, once it said it is ready."""
+        """A child running code on path, once it said it holds it ("ready" or "mapped")."""
         child = self.spawn(code, path, preexec_fn=preexec_fn)
-        child.expect("ready")
+        self.assertIn(child.recv(), ("ready", "mapped"))
         return child
 
     def section(self, name="S", data=b"", size=4096, mode=0o644):
@@ -144,7 +129,7 @@ class HoldersTest(HolderTestCase):
         """The opener maps, forks and exits: its child's map is found all the same (every
         process is searched once an opener is gone)."""
         path = self.section()
-        parent = self.spawn(MAP_AND_CLOSE + r"""
+        parent = self.spawn(sfstest.MAP_AND_CLOSE + r"""
 child = os.fork()
 if child == 0:
     os.close(0); os.close(1); os.close(2)
