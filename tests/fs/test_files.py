@@ -363,6 +363,7 @@ class XattrTest(MountTestCase):
             "user.section.attributes": '"SEC_COMMIT"',
             "user.section.backing": '"pagefile"',
             "user.section.handles": '"0"',
+            "user.section.holders": '""',
             "user.section.lifetime": '"permanent"',
             "user.section.name": '"Global\\\\Greeting"',
             "user.section.protect": '"PAGE_READWRITE"',
@@ -373,7 +374,8 @@ class XattrTest(MountTestCase):
         path = self.make("Global", "X")
         self.assertEqual(sorted(os.listxattr(path)), sorted(
             "user.section." + n for n in
-            ("name", "protect", "attributes", "backing", "handles", "views", "lifetime")))
+            ("name", "protect", "attributes", "backing", "handles", "views", "lifetime",
+             "holders")))
 
     def test_getxattr_values(self):
         path = self.make("Global", "X", data=b"1")
