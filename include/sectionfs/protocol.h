@@ -106,7 +106,7 @@ struct sectionfs_commit_run {
  * but only root and the section's owner see every line; anyone else sees only the lines of
  * processes whose /proc/PID belongs to them (their own processes, as lsof shows a user only
  * those: a map is ptrace-level information, and a section's owner may want to know who uses
- * its section).  The value is built anew at every read, at most XATTR_SIZE_MAX bytes (E2BIG
+ * its section), never a gone process's.  The value is built anew at every read, at most XATTR_SIZE_MAX bytes (E2BIG
  * beyond); ask its size with size 0 first and expect ERANGE if it grew meanwhile. */
 #define SECTIONFS_XATTR_HOLDERS    SECTIONFS_XATTR_PREFIX "holders"
 
