@@ -1,4 +1,5 @@
-/* E36 under passthrough maps: no process may cut what another one maps.
+/* E36 under passthrough maps: no process may cut what another one maps; and which processes
+ * map a section at all (user.section.holders, holders.c), found the same way.
  *
  * A passthrough map holds the section's data file itself, not the file it was made through, so
  * once that file is closed the daemon has no trace of the map.  Three steps, cheapest first:
@@ -15,12 +16,17 @@
  * 3. When that memory is incomplete (an opener is gone, so its children may live on under another
  *    parent; or too many openers), every process's maps are read, as a last resort.
  *
- * Not seen: a map made in a process that was handed a passthrough open file over a socket by
- * another process.  Maps are read from /proc/PID/maps, whose device and inode fields are compared
+ * Listing every process that maps a section (map_guard_mappers) takes the same steps, with the
+ * processes holding its open files (and their children) searched as well: a map made through
+ * a cached open file keeps that file, and so its opener, known to the daemon.
+ *
+ * Not seen: a map made in a process that was handed an open file over a socket by another
+ * process still running (for E36, a passthrough open file).  Maps are read from /proc/PID/maps, whose device and inode fields are compared
  * exactly (a passthrough map shows the mount's device and the section's inode). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +53,10 @@ static bool maps_line_is(const char *line, void *file)
 	       maj == want->major && min == want->minor && inode == want->ino;
 }
 
-/* Does /proc/PID/maps list a map of (major:minor, ino)? */
-static bool process_maps(pid_t pid, unsigned major, unsigned minor, uint64_t ino)
+/* Does /proc/PID/maps list a map of the file? */
+static bool process_maps(pid_t pid, const struct mapped_file *file)
 {
-	struct mapped_file file = { major, minor, ino };
-
-	return proc_find_line(pid, "maps", maps_line_is, &file);
+	return proc_find_line(pid, "maps", maps_line_is, (void *)file);
 }
 
 struct pid_set {
@@ -118,20 +122,58 @@ static bool add_with_children(struct pid_set *s, pid_t pid)
 	return true;
 }
 
-static bool any_process_maps(pid_t except, unsigned major, unsigned minor, uint64_t ino)
+/* Reads the maps of the processes in `targets` (of every process when NULL) but `except`'s
+ * (0: none), adding each that maps the file to `found`; with found NULL, stops at the first.
+ * Returns how many map it (at most 1 with found NULL), -ENOMEM when found could not grow. */
+static int find_maps(const struct pid_set *targets, pid_t except, const struct mapped_file *file,
+		     struct pid_set *found)
 {
-	DIR *proc = opendir("/proc");
+	DIR *proc = targets ? NULL : opendir("/proc");
 	struct dirent *d;
-	bool mapped = false;
+	size_t next = 0;
+	int n = 0;
 
-	while (proc && !mapped && (d = readdir(proc))) {
-		pid_t pid = atoi(d->d_name);
-		if (pid > 0 && pid != except)
-			mapped = process_maps(pid, major, minor, ino);
+	for (;;) {
+		pid_t pid;
+		if (targets) {
+			if (next == targets->n)
+				break;
+			pid = targets->pids[next++];
+		} else {
+			if (!proc || !(d = readdir(proc)))
+				break;
+			pid = atoi(d->d_name);
+		}
+		if (pid <= 0 || pid == except || !process_maps(pid, file))
+			continue;
+		n++;
+		if (!found)
+			break;
+		if (!pid_set_add(found, pid)) {
+			n = -ENOMEM;
+			break;
+		}
 	}
 	if (proc)
 		closedir(proc);
-	return mapped;
+	return n;
+}
+
+/* Adds the processes of the passthrough openers `seen` but `except`'s (0: none), and their
+ * children, to targets.  False when they cannot all be named: an opener gone (its children may
+ * live on under another parent), too many openers, no memory; then only a search of every
+ * process answers. */
+static bool add_openers(struct pid_set *targets, const struct map_guard_openers *seen,
+			pid_t except)
+{
+	if (seen->overflow)
+		return false;
+	for (unsigned i = 0; i < seen->n; i++) {
+		pid_t tgid = tgid_of_thread(seen->tids[i]);
+		if (tgid < 0 || (tgid != except && !add_with_children(targets, tgid)))
+			return false;
+	}
+	return true;
 }
 
 void map_guard_opened(struct sfs *fs, struct node *node, pid_t tid)
@@ -167,21 +209,32 @@ static void forget_openers(struct sfs *fs, struct node *node, unsigned seen, boo
 		map_guard_opened(fs, node, keep);
 }
 
-bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, bool by_passthrough)
+static struct map_guard_openers openers_now(struct sfs *fs, struct node *node)
 {
-	unsigned major = fs->mount_dev_major, minor = fs->mount_dev_minor;
-	uint64_t ino = node->ino;
 	struct map_guard_openers seen;
-	struct pid_set targets = { 0 };
-	pid_t by_tgid;
-	unsigned others = 0;
-	bool full, mapped = false;
 
-	/* Openers recorded from here on may have opened after the lease was granted: only those
-	 * seen before it may be forgotten. */
 	pthread_mutex_lock(&fs->nodes_lock);
 	seen = node->pt_openers;
 	pthread_mutex_unlock(&fs->nodes_lock);
+	return seen;
+}
+
+static struct mapped_file mapped_file_of(struct sfs *fs, struct node *node)
+{
+	return (struct mapped_file){ fs->mount_dev_major, fs->mount_dev_minor, node->ino };
+}
+
+bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, bool by_passthrough)
+{
+	struct mapped_file file = mapped_file_of(fs, node);
+	/* Openers recorded from here on may have opened after the lease was granted: only those
+	 * seen before it may be forgotten. */
+	struct map_guard_openers seen = openers_now(fs, node);
+	struct pid_set targets = { 0 };
+	pid_t by_tgid;
+	unsigned others = 0;
+	bool full, mapped;
+
 	if (pagefile_file_alone(section_fd(node->section))) {
 		forget_openers(fs, node, seen.n, seen.overflow, 0);
 		return false;
@@ -193,22 +246,38 @@ bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, boo
 		return false;      /* the lease was refused for the cutter's own open: the common case */
 
 	by_tgid = by > 0 ? tgid_of_thread(by) : -1;
-	for (unsigned i = 0; i < seen.n && !full; i++) {
-		pid_t tgid = tgid_of_thread(seen.tids[i]);
-		if (tgid < 0)
-			full = true;       /* gone: its children may live on elsewhere */
-		else if (tgid != by_tgid && !add_with_children(&targets, tgid))
-			full = true;
-	}
-	if (full) {
-		mapped = any_process_maps(by_tgid, major, minor, ino);
-	} else {
-		for (size_t i = 0; i < targets.n && !mapped; i++)
-			if (targets.pids[i] != by_tgid)
-				mapped = process_maps(targets.pids[i], major, minor, ino);
-	}
+	full = full || !add_openers(&targets, &seen, by_tgid);
+	mapped = find_maps(full ? NULL : &targets, by_tgid, &file, NULL) > 0;
 	free(targets.pids);
 	if (!mapped)   /* nothing maps it now: only opens from here on can */
 		forget_openers(fs, node, seen.n, seen.overflow, by_passthrough ? by : 0);
 	return mapped;
+}
+
+int map_guard_mappers(struct sfs *fs, struct node *node, const pid_t *holders, size_t n,
+		      pid_t **found)
+{
+	struct mapped_file file = mapped_file_of(fs, node);
+	struct map_guard_openers seen = openers_now(fs, node);
+	struct pid_set targets = { 0 }, maps = { 0 };
+	bool full = false;
+	int count;
+
+	/* A passthrough map holds the data file open: none while the lease is granted. */
+	if (pagefile_file_alone(section_fd(node->section)))
+		forget_openers(fs, node, seen.n, seen.overflow, 0);
+	else
+		full = !add_openers(&targets, &seen, 0);
+	/* A cached map holds its open file: made by its opener, a child of one, or (the opener
+	 * gone) anywhere the file went. */
+	for (size_t i = 0; i < n && !full; i++)
+		full = holders[i] <= 0 || (kill(holders[i], 0) < 0 && errno == ESRCH) ||
+		       !add_with_children(&targets, holders[i]);
+	count = find_maps(full ? NULL : &targets, 0, &file, &maps);
+	free(targets.pids);
+	if (count < 0)
+		free(maps.pids);
+	else
+		*found = maps.pids;
+	return count;
 }

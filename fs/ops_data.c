@@ -121,6 +121,17 @@ static enum open_mode open_mode_of(struct sfs *fs, struct node *node, struct han
  * exception is a file-backed section served cached: its file may change behind the daemon (a
  * Wine program writes it), so each open drops what the kernel cached and reads the file afresh.
  * Returns the backing id for a passthrough open, 0 for another, -ENOMEM. */
+struct open_file *open_file_new(struct node *node, struct handle *h, pid_t opener)
+{
+	struct open_file *of = calloc(1, sizeof(*of));
+	pid_t tgid = opener > 0 ? tgid_of_thread(opener) : -1;
+
+	if (of)
+		*of = (struct open_file){ .handle = h, .node = node,
+					  .tgid = tgid > 0 ? tgid : (opener > 0 ? opener : -1) };
+	return of;
+}
+
 static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_info *fi,
 			  struct handle *h, pid_t opener)
 {
@@ -128,15 +139,15 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 	struct open_file *of;
 	int backing_id = 0;
 
-	of = calloc(1, sizeof(*of));
+	of = open_file_new(node, h, opener);
 	if (!of)
 		return -ENOMEM;
-	*of = (struct open_file){ .handle = h, .node = node };
 	/* a staged section may become an object: its opener's process is counted (ops_sync.c) */
-	if (section_is_staged(handle_section(h)) && sync_count_open_file(fs, of, opener)) {
+	if (section_is_staged(handle_section(h)) && sync_count_open_file(fs, of)) {
 		free(of);
 		return -ENOMEM;
 	}
+	holders_opened(fs, of);
 	fi->fh = (uint64_t)(uintptr_t)of;
 	fi->noflush = 1;
 	if (mode == OPEN_PASSTHROUGH) {
@@ -167,11 +178,11 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 	return 0;
 }
 
-/* Undoes set_open_flags() and closes the handle: for a release, or a reply that failed. */
-static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
+/* Undoes set_open_flags() (or sync_open()) and closes the handle: for a release, or a reply
+ * that failed. */
+void open_file_close(struct sfs *fs, struct open_file *of)
 {
-	struct open_file *of = open_file_of(fi);
-
+	holders_closed(fs, of);   /* first: a listing may look at its handle until then */
 	if (of->passthrough) {
 		/* writes through passthrough may have grown the memfd: the size is taken before
 		 * the count says no such file is open, since node_attr() then stops asking */
@@ -316,7 +327,7 @@ void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 	}
 	if ((backing_id > 0 ? passthrough_reply_create(req, &e, fi, backing_id)
 			    : fuse_reply_create(req, &e, fi)) != 0) {
-		close_open_file(fs, fi);
+		open_file_close(fs, open_file_of(fi));
 		node_forget(fs, node, 1);
 	}
 }
@@ -385,7 +396,7 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if ((backing_id > 0 ? passthrough_reply_open(req, fi, backing_id)
 			    : fuse_reply_open(req, fi)) != 0)
-		close_open_file(fs, fi);
+		open_file_close(fs, open_file_of(fi));
 }
 
 /* Does this READ fill the page cache rather than answer a read()?  The kernel names a lock
@@ -480,7 +491,7 @@ void sfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_in
 void sfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	close_open_file(sfs_of(req), fi);
+	open_file_close(sfs_of(req), open_file_of(fi));
 	fuse_reply_err(req, 0);
 }
 

@@ -53,13 +53,11 @@ static struct object_files *files_of_locked(struct sfs *fs, uint64_t ino)
  * thread ids, the ioctls' owners. */
 #define FILE_OWNER_TAG (UINT64_C(1) << 63)
 
-int sync_count_open_file(struct sfs *fs, struct open_file *of, pid_t opener)
+int sync_count_open_file(struct sfs *fs, struct open_file *of)
 {
 	uint64_t ino = node_section_ino(of->node->section);
 	struct object_files *files;
-	pid_t tgid = tgid_of_thread(opener);
 
-	of->tgid = tgid > 0 ? tgid : opener;
 	of->owner_tag = FILE_OWNER_TAG | sync_serial(fs->store);
 	pthread_mutex_lock(&fs->objects_lock);
 	files = files_of_locked(fs, ino);
@@ -171,7 +169,7 @@ struct sync_open_out {
 void sync_open(fuse_req_t req, struct node *node, struct fuse_file_info *fi, struct handle *h)
 {
 	struct sfs *fs = sfs_of(req);
-	struct open_file *of = calloc(1, sizeof(*of));
+	struct open_file *of = open_file_new(node, h, fuse_req_ctx(req)->pid);
 	int err;
 
 	if (!of) {
@@ -179,14 +177,14 @@ void sync_open(fuse_req_t req, struct node *node, struct fuse_file_info *fi, str
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	*of = (struct open_file){ .handle = h, .node = node };
-	err = sync_count_open_file(fs, of, fuse_req_ctx(req)->pid);
+	err = sync_count_open_file(fs, of);
 	if (err) {
 		free(of);
 		handle_close(h);
 		fuse_reply_err(req, err);
 		return;
 	}
+	holders_opened(fs, of);
 	/* A stream: every read and write comes here (no page cache, no map: a shared map of a
 	 * direct_io file is refused with ENODEV), no offsets, and threads sharing a descriptor
 	 * may each wait in a read of it at once (a stream takes no position lock). */
@@ -198,11 +196,8 @@ void sync_open(fuse_req_t req, struct node *node, struct fuse_file_info *fi, str
 	struct iovec iov = { &out, sizeof(out) };
 
 	fi->fh = out.fh;
-	if (fuse_reply_iov(req, &iov, 1) != 0) {
-		sync_uncount_open_file(fs, of);
-		handle_close(h);
-		free(of);
-	}
+	if (fuse_reply_iov(req, &iov, 1) != 0)
+		open_file_close(fs, of);
 }
 
 /* ---- reading waits ---- */

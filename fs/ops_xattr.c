@@ -30,6 +30,7 @@ enum section_xattr {
 	XA_SETUP,
 	XA_TYPE,
 	XA_STATE,
+	XA_HOLDERS,
 	XA_COUNT,
 };
 
@@ -45,6 +46,7 @@ static const char *const xattr_names[XA_COUNT] = {
 	[XA_SETUP] = SECTIONFS_XATTR_SETUP,
 	[XA_TYPE] = SECTIONFS_XATTR_TYPE,
 	[XA_STATE] = SECTIONFS_XATTR_STATE,
+	[XA_HOLDERS] = SECTIONFS_XATTR_HOLDERS,
 };
 
 static int xattr_index(const char *name)
@@ -98,6 +100,8 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 		return sync_type_text(sec, buf, len);
 	case XA_STATE:
 		return sync_state_text(sec, buf, len);
+	case XA_HOLDERS:
+		return 0;   /* listed; its value depends on the caller (holders_text) */
 	default:
 		return -ENODATA;
 	}
@@ -135,7 +139,7 @@ void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	struct sfs *fs = sfs_of(req);
 	struct section *sec = section_of(fs, ino);
 	int which = xattr_index(name);
-	char buf[4096 + 64];
+	char buf[4096 + 64], *big = NULL;
 	int n = -may_xattr(fs, req, node_of(fs, ino), name, R_OK);   /* xattr_permission() */
 
 	if (n < 0)
@@ -144,18 +148,19 @@ void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		n = root_value(fs, name, buf, sizeof(buf));
 	else if (!sec || which < 0)
 		n = -ENODATA;
+	else if (which == XA_HOLDERS)
+		n = holders_text(fs, req, node_of(fs, ino), &big);   /* bounded by itself */
 	else
 		n = xattr_value(sec, which, buf, sizeof(buf));
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
+	if (n < 0 || (!big && (size_t)n >= sizeof(buf)))
 		fuse_reply_err(req, n < 0 ? -n : E2BIG);
-		return;
-	}
-	if (size == 0)
+	else if (size == 0)
 		fuse_reply_xattr(req, (size_t)n);
 	else if (size < (size_t)n)
 		fuse_reply_err(req, ERANGE);
 	else
-		fuse_reply_buf(req, buf, (size_t)n);   /* no NUL, as getfattr expects of text */
+		fuse_reply_buf(req, big ? big : buf, (size_t)n);   /* no NUL, as getfattr expects */
+	free(big);
 }
 
 void sfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)

@@ -29,6 +29,7 @@ struct ns;
 struct section;
 struct section_owner;
 struct notifier;
+struct open_file;
 
 enum session_mode {
 	SESSIONS_LOGIN,   /* the audit login session (/proc/PID/sessionid); none: session 0 */
@@ -104,6 +105,7 @@ struct node {
 	_Atomic unsigned passthrough_opens;   /* SECTION: atomic, changed under sfs.nodes_lock;
 					       * open files in passthrough now */
 	struct map_guard_openers pt_openers;   /* SECTION: sfs.nodes_lock */
+	LIST_HEAD(, open_file) open_files;     /* SECTION: sfs.nodes_lock; all of them (holders.c) */
 	struct ns *ns;              /* fixed; NAMESPACE: itself; NS_LINK: the namespace holding it */
 	enum name_link link;          /* fixed; NS_LINK */
 	struct section *section;    /* fixed; SECTION: referenced while the node lives */
@@ -198,11 +200,18 @@ struct open_file {
 	struct node *node;          /* held by the kernel while the file is open */
 	bool passthrough;
 	bool counted;               /* fixed; in fs->object_files */
-	pid_t tgid;                 /* fixed; the opener's process */
+	pid_t tgid;                 /* fixed; the opener's process (its thread id when the process
+				     * could not be told: it is gone); -1 unknown (open_file_new) */
 	uint64_t owner_tag;         /* fixed; who holds a mutex taken by reading this file */
 	struct fuse_pollhandle *ph; /* objects_lock; the kernel's poll of it, to notify */
 	LIST_ENTRY(open_file) in_object;   /* objects_lock */
+	LIST_ENTRY(open_file) in_node;   /* sfs.nodes_lock; in node->open_files */
 };
+
+/* A new open file of h (NULL: no memory), opened by thread `opener` (fuse_req_ctx's pid). */
+struct open_file *open_file_new(struct node *node, struct handle *h, pid_t opener);
+/* Lets go of everything an open file holds, its handle last, and frees it (ops_data.c). */
+void open_file_close(struct sfs *fs, struct open_file *of);
 
 static inline struct open_file *open_file_of(const struct fuse_file_info *fi)
 {
@@ -358,6 +367,26 @@ void map_guard_opened(struct sfs *fs, struct node *node, pid_t tid);
  * passthrough?  by_passthrough: the cut comes through a passthrough open of by's. */
 bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, bool by_passthrough);
 
+/* Every process that maps node's section, through passthrough or the page cache, searched as
+ * above with the processes `holders` (the openers of its open files; -1: one unknown) and their
+ * children added.  *found gets them (malloc'd, the caller's to free); returns how many, or
+ * -ENOMEM.  Reads /proc: call with no lock held. */
+int map_guard_mappers(struct sfs *fs, struct node *node, const pid_t *holders, size_t n,
+		      pid_t **found);
+
+/* ---- holders.c: who holds a section (user.section.holders) ---- */
+
+/* An open file of a section was made by thread tid (set_open_flags): its process
+ * becomes one of the section's holders.  Reads /proc: call with no lock held. */
+void holders_opened(struct sfs *fs, struct open_file *of);
+/* It is about to be freed. */
+void holders_closed(struct sfs *fs, struct open_file *of);
+
+/* The value of SECTIONFS_XATTR_HOLDERS of node, as the caller may see it (protocol.h), into
+ * *text (malloc'd, the caller's to free): its length, or -ENOMEM, or -E2BIG past
+ * XATTR_SIZE_MAX.  Reads /proc: call with no lock held. */
+int holders_text(struct sfs *fs, fuse_req_t req, struct node *node, char **text);
+
 /* ---- backing.c: file-backed sections ---- */
 
 /* Puts staged section sec over the caller's open file named by value ("fd:N" or "fd:N:SIZE",
@@ -389,7 +418,7 @@ void waits_timer_stop(struct sfs *fs);
 
 /* Counts an open file of a staged section (it may become an object) as its process's;
  * ENOMEM when it cannot. */
-int sync_count_open_file(struct sfs *fs, struct open_file *of, pid_t opener);
+int sync_count_open_file(struct sfs *fs, struct open_file *of);
 
 /* Opens an object: h becomes fi's open file, a stream served by the daemon; replies. */
 void sync_open(fuse_req_t req, struct node *node, struct fuse_file_info *fi, struct handle *h);

@@ -90,6 +90,26 @@ struct sectionfs_commit_run {
 #define SECTIONFS_XATTR_HANDLES SECTIONFS_XATTR_PREFIX "handles"
 #define SECTIONFS_XATTR_VIEWS   SECTIONFS_XATTR_PREFIX "views"
 
+/* Read-only: who holds the section now, as lsof would tell it, one line per process and role:
+ *   "PID ROLE COMM\n"
+ * PID in decimal; ROLE "handle" (the process opened an open file of the section that is a
+ * handle), "view" (one that SECTIONFS_IOC_BECOME_VIEW made a view), or "map" (its
+ * /proc/PID/maps maps the section's data, through either data path); COMM, the rest of the
+ * line, the process's name (/proc/PID/comm, which may hold spaces; a byte below 0x20 or 0x7f
+ * as '?'), or "-" when the process is gone.  A process holding both a view and its map has both
+ * lines.  Lines are sorted by PID, then by ROLE in that order; an empty value: no holder.
+ * An open file is listed under the process that opened it, even after a fork or a hand-over
+ * across a socket; one whose opener is gone is listed under the gone PID with COMM "-".
+ * Maps are found as the daemon can read /proc (root: all; a user's daemon: its own).
+ *
+ * Who sees what: anyone who may read the file (as for its other attributes) gets the value,
+ * but only root and the section's owner see every line; anyone else sees only the lines of
+ * processes whose /proc/PID belongs to them (their own processes, as lsof shows a user only
+ * those: a map is ptrace-level information, and a section's owner may want to know who uses
+ * its section), never a gone process's.  The value is built anew at every read, at most XATTR_SIZE_MAX bytes (E2BIG
+ * beyond); ask its size with size 0 first and expect ERANGE if it grew meanwhile. */
+#define SECTIONFS_XATTR_HOLDERS    SECTIONFS_XATTR_PREFIX "holders"
+
 /* Set while the section is staged, read at any time: its page protection ("PAGE_READONLY",
  * optionally "|SEC_*", or a number such as "0x08000004"), its SEC_* attributes, and whether it
  * is SECTIONFS_LIFETIME_TEMPORARY (C20: the name goes with the last handle) or permanent. */

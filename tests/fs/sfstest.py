@@ -17,11 +17,13 @@ program with SANITIZER_EXITCODE, and the harness looks for its report in every s
 import atexit
 import contextlib
 import errno
+import fcntl
 import glob
 import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -446,6 +448,20 @@ def wait_until(predicate, what, timeout=10.0):
     _wait_for(predicate, timeout=timeout, what=what)
 
 
+# include/sectionfs/protocol.h: struct sectionfs_view and SECTIONFS_IOC_BECOME_VIEW
+VIEW = struct.Struct("=IIQQIIQ")
+IOC_BECOME_VIEW = 3 << 30 | VIEW.size << 16 | 0xB5 << 8 | 2
+FILE_MAP_READ = 0x4
+
+
+def become_view(fd, access=FILE_MAP_READ):
+    """Declares an open file a view of its whole section, as winmap's MapViewOfFile does;
+    returns the Win32 result (0: ERROR_SUCCESS)."""
+    arg = bytearray(VIEW.pack(access, access, 0, 0, 0, 0, 0))
+    fcntl.ioctl(fd, IOC_BECOME_VIEW, arg)
+    return VIEW.unpack(arg)[4]
+
+
 def xattr(path, name):
     """user.section.<name> of path, as text."""
     return os.getxattr(path, "user.section." + name).decode()
@@ -534,6 +550,28 @@ class Child:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             with contextlib.suppress(OSError):
                 stream.close()
+
+
+# Child code: maps the file argv[1] read-only (MAP_SHARED) and closes it (Python's mmap would
+# keep a duplicate of it: libc's mmap does not), so that the map alone holds it.
+MAP_AND_CLOSE = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_long]
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = os.fstat(fd).st_size
+addr = libc.mmap(None, size, 1, 1, fd, 0)          # PROT_READ, MAP_SHARED
+assert addr not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()
+os.close(fd)
+ctypes.string_at(addr, 1)                           # touch it
+"""
+# ... then prints "mapped" and holds the map until stdin closes.
+HOLD_MAP = MAP_AND_CLOSE + r"""
+print("mapped", flush=True)
+sys.stdin.read()
+"""
 
 
 def run_python(code, *args, preexec_fn=None):

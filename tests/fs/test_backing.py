@@ -2,21 +2,14 @@
 put over a file the caller has open by setting user.section.backing to "fd:N[:SIZE]"; the file's
 data is then the section's.  In passthrough mode such a section is staged with O_DIRECT."""
 import errno
-import fcntl
 import mmap
 import os
-import struct
 import tempfile
 
 import sfstest
-from sfstest import MountTestCase, in_both_data_paths, xattr
+from sfstest import MountTestCase, become_view, in_both_data_paths, xattr
 
 CONTENTS = b"file contents " * 100
-
-# include/sectionfs/protocol.h: struct sectionfs_view and SECTIONFS_IOC_BECOME_VIEW
-VIEW = struct.Struct("=IIQQIIQ")
-IOC_BECOME_VIEW = 3 << 30 | VIEW.size << 16 | 0xB5 << 8 | 2
-FILE_MAP_READ = 0x4
 
 
 @in_both_data_paths
@@ -175,9 +168,7 @@ class BackingTest(MountTestCase):
         self.assertEqual(os.getxattr(self.p(), name), b"1")
         view = os.open(self.p("Global", "F"), os.O_RDONLY)
         self.fds.append(view)
-        arg = bytearray(VIEW.pack(FILE_MAP_READ, FILE_MAP_READ, 0, 0, 0, 0, 0))
-        fcntl.ioctl(view, IOC_BECOME_VIEW, arg)
-        self.assertEqual(VIEW.unpack(arg)[4], 0)    # result: ERROR_SUCCESS
+        self.assertEqual(become_view(view), 0)    # result: ERROR_SUCCESS
         self.assertEqual(os.getxattr(self.p(), name), b"1")
         os.unlink(self.p("Global", "F"))
         self.assertEqual(os.getxattr(self.p(), name), b"0")   # nameless now

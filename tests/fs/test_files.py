@@ -363,6 +363,7 @@ class XattrTest(MountTestCase):
             "user.section.attributes": '"SEC_COMMIT"',
             "user.section.backing": '"pagefile"',
             "user.section.handles": '"0"',
+            "user.section.holders": '""',
             "user.section.lifetime": '"permanent"',
             "user.section.name": '"Global\\\\Greeting"',
             "user.section.protect": '"PAGE_READWRITE"',
@@ -375,7 +376,7 @@ class XattrTest(MountTestCase):
         self.assertEqual(sorted(os.listxattr(path)), sorted(
             "user.section." + n for n in
             ("name", "protect", "attributes", "backing", "handles", "views", "lifetime",
-             "type")))
+             "type", "holders")))
 
     def test_getxattr_values(self):
         path = self.make("Global", "X", data=b"1")

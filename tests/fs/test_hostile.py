@@ -134,25 +134,6 @@ class StagedSectionIsItsCreatorsTest(HostileTestCase):
                          "PAGE_READONLY")
 
 
-# Maps a file read-only (MAP_SHARED), closes the file (Python's mmap would keep a duplicate of
-# it: libc's mmap does not), prints "mapped" and holds the map until stdin closes.
-HOLD_MAP = r"""
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.mmap.restype = ctypes.c_void_p
-libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                      ctypes.c_int, ctypes.c_long]
-fd = os.open(sys.argv[1], os.O_RDONLY)
-size = os.fstat(fd).st_size
-addr = libc.mmap(None, size, 1, 1, fd, 0)          # PROT_READ, MAP_SHARED
-assert addr not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()
-os.close(fd)
-ctypes.string_at(addr, 1)                           # touch it
-print("mapped", flush=True)
-sys.stdin.read()
-"""
-
-
 class ShrinkGuardTest(HostileTestCase):
     """E36 in passthrough mode looks for maps of a section in /proc/PID/maps.  Before, it
     searched each line for the text " MAJ:MIN INO ", so mapping any file whose *path* held
@@ -178,7 +159,7 @@ class ShrinkGuardTest(HostileTestCase):
                 f.write(bytes(4096))
             os.chmod(d, 0o755)
             os.chmod(bait, 0o644)
-            child = self.spawn(HOLD_MAP, bait, preexec_fn=as_user())
+            child = self.spawn(sfstest.HOLD_MAP, bait, preexec_fn=as_user())
             child.expect("mapped")
             wait_handles(path, 0)
             os.truncate(path, 4096)          # nobody maps the section: allowed
@@ -188,7 +169,7 @@ class ShrinkGuardTest(HostileTestCase):
     def test_a_real_map_by_another_process_stops_the_shrink(self):
         path = self.make("Global", "Mapped", data=bytes(64 * 1024))
         os.chmod(path, 0o644)
-        child = self.spawn(HOLD_MAP, path, preexec_fn=as_user())
+        child = self.spawn(sfstest.HOLD_MAP, path, preexec_fn=as_user())
         child.expect("mapped")
         wait_handles(path, 0)                # its file is closed: only the map holds it
         self.assertErrno(errno.EBUSY, os.truncate, path, 4096)
