@@ -2,8 +2,9 @@
  *
  * Include it instead of <windows.h>: CreateFileMapping, OpenFileMapping, MapViewOfFile(Ex),
  * UnmapViewOfFile, FlushViewOfFile, CloseHandle, DuplicateHandle, GetLastError, GetSystemInfo,
- * VirtualQuery/VirtualAlloc/VirtualFree/VirtualProtect (views and private memory), and the
- * file calls that file-backed sections use.  Named sections live in the mount (found through
+ * VirtualQuery/VirtualAlloc/VirtualFree/VirtualProtect (views and private memory), the
+ * file calls that file-backed sections use, and the synchronization objects that go with
+ * sections: events, mutexes and semaphores (CreateEvent... WaitForMultipleObjects).  Named sections live in the mount (found through
  * $SECTIONFS_ROOT, then /run/sectionfs, then $XDG_RUNTIME_DIR/sectionfs), so any program can
  * see them there.
  * Link with `pkg-config --libs winmap`.  Every function is thread-safe; GetLastError is per
@@ -181,6 +182,66 @@ typedef struct _OVERLAPPED {
 #define DUPLICATE_CLOSE_SOURCE 0x1u
 #define DUPLICATE_SAME_ACCESS  0x2u
 
+/* Synchronization: access rights, creation flags, wait results.  Those the daemon shares are
+ * in win32_constants.h; each is defined here only where that header has not. */
+#ifndef SYNCHRONIZE
+#define SYNCHRONIZE               0x00100000u
+#endif
+#ifndef EVENT_MODIFY_STATE
+#define EVENT_MODIFY_STATE        0x0002u
+#endif
+#ifndef EVENT_ALL_ACCESS
+#define EVENT_ALL_ACCESS          0x001F0003u
+#endif
+#ifndef MUTEX_ALL_ACCESS
+#define MUTEX_ALL_ACCESS          0x001F0001u
+#endif
+#ifndef SEMAPHORE_MODIFY_STATE
+#define SEMAPHORE_MODIFY_STATE    0x0002u
+#endif
+#ifndef SEMAPHORE_ALL_ACCESS
+#define SEMAPHORE_ALL_ACCESS      0x001F0003u
+#endif
+#ifndef MAXIMUM_WAIT_OBJECTS
+#define MAXIMUM_WAIT_OBJECTS      64
+#endif
+#ifndef INFINITE
+#define INFINITE                  0xFFFFFFFFu
+#endif
+#ifndef WAIT_OBJECT_0
+#define WAIT_OBJECT_0             0x00000000u
+#endif
+#ifndef WAIT_ABANDONED_0
+#define WAIT_ABANDONED_0          0x00000080u
+#endif
+#ifndef WAIT_TIMEOUT
+#define WAIT_TIMEOUT              0x00000102u
+#endif
+#ifndef WAIT_FAILED
+#define WAIT_FAILED               0xFFFFFFFFu
+#endif
+#ifndef ERROR_NOT_OWNER
+#define ERROR_NOT_OWNER           288u
+#endif
+#ifndef ERROR_TOO_MANY_POSTS
+#define ERROR_TOO_MANY_POSTS      298u
+#endif
+/* winmap's own: the daemon never sees these. */
+#define DELETE                    0x00010000u
+#define READ_CONTROL              0x00020000u
+#define WRITE_DAC                 0x00040000u
+#define WRITE_OWNER               0x00080000u
+#define STANDARD_RIGHTS_REQUIRED  0x000F0000u
+#define MAXIMUM_ALLOWED           0x02000000u
+#define EVENT_QUERY_STATE         0x0001u
+#define MUTANT_QUERY_STATE        0x0001u
+#define MUTEX_MODIFY_STATE        MUTANT_QUERY_STATE
+#define SEMAPHORE_QUERY_STATE     0x0001u
+#define WAIT_ABANDONED            WAIT_ABANDONED_0
+#define CREATE_EVENT_MANUAL_RESET  0x1u
+#define CREATE_EVENT_INITIAL_SET   0x2u
+#define CREATE_MUTEX_INITIAL_OWNER 0x1u
+
 #define PROCESSOR_ARCHITECTURE_AMD64 9
 #define PROCESSOR_ARCHITECTURE_ARM64 12
 #define PROCESSOR_AMD_X8664 8664
@@ -203,6 +264,48 @@ LPVOID WINAPI MapViewOfFileEx(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
 			      SIZE_T dwNumberOfBytesToMap, LPVOID lpBaseAddress);
 BOOL WINAPI UnmapViewOfFile(LPCVOID lpBaseAddress);
 BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress, SIZE_T dwNumberOfBytesToFlush);
+
+/* ---- synchronization (named or not; named ones are files in the mount) ---- */
+HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+			   BOOL bInitialState, LPCSTR lpName);
+HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset,
+			   BOOL bInitialState, LPCWSTR lpName);
+HANDLE WINAPI CreateEventExA(LPSECURITY_ATTRIBUTES lpEventAttributes, LPCSTR lpName,
+			     DWORD dwFlags, DWORD dwDesiredAccess);
+HANDLE WINAPI CreateEventExW(LPSECURITY_ATTRIBUTES lpEventAttributes, LPCWSTR lpName,
+			     DWORD dwFlags, DWORD dwDesiredAccess);
+HANDLE WINAPI OpenEventA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+HANDLE WINAPI OpenEventW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName);
+BOOL WINAPI SetEvent(HANDLE hEvent);
+BOOL WINAPI ResetEvent(HANDLE hEvent);
+BOOL WINAPI PulseEvent(HANDLE hEvent);
+HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes, BOOL bInitialOwner,
+			   LPCSTR lpName);
+HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes, BOOL bInitialOwner,
+			   LPCWSTR lpName);
+HANDLE WINAPI CreateMutexExA(LPSECURITY_ATTRIBUTES lpMutexAttributes, LPCSTR lpName,
+			     DWORD dwFlags, DWORD dwDesiredAccess);
+HANDLE WINAPI CreateMutexExW(LPSECURITY_ATTRIBUTES lpMutexAttributes, LPCWSTR lpName,
+			     DWORD dwFlags, DWORD dwDesiredAccess);
+HANDLE WINAPI OpenMutexA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+HANDLE WINAPI OpenMutexW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName);
+BOOL WINAPI ReleaseMutex(HANDLE hMutex);
+HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount,
+			       LONG lMaximumCount, LPCSTR lpName);
+HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount,
+			       LONG lMaximumCount, LPCWSTR lpName);
+HANDLE WINAPI CreateSemaphoreExA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount,
+				 LONG lMaximumCount, LPCSTR lpName, DWORD dwFlags,
+				 DWORD dwDesiredAccess);
+HANDLE WINAPI CreateSemaphoreExW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount,
+				 LONG lMaximumCount, LPCWSTR lpName, DWORD dwFlags,
+				 DWORD dwDesiredAccess);
+HANDLE WINAPI OpenSemaphoreA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+HANDLE WINAPI OpenSemaphoreW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName);
+BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount);
+DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
+DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles, BOOL bWaitAll,
+				    DWORD dwMilliseconds);
 
 /* ---- handles ---- */
 BOOL WINAPI CloseHandle(HANDLE hObject);
@@ -258,11 +361,29 @@ BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *lpFrequency);
 #define OpenFileMapping OpenFileMappingW
 #define CreateFile CreateFileW
 #define DeleteFile DeleteFileW
+#define CreateEvent CreateEventW
+#define CreateEventEx CreateEventExW
+#define OpenEvent OpenEventW
+#define CreateMutex CreateMutexW
+#define CreateMutexEx CreateMutexExW
+#define OpenMutex OpenMutexW
+#define CreateSemaphore CreateSemaphoreW
+#define CreateSemaphoreEx CreateSemaphoreExW
+#define OpenSemaphore OpenSemaphoreW
 #else
 #define CreateFileMapping CreateFileMappingA
 #define OpenFileMapping OpenFileMappingA
 #define CreateFile CreateFileA
 #define DeleteFile DeleteFileA
+#define CreateEvent CreateEventA
+#define CreateEventEx CreateEventExA
+#define OpenEvent OpenEventA
+#define CreateMutex CreateMutexA
+#define CreateMutexEx CreateMutexExA
+#define OpenMutex OpenMutexA
+#define CreateSemaphore CreateSemaphoreA
+#define CreateSemaphoreEx CreateSemaphoreExA
+#define OpenSemaphore OpenSemaphoreA
 #endif
 
 #ifdef __cplusplus
