@@ -201,7 +201,7 @@ static struct wm_object *duplicate(struct wm_object *src, DWORD access)
 		return dup;
 	}
 	if (WM_KIND_BIT(src->kind) & WM_SYNC_KINDS) {
-		if (wm_sync_duplicate(&src->sync, access, &dup->sync))
+		if (wm_sync_duplicate(src->kind, &src->sync, access, &dup->sync))
 			return dup;
 		free(dup);
 		return NULL;

@@ -138,9 +138,11 @@ int wm_set_text_xattr(int fd, const char *name, const char *value);
 DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD timeout_ms);
 
 /* ---- sync.c ---- */
-/* A new handle's object for a duplicate of sync object src (DuplicateHandle): its own open
- * file of the same object, with `access`.  false with the last error set. */
-bool wm_sync_duplicate(const struct wm_sync *src, uint32_t access, struct wm_sync *dup);
+/* A new handle's object for a duplicate of src, an object of `kind` (DuplicateHandle): its own
+ * open file of the same object, with `access` (GENERIC_* mapped).  false with the last error
+ * set. */
+bool wm_sync_duplicate(enum wm_kind kind, const struct wm_sync *src, uint32_t access,
+		       struct wm_sync *dup);
 
 /* ---- wide.c ---- */
 /* UTF-16 -> UTF-8, malloc'ed; NULL for NULL; sets ERROR_INVALID_NAME on bad UTF-16. */

@@ -221,7 +221,8 @@ static HANDLE open_sync(enum wm_kind kind, DWORD access, const char *name, bool 
 	return add_sync(kind, &s);
 }
 
-bool wm_sync_duplicate(const struct wm_sync *src, uint32_t access, struct wm_sync *dup)
+bool wm_sync_duplicate(enum wm_kind kind, const struct wm_sync *src, uint32_t access,
+		       struct wm_sync *dup)
 {
 	int flags = fcntl(src->fd, F_GETFL);
 
@@ -232,7 +233,7 @@ bool wm_sync_duplicate(const struct wm_sync *src, uint32_t access, struct wm_syn
 		return false;
 	}
 	dup->ino = src->ino;
-	dup->access = access;
+	dup->access = map_generic(rights_of(kind), access);
 	return true;
 }
 

@@ -410,6 +410,11 @@ bool wu_recv(struct wu_pipe *p, void *buf, size_t n)
 	return true;
 }
 
+bool wu_quiet(struct wu_pipe *p, int ms)
+{
+	return !readable(p->r, now_ms() + ms);
+}
+
 bool wu_gate_wait(struct wu_gate *g)
 {
 	char c;

@@ -103,6 +103,8 @@ void wu_pipe_close(struct wu_pipe *p);
  * WU_TIMEOUT_MS). */
 bool wu_send(struct wu_pipe *p, const void *buf, size_t n);
 bool wu_recv(struct wu_pipe *p, void *buf, size_t n);
+/* Nothing arrives for ms milliseconds (a process that must still be blocked has not spoken). */
+bool wu_quiet(struct wu_pipe *p, int ms);
 static inline bool wu_signal(struct wu_pipe *p)
 {
 	return wu_send(p, "!", 1);
