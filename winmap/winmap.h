@@ -182,65 +182,14 @@ typedef struct _OVERLAPPED {
 #define DUPLICATE_CLOSE_SOURCE 0x1u
 #define DUPLICATE_SAME_ACCESS  0x2u
 
-/* Synchronization: access rights, creation flags, wait results.  Those the daemon shares are
- * in win32_constants.h; each is defined here only where that header has not. */
-#ifndef SYNCHRONIZE
-#define SYNCHRONIZE               0x00100000u
-#endif
-#ifndef EVENT_MODIFY_STATE
-#define EVENT_MODIFY_STATE        0x0002u
-#endif
-#ifndef EVENT_ALL_ACCESS
-#define EVENT_ALL_ACCESS          0x001F0003u
-#endif
-#ifndef MUTEX_ALL_ACCESS
-#define MUTEX_ALL_ACCESS          0x001F0001u
-#endif
-#ifndef SEMAPHORE_MODIFY_STATE
-#define SEMAPHORE_MODIFY_STATE    0x0002u
-#endif
-#ifndef SEMAPHORE_ALL_ACCESS
-#define SEMAPHORE_ALL_ACCESS      0x001F0003u
-#endif
-#ifndef MAXIMUM_WAIT_OBJECTS
-#define MAXIMUM_WAIT_OBJECTS      64
-#endif
-#ifndef INFINITE
-#define INFINITE                  0xFFFFFFFFu
-#endif
-#ifndef WAIT_OBJECT_0
-#define WAIT_OBJECT_0             0x00000000u
-#endif
-#ifndef WAIT_ABANDONED_0
-#define WAIT_ABANDONED_0          0x00000080u
-#endif
-#ifndef WAIT_TIMEOUT
-#define WAIT_TIMEOUT              0x00000102u
-#endif
-#ifndef WAIT_FAILED
-#define WAIT_FAILED               0xFFFFFFFFu
-#endif
-#ifndef ERROR_NOT_OWNER
-#define ERROR_NOT_OWNER           288u
-#endif
-#ifndef ERROR_TOO_MANY_POSTS
-#define ERROR_TOO_MANY_POSTS      298u
-#endif
-/* winmap's own: the daemon never sees these. */
-#define DELETE                    0x00010000u
-#define READ_CONTROL              0x00020000u
+/* Synchronization rights beyond those the daemon shares (win32_constants.h): winmap maps
+ * GENERIC_* and MAXIMUM_ALLOWED with them; the daemon never sees them. */
 #define WRITE_DAC                 0x00040000u
 #define WRITE_OWNER               0x00080000u
-#define STANDARD_RIGHTS_REQUIRED  0x000F0000u
 #define MAXIMUM_ALLOWED           0x02000000u
 #define EVENT_QUERY_STATE         0x0001u
 #define MUTANT_QUERY_STATE        0x0001u
-#define MUTEX_MODIFY_STATE        MUTANT_QUERY_STATE
 #define SEMAPHORE_QUERY_STATE     0x0001u
-#define WAIT_ABANDONED            WAIT_ABANDONED_0
-#define CREATE_EVENT_MANUAL_RESET  0x1u
-#define CREATE_EVENT_INITIAL_SET   0x2u
-#define CREATE_MUTEX_INITIAL_OWNER 0x1u
 
 #define PROCESSOR_ARCHITECTURE_AMD64 9
 #define PROCESSOR_ARCHITECTURE_ARM64 12

@@ -1026,7 +1026,7 @@ static void test_wrong_handles(void)
 	SetLastError(0xdeadbeef);
 	ASSERT_EQ(WaitForMultipleObjects(2, mixed, FALSE, 0), WAIT_FAILED);
 	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	for (int i = 0; i <= MAXIMUM_WAIT_OBJECTS; i++)
+	for (unsigned i = 0; i <= MAXIMUM_WAIT_OBJECTS; i++)
 		many[i] = event;
 	SetLastError(0xdeadbeef);
 	ASSERT_EQ(WaitForMultipleObjects(0, many, FALSE, 0), WAIT_FAILED);
