@@ -100,7 +100,8 @@ static void retire(int fd)
 	close(fd);
 }
 
-static void destroy(struct wm_object *obj)
+/* Lets go of what obj holds: its open file, or its core handle. */
+static void release(struct wm_object *obj)
 {
 	switch (obj->kind) {
 	case WM_FILE:
@@ -121,7 +122,31 @@ static void destroy(struct wm_object *obj)
 		retire(obj->sync.fd);
 		break;
 	}
+}
+
+static void destroy(struct wm_object *obj)
+{
+	release(obj);
 	free(obj);
+}
+
+HANDLE wm_handle_new(const struct wm_object *proto)
+{
+	struct wm_object *obj = malloc(sizeof(*obj));
+	struct wm_object orphan;
+	HANDLE h;
+
+	if (!obj) {
+		orphan = *proto;
+		release(&orphan);
+		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	*obj = *proto;
+	h = wm_handle_add(obj);
+	if (!h)
+		destroy(obj);
+	return h;
 }
 
 bool wm_handles_of_file(dev_t dev, ino_t ino, bool writers)

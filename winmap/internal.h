@@ -79,6 +79,10 @@ DWORD wm_fail_errno(int err);
 HANDLE wm_handle_normalize(HANDLE h);
 /* Adds obj (refs 1, owned by the table) and returns its HANDLE; NULL when the table is full. */
 HANDLE wm_handle_add(struct wm_object *obj);
+/* Adds a new object made of *proto (its kind and what it holds) and returns its HANDLE.  On
+ * failure (no memory, the table full) what proto holds is let go of as CloseHandle would, and
+ * NULL returned with the last error set. */
+HANDLE wm_handle_new(const struct wm_object *proto);
 /* The object behind h, of kind `kind`, with a reference; NULL (ERROR_INVALID_HANDLE) if none. */
 struct wm_object *wm_object_get(HANDLE h, enum wm_kind kind);
 /* The same for any kind in `kinds` (WM_KIND_BIT()s). */

@@ -39,27 +39,11 @@ static unsigned file_access_of(DWORD generic)
 	return access;
 }
 
-static HANDLE add_section(struct wm_section *s)
+static HANDLE add_section(const struct wm_section *s)
 {
-	struct wm_object *obj = calloc(1, sizeof(*obj));
-	HANDLE h;
+	const struct wm_object proto = { .kind = WM_SECTION, .section = *s };
 
-	if (!obj) {
-		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
-		goto fail;
-	}
-	obj->kind = WM_SECTION;
-	obj->section = *s;
-	h = wm_handle_add(obj);
-	if (h)
-		return h;
-	free(obj);
-fail:
-	if (s->local)
-		handle_close(s->local);
-	else
-		close(s->fd);
-	return NULL;
+	return wm_handle_new(&proto);
 }
 
 /* Reads what a section in the mount is into s (protection, attributes, backing file). */

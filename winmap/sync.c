@@ -129,22 +129,9 @@ static DWORD describe(int fd, const struct sync_rights *r, uint64_t *ino)
 
 static HANDLE add_sync(enum wm_kind kind, const struct wm_sync *s)
 {
-	struct wm_object *obj = calloc(1, sizeof(*obj));
-	HANDLE h;
+	const struct wm_object proto = { .kind = kind, .sync = *s };
 
-	if (!obj) {
-		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
-		goto fail;
-	}
-	obj->kind = kind;
-	obj->sync = *s;
-	h = wm_handle_add(obj);
-	if (h)
-		return h;
-	free(obj);
-fail:
-	close(s->fd);
-	return NULL;
+	return wm_handle_new(&proto);
 }
 
 /* An unnamed object: staged, made, and unlinked at once, so that no one else can open it. */
@@ -250,6 +237,34 @@ bool wm_sync_duplicate(enum wm_kind kind, const struct wm_sync *src, uint32_t ac
 		return h_;                                                                   \
 	} while (0)
 
+/* OpenEventA/W, OpenMutexA/W and OpenSemaphoreA/W, the same but for the kind. */
+#define OPEN_FUNCTIONS(Kind, kind)                                                           \
+	HANDLE WINAPI Open##Kind##A(DWORD access, BOOL inherit, LPCSTR name)                 \
+	{                                                                                    \
+		(void)inherit;   /* no CreateProcess here: nothing inherits */                \
+		return open_sync(kind, access, name, true);                                  \
+	}                                                                                    \
+	HANDLE WINAPI Open##Kind##W(DWORD access, BOOL inherit, LPCWSTR name)                \
+	{                                                                                    \
+		(void)inherit;                                                               \
+		RETURN_WITH_UTF8(name, open_sync(kind, access, utf8, false));                \
+	}
+
+/* CreateEventExA/W and CreateMutexExA/W: create(flags, access, name, ansi). */
+#define CREATE_EX_FUNCTIONS(Kind, create)                                                    \
+	HANDLE WINAPI Create##Kind##ExA(LPSECURITY_ATTRIBUTES sa, LPCSTR name, DWORD flags,  \
+					DWORD access)                                        \
+	{                                                                                    \
+		(void)sa;                                                                    \
+		return create(flags, access, name, true);                                    \
+	}                                                                                    \
+	HANDLE WINAPI Create##Kind##ExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags, \
+					DWORD access)                                        \
+	{                                                                                    \
+		(void)sa;                                                                    \
+		RETURN_WITH_UTF8(name, create(flags, access, utf8, false));                  \
+	}
+
 /* ---- events ---- */
 
 static HANDLE create_event(DWORD flags, DWORD access, const char *name, bool ansi)
@@ -289,29 +304,8 @@ HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual_reset, BOOL ini
 				     utf8, false));
 }
 
-HANDLE WINAPI CreateEventExA(LPSECURITY_ATTRIBUTES sa, LPCSTR name, DWORD flags, DWORD access)
-{
-	(void)sa;
-	return create_event(flags, access, name, true);
-}
-
-HANDLE WINAPI CreateEventExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags, DWORD access)
-{
-	(void)sa;
-	RETURN_WITH_UTF8(name, create_event(flags, access, utf8, false));
-}
-
-HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name)
-{
-	(void)inherit;   /* no CreateProcess here: nothing inherits */
-	return open_sync(WM_EVENT, access, name, true);
-}
-
-HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
-{
-	(void)inherit;
-	RETURN_WITH_UTF8(name, open_sync(WM_EVENT, access, utf8, false));
-}
+CREATE_EX_FUNCTIONS(Event, create_event)
+OPEN_FUNCTIONS(Event, WM_EVENT)
 
 /* SECTIONFS_IOC_SIGNAL `op` on h, which must be of kind `kind` (ERROR_INVALID_HANDLE) with the
  * right `needs` (ERROR_ACCESS_DENIED).  *previous (when not NULL) gets the semaphore's count
@@ -382,29 +376,8 @@ HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES sa, BOOL initial_owner, LPCWSTR
 				     MUTEX_ALL_ACCESS, utf8, false));
 }
 
-HANDLE WINAPI CreateMutexExA(LPSECURITY_ATTRIBUTES sa, LPCSTR name, DWORD flags, DWORD access)
-{
-	(void)sa;
-	return create_mutex(flags, access, name, true);
-}
-
-HANDLE WINAPI CreateMutexExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags, DWORD access)
-{
-	(void)sa;
-	RETURN_WITH_UTF8(name, create_mutex(flags, access, utf8, false));
-}
-
-HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name)
-{
-	(void)inherit;
-	return open_sync(WM_MUTEX, access, name, true);
-}
-
-HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
-{
-	(void)inherit;
-	RETURN_WITH_UTF8(name, open_sync(WM_MUTEX, access, utf8, false));
-}
+CREATE_EX_FUNCTIONS(Mutex, create_mutex)
+OPEN_FUNCTIONS(Mutex, WM_MUTEX)
 
 BOOL WINAPI ReleaseMutex(HANDLE h)
 {
@@ -453,17 +426,7 @@ HANDLE WINAPI CreateSemaphoreExW(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG ma
 	RETURN_WITH_UTF8(name, create_semaphore(initial, maximum, flags, access, utf8, false));
 }
 
-HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name)
-{
-	(void)inherit;
-	return open_sync(WM_SEMAPHORE, access, name, true);
-}
-
-HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name)
-{
-	(void)inherit;
-	RETURN_WITH_UTF8(name, open_sync(WM_SEMAPHORE, access, utf8, false));
-}
+OPEN_FUNCTIONS(Semaphore, WM_SEMAPHORE)
 
 BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG count, LPLONG previous)
 {
