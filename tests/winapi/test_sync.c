@@ -3,10 +3,8 @@
  * mutex abandoned by SIGKILL, a wait-all that must not take its mutex early), names and their
  * lifetime as for sections, B13 between kinds, and a thousand blocked waiters.
  *
- * "Blocked" cannot be seen from outside the daemon, so a waiter tells the parent it is about
- * to wait and the parent lets SETTLE_MS pass before it acts; a waiter that was not yet waiting
- * would make the test pass only where an auto-reset or pulse rule is not at stake, and those
- * tests also check that nothing woke before the signal. */
+ * A waiter is known to be blocked when its thread sleeps in a FUSE request (wu_wait_in_fuse:
+ * its wait has reached the daemon), so a signal is never sent before the wait it must end. */
 #include <CUnit/CUnit.h>
 
 #include <errno.h>
@@ -27,8 +25,6 @@
 #include "winapi_util.h"
 
 #define NOBODY 65534
-/* How long a waiter is given to block in the daemon after saying it is about to. */
-#define SETTLE_MS 200
 /* How long nothing must happen to count as "did not wake". */
 #define QUIET_MS 300
 
@@ -48,11 +44,6 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void settle(void)
-{
-	usleep(SETTLE_MS * 1000);
 }
 
 /* The object's SECTIONFS_XATTR_STATE (or TYPE) in the mount, "" when it has none. */
@@ -119,13 +110,15 @@ static int event_waiter_child(void *varg)
 	return 0;
 }
 
-/* Receives n "ready" bytes, then lets the waiters block. */
-static bool all_ready(struct peers *p, int n)
+/* Receives n "ready" bytes, then waits until the n waiters are blocked in the daemon. */
+static bool all_blocked(struct peers *p, const pid_t *pids, int n)
 {
 	for (int i = 0; i < n; i++)
 		if (!wu_await(&p->up))
 			return false;
-	settle();
+	for (int i = 0; i < n; i++)
+		if (!wu_wait_in_fuse(pids[i], 1))
+			return false;
 	return true;
 }
 
@@ -146,7 +139,7 @@ static void test_event_waiter_and_signaller_in_two_processes(void)
 	CU_ASSERT_TRUE(wu_exists(p.mpath));                     /* a file of the mount */
 	ASSERT_STR(xattr_of(p.mpath, SECTIONFS_XATTR_TYPE), "event auto nonsignaled");
 	spawn_n(&p, event_waiter_child, 1, &pid);
-	CU_ASSERT_TRUE(all_ready(&p, 1));
+	CU_ASSERT_TRUE(all_blocked(&p, &pid, 1));
 	CU_ASSERT_TRUE(wu_quiet(&p.up, QUIET_MS));              /* blocked, not woken */
 	CU_ASSERT_TRUE(SetEvent(h));
 	CU_ASSERT_TRUE(wu_recv(&p.up, &who, 1));                /* woken by the set */
@@ -169,7 +162,7 @@ static void test_event_auto_reset_wakes_exactly_one_of_two(void)
 	h = CreateEventA(NULL, FALSE, FALSE, p.name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	spawn_n(&p, event_waiter_child, 2, pids);
-	CU_ASSERT_TRUE(all_ready(&p, 2));
+	CU_ASSERT_TRUE(all_blocked(&p, pids, 2));
 	CU_ASSERT_TRUE(SetEvent(h));
 	CU_ASSERT_TRUE(wu_recv(&p.up, &first, 1));
 	CU_ASSERT_TRUE(wu_quiet(&p.up, QUIET_MS));              /* one set, one waiter */
@@ -195,7 +188,7 @@ static void test_event_manual_reset_wakes_all(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	ASSERT_STR(xattr_of(p.mpath, SECTIONFS_XATTR_TYPE), "event manual nonsignaled");
 	spawn_n(&p, event_waiter_child, 3, pids);
-	CU_ASSERT_TRUE(all_ready(&p, 3));
+	CU_ASSERT_TRUE(all_blocked(&p, pids, 3));
 	CU_ASSERT_TRUE(wu_quiet(&p.up, QUIET_MS));
 	CU_ASSERT_TRUE(SetEvent(h));
 	for (int i = 0; i < 3; i++)
@@ -224,7 +217,7 @@ static void test_event_pulse(void)
 	manual = CreateEventA(NULL, TRUE, FALSE, p.name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(manual);
 	spawn_n(&p, event_waiter_child, 2, pids);
-	CU_ASSERT_TRUE(all_ready(&p, 2));
+	CU_ASSERT_TRUE(all_blocked(&p, pids, 2));
 	CU_ASSERT_TRUE(PulseEvent(manual));
 	CU_ASSERT_TRUE(wu_recv(&p.up, &first, 1));
 	CU_ASSERT_TRUE(wu_recv(&p.up, &second, 1));
@@ -241,7 +234,7 @@ static void test_event_pulse(void)
 	automatic = CreateEventA(NULL, FALSE, FALSE, p.name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(automatic);
 	spawn_n(&p, event_waiter_child, 2, pids);
-	CU_ASSERT_TRUE(all_ready(&p, 2));
+	CU_ASSERT_TRUE(all_blocked(&p, pids, 2));
 	CU_ASSERT_TRUE(PulseEvent(automatic));
 	CU_ASSERT_TRUE(wu_recv(&p.up, &first, 1));
 	CU_ASSERT_TRUE(wu_quiet(&p.up, QUIET_MS));
@@ -363,23 +356,19 @@ static void test_open_errors(void)
 	ASSERT_ERR(ERROR_INVALID_HANDLE);
 }
 
-/* Local\ and a bare name are the caller's session; Global\ is another namespace. */
+/* Local\ and a bare name are the caller's session, as for sections (whether that is Global\,
+ * in session 0, is the name code's, tested in test_names). */
 static void test_names_follow_the_section_rules(void)
 {
 	const char *leaf = wu_uniq("evnames");
 	HANDLE local, bare, wide;
 	WCHAR wname[128];
-	char global[128];
 
 	local = CreateEventA(NULL, TRUE, FALSE, wu_cat("Local\\", leaf));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(local);
 	SetLastError(0xdeadbeef);
 	bare = OpenEventA(SYNCHRONIZE, FALSE, leaf);
 	CU_ASSERT_PTR_NOT_NULL(bare);
-	snprintf(global, sizeof(global), "Global\\%s", leaf);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenEventA(SYNCHRONIZE, FALSE, global));
-	ASSERT_ERR(ERROR_FILE_NOT_FOUND);
 	/* the W functions name the same objects */
 	for (size_t i = 0; i <= strlen(leaf); i++)
 		wname[i] = (WCHAR)leaf[i];
@@ -556,7 +545,7 @@ static void test_unnamed_objects(void)
 	ASSERT_EQ(wu_count_sections(), before);                 /* in no namespace, not staged */
 
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&thread, NULL, unnamed_waiter, &u), 0);
-	settle();
+	CU_ASSERT_TRUE(wu_wait_in_fuse(getpid(), 1));
 	ASSERT_EQ(u.result, 0xdeadbeef);
 	CU_ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), u.event, GetCurrentProcess(), &dup, 0,
 				       FALSE, DUPLICATE_SAME_ACCESS));
@@ -858,7 +847,7 @@ static void test_wait_all_takes_all_or_nothing(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mutex);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(event);
 	spawn_n(&p, wait_all_child, 1, &waiter);
-	CU_ASSERT_TRUE(all_ready(&p, 1));
+	CU_ASSERT_TRUE(all_blocked(&p, &waiter, 1));
 	/* the wait-all is blocked on the event and holds nothing: the mutex is free for all */
 	ASSERT_STR(STATE(p.mpath), "free");
 	taker = wu_spawn(mutex_taker_child, &p);
@@ -1161,15 +1150,14 @@ static void test_other_user_cannot_signal(void)
 
 struct crowd {
 	struct peers *p;
-	HANDLE event;
-	atomic_int started, woken, wrong;
+	HANDLE event;                /* the child's */
+	atomic_int woken, wrong;     /* shared with the parent */
 };
 
 static void *crowd_waiter(void *varg)
 {
 	struct crowd *c = varg;
 
-	atomic_fetch_add(&c->started, 1);
 	if (WaitForSingleObject(c->event, WU_TIMEOUT_MS) == WAIT_OBJECT_0)
 		atomic_fetch_add(&c->woken, 1);
 	else
@@ -1177,57 +1165,57 @@ static void *crowd_waiter(void *varg)
 	return NULL;
 }
 
-/* THOUSAND threads wait on one manual event; none may wake before the parent's one SetEvent,
- * all must after it. */
+/* THOUSAND threads wait on one manual event, through one handle. */
 static int crowd_child(void *varg)
 {
-	struct crowd c = { .p = varg };
+	struct crowd *c = varg;
 	pthread_t *threads = calloc(THOUSAND, sizeof(*threads));
 	pthread_attr_t attr;
 	int made = 0;
 
 	CHILD_CHECK(threads != NULL);
-	c.event = OpenEventA(SYNCHRONIZE, FALSE, c.p->name);
-	CHILD_CHECK(c.event != NULL);
+	c->event = OpenEventA(SYNCHRONIZE, FALSE, c->p->name);
+	CHILD_CHECK(c->event != NULL);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	for (; made < THOUSAND; made++)
-		if (pthread_create(&threads[made], &attr, crowd_waiter, &c) != 0)
+		if (pthread_create(&threads[made], &attr, crowd_waiter, c) != 0)
 			break;
 	pthread_attr_destroy(&attr);
-	CHILD_CHECK(made == THOUSAND);
-	while (atomic_load(&c.started) < THOUSAND)
-		usleep(1000);
-	usleep(4 * SETTLE_MS * 1000);                           /* let them all reach the daemon */
-	CHILD_CHECK(atomic_load(&c.woken) == 0 && atomic_load(&c.wrong) == 0);
-	CHILD_CHECK(wu_signal(&c.p->up));
 	for (int i = 0; i < made; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
-	CHILD_CHECK(atomic_load(&c.wrong) == 0);
-	CHILD_CHECK(atomic_load(&c.woken) == THOUSAND);
-	CHILD_CHECK(CloseHandle(c.event));
+	CHILD_CHECK(made == THOUSAND);
+	CHILD_CHECK(CloseHandle(c->event));
 	return 0;
 }
 
+/* A thousand waits held by the daemon at once (each a FUSE request, none a daemon thread);
+ * none wakes before the one SetEvent, all do after it. */
 static void test_thousand_blocked_waiters(void)
 {
+	struct crowd *c = wu_shared(sizeof(*c));
 	struct peers p;
 	HANDLE h;
 	pid_t pid;
 	int64_t t;
 
 	CU_ASSERT_TRUE_FATAL(peers_open(&p, "crowd"));
+	c->p = &p;
 	h = CreateEventA(NULL, TRUE, FALSE, p.name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	spawn_n(&p, crowd_child, 1, &pid);
-	CU_ASSERT_TRUE(wu_await(&p.up));                        /* all blocked, none woken */
+	pid = wu_spawn(crowd_child, c);
+	CU_ASSERT_TRUE(wu_wait_in_fuse(pid, THOUSAND));         /* all blocked in the daemon */
+	ASSERT_EQ(atomic_load(&c->woken) + atomic_load(&c->wrong), 0);
 	t = now_ms();
 	CU_ASSERT_TRUE(SetEvent(h));                            /* one set wakes them all */
 	ASSERT_CHILD_OK(wu_wait(pid));
 	fprintf(stderr, "[%d waiters woken in %lld ms] ", THOUSAND, (long long)(now_ms() - t));
+	ASSERT_EQ(atomic_load(&c->woken), THOUSAND);
+	ASSERT_EQ(atomic_load(&c->wrong), 0);
 	CU_ASSERT_TRUE(CloseHandle(h));
 	peers_close(&p);
+	wu_unshared(c, sizeof(*c));
 }
 
 const char *suite_name = "winapi_sync";

@@ -91,6 +91,12 @@ void wu_expect_fault(void);
 		}                                                                          \
 	} while (0)
 
+/* How many threads of process pid are asleep in a FUSE request now (wchan
+ * "request_wait_answer"): a waiter whose wait the daemon holds, once its other requests are
+ * done.  wu_wait_in_fuse() polls until at least n are; false after WU_TIMEOUT_MS. */
+int wu_threads_in_fuse(pid_t pid);
+bool wu_wait_in_fuse(pid_t pid, int n);
+
 /* ---- ordering processes ---- */
 
 /* A pipe: one side sends bytes or values, the other receives them. */
