@@ -56,6 +56,14 @@ static const char *xattr_of(const char *mpath, const char *name)
 }
 #define STATE(mpath) xattr_of(mpath, SECTIONFS_XATTR_STATE)
 
+/* `call` fails (NULL or FALSE) and sets the last error to err itself. */
+#define ASSERT_FAILS(call, err)                                                              \
+	do {                                                                                 \
+		SetLastError(0xdeadbeef);                                                    \
+		CU_ASSERT_FALSE((call) != 0);                                                \
+		ASSERT_ERR(err);                                                             \
+	} while (0)
+
 /* A parent and its children: one object, pipes both ways. */
 struct peers {
 	const char *leaf, *name, *mpath;   /* leaf in Global/, "Global\\leaf", its path */
@@ -268,9 +276,8 @@ static void test_event_initial_state(void)
 	ASSERT_EQ(WaitForSingleObject(automatic, 0), WAIT_TIMEOUT);
 	CU_ASSERT_TRUE(CloseHandle(automatic));
 
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateEventExA(NULL, name, 0x4, EVENT_ALL_ACCESS));   /* no such flag */
-	ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	ASSERT_FAILS(CreateEventExA(NULL, name, 0x4, EVENT_ALL_ACCESS),
+		     ERROR_INVALID_PARAMETER);   /* no such flag */
 	CU_ASSERT_FALSE(wu_exists(mpath));
 }
 
@@ -318,42 +325,22 @@ static void test_open_errors(void)
 {
 	const char *missing = wu_cat("Global\\", wu_uniq("missing"));
 
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenEventA(EVENT_ALL_ACCESS, FALSE, missing));
-	ASSERT_ERR(ERROR_FILE_NOT_FOUND);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenMutexA(SYNCHRONIZE, FALSE, missing));
-	ASSERT_ERR(ERROR_FILE_NOT_FOUND);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenSemaphoreA(SYNCHRONIZE, FALSE, missing));
-	ASSERT_ERR(ERROR_FILE_NOT_FOUND);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenEventW(SYNCHRONIZE, FALSE, u"Global\\no such event"));
-	ASSERT_ERR(ERROR_FILE_NOT_FOUND);
+	ASSERT_FAILS(OpenEventA(EVENT_ALL_ACCESS, FALSE, missing), ERROR_FILE_NOT_FOUND);
+	ASSERT_FAILS(OpenMutexA(SYNCHRONIZE, FALSE, missing), ERROR_FILE_NOT_FOUND);
+	ASSERT_FAILS(OpenSemaphoreA(SYNCHRONIZE, FALSE, missing), ERROR_FILE_NOT_FOUND);
+	ASSERT_FAILS(OpenEventW(SYNCHRONIZE, FALSE, u"Global\\no such event"),
+		     ERROR_FILE_NOT_FOUND);
 
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenEventA(EVENT_ALL_ACCESS, FALSE, NULL));
-	ASSERT_ERR(ERROR_INVALID_PARAMETER);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenMutexA(SYNCHRONIZE, FALSE, NULL));
-	ASSERT_ERR(ERROR_INVALID_PARAMETER);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenSemaphoreW(SYNCHRONIZE, FALSE, NULL));
-	ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	ASSERT_FAILS(OpenEventA(EVENT_ALL_ACCESS, FALSE, NULL), ERROR_INVALID_PARAMETER);
+	ASSERT_FAILS(OpenMutexA(SYNCHRONIZE, FALSE, NULL), ERROR_INVALID_PARAMETER);
+	ASSERT_FAILS(OpenSemaphoreW(SYNCHRONIZE, FALSE, NULL), ERROR_INVALID_PARAMETER);
 
 	/* the names' rules are the sections' (B13-B19) */
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateEventA(NULL, FALSE, FALSE, "nosuchdir\\x"));
-	ASSERT_ERR(ERROR_PATH_NOT_FOUND);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateMutexA(NULL, FALSE, "\\x"));
-	ASSERT_ERR(ERROR_BAD_PATHNAME);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateSemaphoreA(NULL, 0, 1, "Global\\"));
-	ASSERT_ERR(ERROR_INVALID_NAME);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateEventA(NULL, FALSE, FALSE, "Global\\Local"));   /* a link */
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(CreateEventA(NULL, FALSE, FALSE, "nosuchdir\\x"), ERROR_PATH_NOT_FOUND);
+	ASSERT_FAILS(CreateMutexA(NULL, FALSE, "\\x"), ERROR_BAD_PATHNAME);
+	ASSERT_FAILS(CreateSemaphoreA(NULL, 0, 1, "Global\\"), ERROR_INVALID_NAME);
+	ASSERT_FAILS(CreateEventA(NULL, FALSE, FALSE, "Global\\Local"),
+		     ERROR_INVALID_HANDLE);   /* a link */
 }
 
 /* Local\ and a bare name are the caller's session, as for sections (whether that is Global\,
@@ -392,48 +379,27 @@ static void test_B13_kind_conflicts(void)
 
 	section = wu_create(section_name, 0x1000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(section);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateEventA(NULL, FALSE, FALSE, section_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenEventA(SYNCHRONIZE, FALSE, section_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateMutexA(NULL, TRUE, section_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateSemaphoreA(NULL, 1, 1, section_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenSemaphoreA(SYNCHRONIZE, FALSE, section_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(CreateEventA(NULL, FALSE, FALSE, section_name), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(OpenEventA(SYNCHRONIZE, FALSE, section_name), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(CreateMutexA(NULL, TRUE, section_name), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(CreateSemaphoreA(NULL, 1, 1, section_name), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(OpenSemaphoreA(SYNCHRONIZE, FALSE, section_name), ERROR_INVALID_HANDLE);
 
 	event = CreateEventA(NULL, FALSE, FALSE, event_name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(event);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x1000,
-					      event_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenFileMappingA(FILE_MAP_READ, FALSE, event_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateMutexA(NULL, FALSE, event_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(OpenMutexA(SYNCHRONIZE, FALSE, event_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x1000,
+					 event_name),
+		     ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(OpenFileMappingA(FILE_MAP_READ, FALSE, event_name), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(CreateMutexA(NULL, FALSE, event_name), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(OpenMutexA(SYNCHRONIZE, FALSE, event_name), ERROR_INVALID_HANDLE);
 
 	/* and between the sync kinds the other way */
 	CU_ASSERT_TRUE(CloseHandle(event));
 	mutex = CreateMutexA(NULL, FALSE, event_name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mutex);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateEventA(NULL, FALSE, FALSE, event_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(CreateSemaphoreA(NULL, 0, 1, event_name));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(CreateEventA(NULL, FALSE, FALSE, event_name), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(CreateSemaphoreA(NULL, 0, 1, event_name), ERROR_INVALID_HANDLE);
 	CU_ASSERT_TRUE(CloseHandle(mutex));
 	CU_ASSERT_TRUE(CloseHandle(section));
 }
@@ -500,9 +466,8 @@ static void test_duplicate_handle_keeps_the_object(void)
 	CU_ASSERT_TRUE(CloseHandle(h));
 	CU_ASSERT_TRUE(wu_exists(mpath));
 	CU_ASSERT_TRUE(SetEvent(dup));
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(SetEvent(weak));                        /* no EVENT_MODIFY_STATE */
-	ASSERT_ERR(ERROR_ACCESS_DENIED);
+	ASSERT_FAILS(SetEvent(weak),
+		     ERROR_ACCESS_DENIED);                        /* no EVENT_MODIFY_STATE */
 	ASSERT_EQ(WaitForSingleObject(weak, 0), WAIT_OBJECT_0);
 	CU_ASSERT_TRUE(CloseHandle(dup));
 	CU_ASSERT_TRUE(CloseHandle(weak));
@@ -606,9 +571,8 @@ static void test_mutex_recursion_and_owner(void)
 	ASSERT_CHILD_OK(wu_run(mutex_try_child, &p));           /* still held once */
 	CU_ASSERT_TRUE(ReleaseMutex(h));
 	ASSERT_STR(STATE(p.mpath), "free");
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(ReleaseMutex(h));                       /* one release too many */
-	ASSERT_ERR(ERROR_NOT_OWNER);
+	ASSERT_FAILS(ReleaseMutex(h),
+		     ERROR_NOT_OWNER);                       /* one release too many */
 	p.index = 1;                                            /* free for another process */
 	ASSERT_CHILD_OK(wu_run(mutex_try_child, &p));
 	CU_ASSERT_TRUE(CloseHandle(h));
@@ -746,12 +710,10 @@ static void test_semaphore_parameters(void)
 	static const LONG bad[][2] = { { 0, 0 }, { 0, -1 }, { -1, 1 }, { 3, 2 } };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		SetLastError(0xdeadbeef);
-		CU_ASSERT_PTR_NULL(CreateSemaphoreA(NULL, bad[i][0], bad[i][1], name));
-		ASSERT_ERR(ERROR_INVALID_PARAMETER);
-		SetLastError(0xdeadbeef);
-		CU_ASSERT_PTR_NULL(CreateSemaphoreA(NULL, bad[i][0], bad[i][1], NULL));
-		ASSERT_ERR(ERROR_INVALID_PARAMETER);
+		ASSERT_FAILS(CreateSemaphoreA(NULL, bad[i][0], bad[i][1], name),
+			     ERROR_INVALID_PARAMETER);
+		ASSERT_FAILS(CreateSemaphoreA(NULL, bad[i][0], bad[i][1], NULL),
+			     ERROR_INVALID_PARAMETER);
 	}
 	CU_ASSERT_FALSE(wu_exists(mpath));
 }
@@ -775,18 +737,13 @@ static void test_semaphore_overflow_changes_nothing(void)
 	ASSERT_ERR(ERROR_TOO_MANY_POSTS);
 	ASSERT_EQ(previous, -1);                                /* untouched on failure */
 	ASSERT_STR(STATE(p.mpath), "2 2");
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(ReleaseSemaphore(h, 0, NULL));
-	ASSERT_ERR(ERROR_INVALID_PARAMETER);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(ReleaseSemaphore(h, -1, NULL));
-	ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	ASSERT_FAILS(ReleaseSemaphore(h, 0, NULL), ERROR_INVALID_PARAMETER);
+	ASSERT_FAILS(ReleaseSemaphore(h, -1, NULL), ERROR_INVALID_PARAMETER);
 
 	ASSERT_CHILD_OK(wu_run(semaphore_take_child, &p));      /* takes both, then none left */
 	ASSERT_STR(STATE(p.mpath), "0 2");
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(ReleaseSemaphore(h, 3, NULL));          /* 0 + 3 > 2: nothing released */
-	ASSERT_ERR(ERROR_TOO_MANY_POSTS);
+	ASSERT_FAILS(ReleaseSemaphore(h, 3, NULL),
+		     ERROR_TOO_MANY_POSTS);          /* 0 + 3 > 2: nothing released */
 	ASSERT_STR(STATE(p.mpath), "0 2");
 	CU_ASSERT_TRUE(ReleaseSemaphore(h, 2, &previous));
 	ASSERT_EQ(previous, 0);
@@ -1027,30 +984,15 @@ static void test_wrong_handles(void)
 	ASSERT_EQ(WaitForMultipleObjects(MAXIMUM_WAIT_OBJECTS, many, FALSE, 0), WAIT_OBJECT_0);
 
 	/* each call takes its own kind only */
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(SetEvent(mutex));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(ResetEvent(semaphore));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(PulseEvent(section));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(ReleaseMutex(event));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(ReleaseSemaphore(mutex, 1, NULL));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(SetEvent(closed));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_PTR_NULL(MapViewOfFile(event, FILE_MAP_READ, 0, 0, 0));   /* no section */
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(CloseHandle(closed));
-	ASSERT_ERR(ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(SetEvent(mutex), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(ResetEvent(semaphore), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(PulseEvent(section), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(ReleaseMutex(event), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(ReleaseSemaphore(mutex, 1, NULL), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(SetEvent(closed), ERROR_INVALID_HANDLE);
+	ASSERT_FAILS(MapViewOfFile(event, FILE_MAP_READ, 0, 0, 0),
+		     ERROR_INVALID_HANDLE);   /* no section */
+	ASSERT_FAILS(CloseHandle(closed), ERROR_INVALID_HANDLE);
 
 	CU_ASSERT_TRUE(CloseHandle(section));
 	CU_ASSERT_TRUE(CloseHandle(event));
@@ -1071,9 +1013,7 @@ static void test_handle_rights(void)
 
 	sync_only = OpenEventA(SYNCHRONIZE, FALSE, name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sync_only);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(SetEvent(sync_only));
-	ASSERT_ERR(ERROR_ACCESS_DENIED);
+	ASSERT_FAILS(SetEvent(sync_only), ERROR_ACCESS_DENIED);
 	modify_only = OpenEventA(EVENT_MODIFY_STATE, FALSE, name);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(modify_only);
 	CU_ASSERT_TRUE(SetEvent(modify_only));
@@ -1089,9 +1029,7 @@ static void test_handle_rights(void)
 
 	sem_sync = OpenSemaphoreA(SYNCHRONIZE, FALSE, sname);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sem_sync);
-	SetLastError(0xdeadbeef);
-	CU_ASSERT_FALSE(ReleaseSemaphore(sem_sync, 1, NULL));
-	ASSERT_ERR(ERROR_ACCESS_DENIED);
+	ASSERT_FAILS(ReleaseSemaphore(sem_sync, 1, NULL), ERROR_ACCESS_DENIED);
 
 	CU_ASSERT_TRUE(CloseHandle(sem_sync));
 	CU_ASSERT_TRUE(CloseHandle(generic));
