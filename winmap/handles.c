@@ -1,4 +1,5 @@
-/* The handle table: HANDLE values name objects (files, sections) of this process.
+/* The handle table: HANDLE values name objects (files, sections, events, mutexes, semaphores)
+ * of this process.
  *
  * HANDLEs are small multiples of 4, as Windows hands them out; GetCurrentProcess() is the
  * pseudo handle -1.  An object lives while the table holds it or a call is using it, so a
@@ -71,11 +72,16 @@ HANDLE wm_handle_add(struct wm_object *obj)
 
 struct wm_object *wm_object_get(HANDLE h, enum wm_kind kind)
 {
+	return wm_object_get_any(h, WM_KIND_BIT(kind));
+}
+
+struct wm_object *wm_object_get_any(HANDLE h, unsigned kinds)
+{
 	struct wm_object *obj = NULL;
 	size_t i;
 
 	pthread_mutex_lock(&table_lock);
-	if (index_of_handle(h, &i) && table[i] && table[i]->kind == kind) {
+	if (index_of_handle(h, &i) && table[i] && (WM_KIND_BIT(table[i]->kind) & kinds)) {
 		obj = table[i];
 		obj->refs++;
 	}
@@ -85,21 +91,62 @@ struct wm_object *wm_object_get(HANDLE h, enum wm_kind kind)
 	return obj;
 }
 
-static void destroy(struct wm_object *obj)
+/* An open file in the mount that is a handle: the daemon runs C20-C21 (the name goes with the
+ * last handle, a mutex its holder's process no longer holds a handle of is abandoned) now, not
+ * when the kernel gets round to the close. */
+static void retire(int fd)
 {
-	if (obj->kind == WM_FILE) {
+	ioctl(fd, SECTIONFS_IOC_RETIRE);
+	close(fd);
+}
+
+/* Lets go of what obj holds: its open file, or its core handle. */
+static void release(struct wm_object *obj)
+{
+	switch (obj->kind) {
+	case WM_FILE:
 		close(obj->file.fd);
 		if (obj->file.delete_on_close)
 			unlink(obj->file.delete_on_close);
 		free(obj->file.delete_on_close);
-	} else if (obj->section.local) {
-		handle_close(obj->section.local);     /* C20-C21 in this process's store */
-	} else {
-		/* The daemon runs C20-C21: now, not when the kernel gets round to the close. */
-		ioctl(obj->section.fd, SECTIONFS_IOC_RETIRE);
-		close(obj->section.fd);
+		break;
+	case WM_SECTION:
+		if (obj->section.local)
+			handle_close(obj->section.local);     /* C20-C21 in this process's store */
+		else
+			retire(obj->section.fd);
+		break;
+	case WM_EVENT:
+	case WM_MUTEX:
+	case WM_SEMAPHORE:
+		retire(obj->sync.fd);
+		break;
 	}
+}
+
+static void destroy(struct wm_object *obj)
+{
+	release(obj);
 	free(obj);
+}
+
+HANDLE wm_handle_new(const struct wm_object *proto)
+{
+	struct wm_object *obj = malloc(sizeof(*obj));
+	struct wm_object orphan;
+	HANDLE h;
+
+	if (!obj) {
+		orphan = *proto;
+		release(&orphan);
+		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	*obj = *proto;
+	h = wm_handle_add(obj);
+	if (!h)
+		destroy(obj);
+	return h;
 }
 
 bool wm_handles_of_file(dev_t dev, ino_t ino, bool writers)
@@ -159,12 +206,12 @@ DWORD WINAPI GetCurrentProcessId(void)
 	return (DWORD)getpid();
 }
 
-/* A new object for the same thing: a file shares its open file; a section gets a handle of its
- * own (a new open file in the mount, or a new core handle), with the access asked for. */
+/* A new object for the same thing: a file shares its open file; a section or a synchronization
+ * object gets a handle of its own (a new open file in the mount, or a new core handle), with the
+ * access asked for. */
 static struct wm_object *duplicate(struct wm_object *src, DWORD access)
 {
 	struct wm_object *dup = calloc(1, sizeof(*dup));
-	char path[64];
 
 	if (!dup) {
 		wm_fail(ERROR_NOT_ENOUGH_MEMORY);
@@ -178,6 +225,12 @@ static struct wm_object *duplicate(struct wm_object *src, DWORD access)
 			goto fail_errno;
 		return dup;
 	}
+	if (WM_KIND_BIT(src->kind) & WM_SYNC_KINDS) {
+		if (wm_sync_duplicate(src->kind, &src->sync, access, &dup->sync))
+			return dup;
+		free(dup);
+		return NULL;
+	}
 	dup->section.access = access;
 	if (src->section.local) {
 		DWORD err = handle_open(handle_section(src->section.local), access,
@@ -189,8 +242,7 @@ static struct wm_object *duplicate(struct wm_object *src, DWORD access)
 		}
 		return dup;
 	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", src->section.fd);
-	dup->section.fd = open(path, O_RDONLY | O_CLOEXEC);
+	dup->section.fd = wm_reopen(src->section.fd, O_RDONLY);
 	if (dup->section.fd < 0)
 		goto fail_errno;
 	return dup;
@@ -222,7 +274,8 @@ BOOL WINAPI DuplicateHandle(HANDLE source_process, HANDLE source, HANDLE target_
 		return FALSE;
 	}
 	if (options & DUPLICATE_SAME_ACCESS)
-		access = src->kind == WM_SECTION ? src->section.access : src->file.access;
+		access = src->kind == WM_SECTION ? src->section.access :
+			 src->kind == WM_FILE ? src->file.access : src->sync.access;
 	dup = duplicate(src, access);
 	wm_object_put(src);
 	if (!dup)

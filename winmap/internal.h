@@ -1,9 +1,11 @@
 /* winmap's pieces and what they share.
  *
- * A HANDLE names an object in a process-wide table: an open file, or a section.  A named section
- * is an open file in the sectionfs mount (the daemon counts it as a handle); an unnamed one is a
- * core section in a store private to this process (no daemon needed).  Views are kept in a
- * table by address.  Every function sets the thread's last error on failure. */
+ * A HANDLE names an object in a process-wide table: an open file, a section, an event, a mutex
+ * or a semaphore.  A named section is an open file in the sectionfs mount (the daemon counts it
+ * as a handle); an unnamed one is a core section in a store private to this process (no daemon
+ * needed).  Events, mutexes and semaphores are always open files in the mount, named or not
+ * (sync.c).  Views are kept in a table by address.  Every function sets the thread's last error
+ * on failure. */
 #ifndef WINMAP_INTERNAL_H
 #define WINMAP_INTERNAL_H
 
@@ -19,7 +21,13 @@ struct name_path;
 enum wm_kind {
 	WM_FILE,
 	WM_SECTION,
+	WM_EVENT,
+	WM_MUTEX,
+	WM_SEMAPHORE,
 };
+/* The kinds a wait takes (wm_object_get_any's mask). */
+#define WM_KIND_BIT(kind) (1u << (kind))
+#define WM_SYNC_KINDS (WM_KIND_BIT(WM_EVENT) | WM_KIND_BIT(WM_MUTEX) | WM_KIND_BIT(WM_SEMAPHORE))
 
 /* What a section handle refers to and may do. */
 struct wm_section {
@@ -42,12 +50,21 @@ struct wm_file {
 	char *delete_on_close;      /* FILE_FLAG_DELETE_ON_CLOSE: the path to unlink */
 };
 
+/* An event, a mutex or a semaphore: an open file of the object in the mount. */
+struct wm_sync {
+	int fd;
+	uint64_t ino;               /* the object's st_ino, how SECTIONFS_IOC_WAIT names it */
+	uint32_t access;            /* the handle's own access (EVENT_MODIFY_STATE...), generic
+	                             * rights mapped */
+};
+
 struct wm_object {
 	enum wm_kind kind;
 	unsigned refs;              /* the table's, plus one per wm_object_get */
 	union {
 		struct wm_section section;
 		struct wm_file file;
+		struct wm_sync sync;
 	};
 };
 
@@ -62,8 +79,14 @@ DWORD wm_fail_errno(int err);
 HANDLE wm_handle_normalize(HANDLE h);
 /* Adds obj (refs 1, owned by the table) and returns its HANDLE; NULL when the table is full. */
 HANDLE wm_handle_add(struct wm_object *obj);
+/* Adds a new object made of *proto (its kind and what it holds) and returns its HANDLE.  On
+ * failure (no memory, the table full) what proto holds is let go of as CloseHandle would, and
+ * NULL returned with the last error set. */
+HANDLE wm_handle_new(const struct wm_object *proto);
 /* The object behind h, of kind `kind`, with a reference; NULL (ERROR_INVALID_HANDLE) if none. */
 struct wm_object *wm_object_get(HANDLE h, enum wm_kind kind);
+/* The same for any kind in `kinds` (WM_KIND_BIT()s). */
+struct wm_object *wm_object_get_any(HANDLE h, unsigned kinds);
 void wm_object_put(struct wm_object *obj);
 /* Has this process a handle of a section over the file (dev, ino), with `writers` one that
  * writes it? (E36, share modes) */
@@ -83,6 +106,47 @@ unsigned wm_mount_file_sections(dev_t dev, ino_t ino, bool writers);
 DWORD wm_fail_path(const char *path, int err);
 /* The process's private store for unnamed sections. */
 struct store *wm_local_store(void);
+
+/* ---- objects.c ---- */
+/* A kind of named object, as wm_named_create() makes and opens it. */
+struct wm_named_kind {
+	int open_flags;             /* how an existing object is opened: O_RDONLY, O_RDWR */
+	/* Makes the staged file at fd this kind of object (its attributes, size, state) while
+	 * nobody else can see it; 0, or -1 with errno set. */
+	int (*stage)(int fd, void *arg);
+};
+/* Create-or-open of the named object `name` (B12-B19): opens what holds the name (*created
+ * false: the caller checks that it is of its kind, B13, and says ERROR_ALREADY_EXISTS), or
+ * stages a new object with kind->stage(fd, arg) and publishes it (*created true).  The open
+ * file, or -1 with the last error set. */
+int wm_named_create(const char *name, bool ansi, const struct wm_named_kind *kind, void *arg,
+		    bool *created);
+/* Opens the existing named object `name` with open(2) flags (O_CLOEXEC added); -1 with the
+ * last error set (ERROR_INVALID_PARAMETER for NULL, B15; ERROR_FILE_NOT_FOUND...). */
+int wm_named_open(const char *name, bool ansi, int flags);
+/* A new object of `kind`, staged in mount's Staging/ under a name nobody can guess and made
+ * with kind->stage(fd, arg): its open file (read and write), its path in stage_path.  -1 with
+ * errno set, and nothing left behind (a staged object that is closed is gone). */
+int wm_stage_object(const char *mount, const struct wm_named_kind *kind, void *arg,
+		    char *stage_path, size_t len);
+/* A new open file of what fd is open on (/proc/self/fd), with open(2) flags: a handle of its
+ * own for DuplicateHandle.  -1 with errno set. */
+int wm_reopen(int fd, int flags);
+/* fsetxattr(2) of a text value without its NUL. */
+int wm_set_text_xattr(int fd, const char *name, const char *value);
+
+/* ---- wait.c ---- */
+/* SECTIONFS_IOC_WAIT on fd for the objects `inos`, retried after signals with what is left
+ * of timeout_ms (Win32 waits are not alertable by signals): WAIT_OBJECT_0 + i, WAIT_ABANDONED_0
+ * + i, WAIT_TIMEOUT, or WAIT_FAILED with the last error set. */
+DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD timeout_ms);
+
+/* ---- sync.c ---- */
+/* A new handle's object for a duplicate of src, an object of `kind` (DuplicateHandle): its own
+ * open file of the same object, with `access` (GENERIC_* mapped).  false with the last error
+ * set. */
+bool wm_sync_duplicate(enum wm_kind kind, const struct wm_sync *src, uint32_t access,
+		       struct wm_sync *dup);
 
 /* ---- wide.c ---- */
 /* UTF-16 -> UTF-8, malloc'ed; NULL for NULL; sets ERROR_INVALID_NAME on bad UTF-16. */

@@ -410,6 +410,49 @@ bool wu_recv(struct wu_pipe *p, void *buf, size_t n)
 	return true;
 }
 
+int wu_threads_in_fuse(pid_t pid)
+{
+	char path[320], wchan[64];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/wchan", (int)pid, d->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t k = fd >= 0 ? read(fd, wchan, sizeof(wchan) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		wchan[k > 0 ? k : 0] = '\0';
+		n += !strcmp(wchan, "request_wait_answer");
+	}
+	closedir(dir);
+	return n;
+}
+
+bool wu_wait_in_fuse(pid_t pid, int n)
+{
+	int64_t end = now_ms() + WU_TIMEOUT_MS;
+
+	while (wu_threads_in_fuse(pid) < n) {
+		if (now_ms() > end)
+			return false;
+		sleep_ms(1);
+	}
+	return true;
+}
+
+bool wu_quiet(struct wu_pipe *p, int ms)
+{
+	return !readable(p->r, now_ms() + ms);
+}
+
 bool wu_gate_wait(struct wu_gate *g)
 {
 	char c;

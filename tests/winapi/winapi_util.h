@@ -91,6 +91,12 @@ void wu_expect_fault(void);
 		}                                                                          \
 	} while (0)
 
+/* How many threads of process pid are asleep in a FUSE request now (wchan
+ * "request_wait_answer"): a waiter whose wait the daemon holds, once its other requests are
+ * done.  wu_wait_in_fuse() polls until at least n are; false after WU_TIMEOUT_MS. */
+int wu_threads_in_fuse(pid_t pid);
+bool wu_wait_in_fuse(pid_t pid, int n);
+
 /* ---- ordering processes ---- */
 
 /* A pipe: one side sends bytes or values, the other receives them. */
@@ -103,6 +109,8 @@ void wu_pipe_close(struct wu_pipe *p);
  * WU_TIMEOUT_MS). */
 bool wu_send(struct wu_pipe *p, const void *buf, size_t n);
 bool wu_recv(struct wu_pipe *p, void *buf, size_t n);
+/* Nothing arrives for ms milliseconds (a process that must still be blocked has not spoken). */
+bool wu_quiet(struct wu_pipe *p, int ms);
 static inline bool wu_signal(struct wu_pipe *p)
 {
 	return wu_send(p, "!", 1);

@@ -1,0 +1,94 @@
+/* WaitForSingleObject and WaitForMultipleObjects: one SECTIONFS_IOC_WAIT, sent on the first
+ * object's open file with every object's st_ino, which the daemon answers when the wait is
+ * satisfied or timed out (a wait-all takes all its objects at once or none, in the daemon).
+ *
+ * A signal handler that runs in the waiting thread ends the ioctl with EINTR and nothing taken;
+ * Win32 waits are not alertable by signals, so the wait goes on for what is left of its
+ * timeout, measured on the monotonic clock. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "internal.h"
+#include "sectionfs/protocol.h"
+
+_Static_assert(SECTIONFS_WAIT_INFINITE == INFINITE, "an infinite wait crosses the mount as is");
+_Static_assert(SECTIONFS_WAIT_MAX == MAXIMUM_WAIT_OBJECTS, "the daemon waits for as many");
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* What is left of a timeout of timeout_ms started at start_ns, in whole milliseconds rounded up
+ * (a wait never ends early); 0 once it has passed. */
+static DWORD remaining_ms(DWORD timeout_ms, uint64_t start_ns)
+{
+	uint64_t elapsed = monotonic_ns() - start_ns, total = (uint64_t)timeout_ms * 1000000u;
+
+	if (timeout_ms == INFINITE)
+		return INFINITE;
+	return elapsed >= total ? 0 : (DWORD)((total - elapsed + 999999u) / 1000000u);
+}
+
+DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD timeout_ms)
+{
+	struct sectionfs_wait w;
+	uint64_t start = monotonic_ns();
+
+	memset(&w, 0, sizeof(w));
+	w.count = count;
+	w.wait_all = wait_all;
+	memcpy(w.inos, inos, count * sizeof(*inos));
+	w.timeout_ms = timeout_ms;
+	while (ioctl(fd, SECTIONFS_IOC_WAIT, &w) < 0) {
+		if (errno != EINTR) {
+			wm_fail_errno(errno);
+			return WAIT_FAILED;
+		}
+		w.timeout_ms = remaining_ms(timeout_ms, start);
+	}
+	if (w.wait_result == WAIT_FAILED)
+		wm_fail(w.result);
+	return w.wait_result;
+}
+
+DWORD WINAPI WaitForMultipleObjects(DWORD count, const HANDLE *handles, BOOL wait_all,
+				    DWORD timeout_ms)
+{
+	struct wm_object *objects[MAXIMUM_WAIT_OBJECTS];
+	uint64_t inos[MAXIMUM_WAIT_OBJECTS];
+	DWORD got = 0, result = WAIT_FAILED;
+
+	if (count == 0 || count > MAXIMUM_WAIT_OBJECTS || !handles) {
+		wm_fail(ERROR_INVALID_PARAMETER);
+		return WAIT_FAILED;
+	}
+	/* Each object is held (not closed under the wait) until the wait ends.  A section, a
+	 * file or no object at all cannot be waited for (ERROR_INVALID_HANDLE). */
+	for (; got < count; got++) {
+		objects[got] = wm_object_get_any(handles[got], WM_SYNC_KINDS);
+		if (!objects[got])
+			goto out;
+		if (!(objects[got]->sync.access & SYNCHRONIZE)) {
+			wm_object_put(objects[got]);
+			wm_fail(ERROR_ACCESS_DENIED);
+			goto out;
+		}
+		inos[got] = objects[got]->sync.ino;
+	}
+	result = wm_wait(objects[0]->sync.fd, inos, count, wait_all, timeout_ms);
+out:
+	while (got > 0)
+		wm_object_put(objects[--got]);
+	return result;
+}
+
+DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD timeout_ms)
+{
+	return WaitForMultipleObjects(1, &h, FALSE, timeout_ms);
+}
