@@ -104,10 +104,12 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		return;
 	}
 	if (section_kind(handle_section(h)) != OBJECT_SECTION &&
-	    (cmd == SECTIONFS_IOC_BECOME_VIEW || cmd == SECTIONFS_IOC_COMMIT ||
-	     cmd == SECTIONFS_IOC_COMMIT_RUN)) {
-		/* an object has no data to map or commit */
-		*(cmd == SECTIONFS_IOC_BECOME_VIEW ? &u.view.result
+	    (cmd == SECTIONFS_IOC_INFO || cmd == SECTIONFS_IOC_BECOME_VIEW ||
+	     cmd == SECTIONFS_IOC_COMMIT || cmd == SECTIONFS_IOC_COMMIT_RUN)) {
+		/* an object is no section (B13: OpenFileMapping of an event's name) and has no
+		 * data to map or commit */
+		*(cmd == SECTIONFS_IOC_INFO        ? &u.info.result
+		  : cmd == SECTIONFS_IOC_BECOME_VIEW ? &u.view.result
 		  : cmd == SECTIONFS_IOC_COMMIT    ? &u.commit.result
 						   : &u.commit_run.result) = ERROR_INVALID_HANDLE;
 		fuse_reply_ioctl(req, 0, &u, size);

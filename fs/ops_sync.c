@@ -471,10 +471,16 @@ static void ioctl_wait(fuse_req_t req, const struct open_file *of, const struct 
 		section_put(objects[i]);
 }
 
-static uint32_t ioctl_signal(fuse_req_t req, struct section *sec, struct sectionfs_signal *s)
+static uint32_t ioctl_signal(fuse_req_t req, struct handle *h, struct sectionfs_signal *s)
 {
 	struct sync_owner thread = { .id = (uint64_t)fuse_req_ctx(req)->pid };
+	struct section *sec = handle_section(h);
 
+	/* Changing an event's or a semaphore's state is writing to it, as write(2) of its file
+	 * is (EVENT_MODIFY_STATE, SEMAPHORE_MODIFY_STATE): a file opened for reading only may
+	 * wait, not signal.  A mutex is released by its owner, whatever its handle may do. */
+	if (s->op != SECTIONFS_SIGNAL_RELEASE_MUTEX && !(handle_access(h) & FILE_MAP_WRITE))
+		return ERROR_ACCESS_DENIED;
 	switch (s->op) {
 	case SECTIONFS_SIGNAL_SET_EVENT:
 		return sync_event_set(sec);
@@ -509,7 +515,7 @@ void sync_ioctl(fuse_req_t req, struct fuse_file_info *fi, unsigned cmd, void *a
 	case SECTIONFS_IOC_SIGNAL: {
 		struct sectionfs_signal *s = arg;
 		s->previous = 0;
-		s->result = ioctl_signal(req, sec, s);
+		s->result = ioctl_signal(req, of->handle, s);
 		break;
 	}
 	}

@@ -47,9 +47,8 @@ static HANDLE add_section(const struct wm_section *s)
 }
 
 /* Reads what a section in the mount is into s (protection, attributes, backing file), or
- * ERROR_INVALID_HANDLE when what fd is open on is an event, a mutex or a semaphore (B13).
- * Those open as streams (README: "The files are streams: no seeking"), which the kernel alone
- * tells with ESPIPE, so the check costs no round trip to the daemon. */
+ * ERROR_INVALID_HANDLE when what fd is open on is an event, a mutex or a semaphore (B13: the
+ * daemon's INFO answers that for them). */
 static DWORD describe_named(int fd, struct wm_section *s)
 {
 	struct sectionfs_info info = { 0 };
@@ -57,8 +56,6 @@ static DWORD describe_named(int fd, struct wm_section *s)
 	struct stat st;
 	ssize_t n;
 
-	if (lseek(fd, 0, SEEK_CUR) < 0 && errno == ESPIPE)
-		return wm_fail(ERROR_INVALID_HANDLE);
 	if (ioctl(fd, SECTIONFS_IOC_INFO, &info) < 0)
 		return wm_fail_errno(errno);
 	if (info.result)

@@ -27,7 +27,8 @@
 #define SECTIONFS_INFO_STAGED      0x2u
 #define SECTIONFS_INFO_TEMPORARY   0x4u
 
-/* What a section is, in one round trip. */
+/* What a section is, in one round trip; ERROR_INVALID_HANDLE in `result` for an event, a mutex
+ * or a semaphore (B13). */
 struct sectionfs_info {
 	uint32_t result;
 	uint32_t protect;           /* PAGE_* */
@@ -236,7 +237,8 @@ struct sectionfs_wait {
 /* SetEvent, ResetEvent, PulseEvent, ReleaseMutex (by the calling thread: ERROR_NOT_OWNER
  * otherwise), ReleaseSemaphore (count >= 1; ERROR_TOO_MANY_POSTS past the maximum, nothing
  * changed; ERROR_INVALID_PARAMETER for 0), on an open file of the object; `previous` is the
- * semaphore's count before.  A wrong kind of object: ERROR_INVALID_HANDLE. */
+ * semaphore's count before.  A wrong kind of object: ERROR_INVALID_HANDLE.  All but
+ * RELEASE_MUTEX need a file open for writing (ERROR_ACCESS_DENIED), as write(2) does. */
 #define SECTIONFS_SIGNAL_SET_EVENT         1u
 #define SECTIONFS_SIGNAL_RESET_EVENT       2u
 #define SECTIONFS_SIGNAL_PULSE_EVENT       3u
