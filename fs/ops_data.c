@@ -116,11 +116,6 @@ static enum open_mode open_mode_of(struct sfs *fs, struct node *node, struct han
 	return OPEN_PASSTHROUGH;
 }
 
-/* Makes the open file record (fi->fh) with the settings of FUSE-NOTES: the page cache is the
- * shared memory of all maps and reads, so it is kept across opens; close sends no FLUSH.  The
- * exception is a file-backed section served cached: its file may change behind the daemon (a
- * Wine program writes it), so each open drops what the kernel cached and reads the file afresh.
- * Returns the backing id for a passthrough open, 0 for another, -ENOMEM. */
 struct open_file *open_file_new(struct node *node, struct handle *h, pid_t opener)
 {
 	struct open_file *of = calloc(1, sizeof(*of));
@@ -132,6 +127,11 @@ struct open_file *open_file_new(struct node *node, struct handle *h, pid_t opene
 	return of;
 }
 
+/* Makes the open file record (fi->fh) with the settings of FUSE-NOTES: the page cache is the
+ * shared memory of all maps and reads, so it is kept across opens; close sends no FLUSH.  The
+ * exception is a file-backed section served cached: its file may change behind the daemon (a
+ * Wine program writes it), so each open drops what the kernel cached and reads the file afresh.
+ * Returns the backing id for a passthrough open, 0 for another, -ENOMEM. */
 static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_info *fi,
 			  struct handle *h, pid_t opener)
 {
