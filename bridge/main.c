@@ -30,7 +30,8 @@
 #define RESTART_MS 3000     /* from a helper's end to the next helper: a killed wineserver keeps
 			     * its socket 2 s, and a helper started then has wine start a server */
 
-/* A Windows section published in the mount, held by `fd` (closing it takes it away). */
+/* A Windows section or event published in the mount, held by `fd` (closing it takes it
+ * away; an event's is also how the bridge signals it). */
 struct published {
 	struct published *next;
 	unsigned long id;          /* the helper's */
@@ -102,6 +103,25 @@ static const char *find_mount(const char *given)
 
 /* ---- sections from Windows ---- */
 
+/* p, just published (p->fd) or not (-1, errno): kept, or told why not and freed.  Whether to
+ * say it was published. */
+static bool published(struct published *p, const char *ns, const char *name)
+{
+	if (p->fd < 0) {
+		if (errno == EEXIST)
+			say("%s: the name is taken in the mount: not published", p->where);
+		else if (errno == EINVAL)
+			say("%s\\%s: no file can have this name: not published", ns, name);
+		else
+			say("%s: cannot publish: %s", p->where, strerror(errno));
+		free(p);
+		return false;
+	}
+	p->next = b.published;
+	b.published = p;
+	return b.verbose;
+}
+
 static void on_add(char *args)
 {
 	unsigned long id;
@@ -140,20 +160,48 @@ static void on_add(char *args)
 	snprintf(p->where, sizeof(p->where), "%s/%s", ns, name);
 	p->fd = publish_section(b.mount, ns, name, fd, size, writable, b.mode, origin);
 	close(fd);   /* the daemon took its own */
-	if (p->fd < 0) {
-		if (errno == EEXIST)
-			say("%s: the name is taken in the mount: not published", p->where);
-		else if (errno == EINVAL)
-			say("%s\\%s: no file can have this name: not published", ns, name);
-		else
-			say("%s: cannot publish: %s", p->where, strerror(errno));
-		free(p);
-		return;
-	}
-	p->next = b.published;
-	b.published = p;
-	if (b.verbose)
+	if (published(p, ns, name))
 		say("%s: published (%llu bytes, %s)", p->where, size, origin);
+}
+
+/* ---- events from Windows ---- */
+
+static void on_event(char *args)
+{
+	unsigned long id;
+	unsigned session;
+	int manual, signaled, used = 0;
+	char origin[PATH_MAX + 8];
+	struct published *p;
+	const char *ns;
+
+	if (sscanf(args, "%lu %u %d %d %n", &id, &session, &manual, &signaled, &used) != 4 ||
+	    !used || !(p = calloc(1, sizeof(*p))))
+		return;
+	const char *name = args + used;
+	ns = mount_dir(session == 0);
+	/* wine does not say which process made an event */
+	snprintf(origin, sizeof(origin), "wine:%s", b.wp.path);
+	p->id = id;
+	snprintf(p->where, sizeof(p->where), "%s/%s", ns, name);
+	p->fd = publish_event(b.mount, ns, name, manual, signaled, b.mode, origin);
+	if (published(p, ns, name))
+		say("%s: published (event %s %s, %s)", p->where, manual ? "manual" : "auto",
+		    signaled ? "signaled" : "nonsignaled", origin);
+}
+
+/* SET, PULSE or RESET of an event: the same to its copy in the mount.  A set is a set for an
+ * auto-reset event too: the copy stays signaled until a reader takes it, as the game's would. */
+static void on_signal(char *args, const char *command)
+{
+	unsigned long id = strtoul(args, NULL, 10);
+
+	for (struct published *p = b.published; p; p = p->next)
+		if (p->id == id) {
+			if (publish_signal(p->fd, command) < 0)
+				say("%s: cannot %s it: %s", p->where, command, strerror(errno));
+			return;
+		}
 }
 
 static void unpublish(struct published **pp)
@@ -253,6 +301,14 @@ static void on_line(char *line, void *ctx)
 		on_add(line + 4);
 	else if (!strncmp(line, "DEL ", 4))
 		on_del(line + 4);
+	else if (!strncmp(line, "EVENT ", 6))
+		on_event(line + 6);
+	else if (!strncmp(line, "SET ", 4))
+		on_signal(line + 4, "set");
+	else if (!strncmp(line, "PULSE ", 6))
+		on_signal(line + 6, "pulse");
+	else if (!strncmp(line, "RESET ", 6))
+		on_signal(line + 6, "reset");
 	else if (!strncmp(line, "MADE ", 5))
 		on_made(line + 5);
 }
