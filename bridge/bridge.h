@@ -42,8 +42,9 @@ struct helper {
 	size_t used;
 };
 
-/* Starts the helper program in the prefix; false with a message on failure. */
-bool helper_start(struct helper *h, const struct wine_prefix *wp, const char *exe);
+/* Starts the helper program in the prefix, watching events too if `events`; false with a
+ * message on failure. */
+bool helper_start(struct helper *h, const struct wine_prefix *wp, const char *exe, bool events);
 
 /* Sends one command line (without its newline); false when the helper is gone. */
 bool helper_send(struct helper *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

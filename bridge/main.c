@@ -55,6 +55,8 @@ static struct {
 	const char *helper_exe;
 	mode_t mode;
 	bool verbose;
+	bool events;               /* not --no-events */
+	bool said_no_events;       /* the mount has none: said once */
 	struct wine_prefix wp;
 	struct helper helper;
 	bool helper_up;
@@ -66,7 +68,7 @@ static struct {
 	int command_status;
 	struct stat ending;        /* the socket of a wineserver that is ending (st_ino 0: none) */
 	long long restart_ms;      /* no helper before this time (now_ms()) */
-} b = { .mode = 0600, .inotify = -1, .watch = -1, .command = -1, .next_made = 1 };
+} b = { .mode = 0600, .events = true, .inotify = -1, .watch = -1, .command = -1, .next_made = 1 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -185,6 +187,14 @@ static void on_event(char *args)
 	p->id = id;
 	snprintf(p->where, sizeof(p->where), "%s/%s", ns, name);
 	p->fd = publish_event(b.mount, ns, name, manual, signaled, b.mode, origin);
+	if (p->fd < 0 && errno == EOPNOTSUPP) {
+		if (!b.said_no_events)
+			say("%s has no events (an older sectionfs): events are not published",
+			    b.mount);
+		b.said_no_events = true;
+		free(p);
+		return;
+	}
 	if (published(p, ns, name))
 		say("%s: published (event %s %s, %s)", p->where, manual ? "manual" : "auto",
 		    signaled ? "signaled" : "nonsignaled", origin);
@@ -333,7 +343,7 @@ static void maybe_start_helper(void)
 		return;
 	if (b.watch < 0)
 		b.watch = inotify_add_watch(b.inotify, b.wp.server_dir, IN_CREATE | IN_ONLYDIR);
-	if (!helper_start(&b.helper, &b.wp, b.helper_exe))
+	if (!helper_start(&b.helper, &b.wp, b.helper_exe, b.events))
 		return;
 	b.helper_up = true;
 	for (struct made *m = b.made; m; m = m->next)
@@ -395,7 +405,8 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: sectionfs-bridge [OPTIONS] [-- COMMAND [ARGS...]]\n"
-		"Publishes every named section of a Wine prefix in the sectionfs mount, live.\n"
+		"Publishes every named section and event of a Wine prefix in the sectionfs\n"
+		"mount, live.\n"
 		"With a COMMAND (a Steam launch option: sectionfs-bridge -- %%command%%), runs it\n"
 		"and ends with it; without one, runs until stopped.\n\n"
 		"  -m, --mount DIR    the sectionfs mount (default: $SECTIONFS_ROOT,\n"
@@ -404,8 +415,9 @@ static void usage(FILE *to)
 		"      --make NAME    a section a Linux program makes in the mount\n"
 		"                     (Global\\NAME or Local\\NAME) that Windows programs\n"
 		"                     must find under NAME\n"
+		"      --no-events    sections only: leave the prefix's events alone\n"
 		"      --helper EXE   the Windows helper program (default: the installed one)\n"
-		"  -v, --verbose      a line for each section published or gone\n"
+		"  -v, --verbose      a line for each section or event published or gone\n"
 		"  -h, --help         this text\n"
 		"  -V, --version\n\n"
 		"The prefix is $WINEPREFIX (Proton: $STEAM_COMPAT_DATA_PATH/pfx; else\n"
@@ -442,6 +454,7 @@ static bool parse(int argc, char **argv, char ***command)
 		{ "mode", required_argument, NULL, 'M' },
 		{ "make", required_argument, NULL, 'k' },
 		{ "helper", required_argument, NULL, 'H' },
+		{ "no-events", no_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -472,6 +485,9 @@ static bool parse(int argc, char **argv, char ***command)
 			break;
 		case 'H':
 			b.helper_exe = optarg;
+			break;
+		case 'E':
+			b.events = false;
 			break;
 		case 'v':
 			b.verbose = true;

@@ -28,7 +28,8 @@
  *                                                           as Global\NAME (SESSION 0) or
  *                                                           Local\NAME, held until DROP
  *                DROP ID                                    let go of what MAKE made
- * End of input ends the program (the bridge went away): what it holds goes with it.
+ * End of input ends the program (the bridge went away): what it holds goes with it.  With
+ * --no-events it leaves events alone.
  *
  * It is one of Wine's own programs, not the prefix's (ProcessWineMakeProcessSystem, as Wine's
  * services do): it does not keep the wineserver running once the prefix's last program ends,
@@ -73,6 +74,7 @@ static CRITICAL_SECTION out_lock;   /* stdout */
 static struct known *known;
 static unsigned long next_id = 1;
 static HANDLE scan_now;         /* auto-reset: a SCAN arrived */
+static BOOL with_events = TRUE; /* not --no-events */
 
 void say(const char *fmt, ...)
 {
@@ -237,7 +239,8 @@ static void scan_directory(unsigned session)
 			continue;
 		swprintf(name, 300, L"%.*ls", buf.e.Name.Length / 2, buf.e.Name.Buffer);
 		swprintf(type, 32, L"%.*ls", buf.e.TypeName.Length / 2, buf.e.TypeName.Buffer);
-		if ((wcscmp(type, L"Section") && wcscmp(type, L"Event")) || skipped(name))
+		if ((wcscmp(type, L"Section") && (wcscmp(type, L"Event") || !with_events)) ||
+		    skipped(name))
 			continue;
 		k = find(session, name);
 		if (k)
@@ -393,10 +396,11 @@ static DWORD WINAPI commands(void *arg)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	HANDLE reader, waits[2] = { NULL, NULL };   /* SCAN; the wineserver ending */
 
+	with_events = !(argc > 1 && !strcmp(argv[1], "--no-events"));
 	InitializeCriticalSection(&lock);
 	InitializeCriticalSection(&out_lock);
 	events_init();

@@ -1358,6 +1358,18 @@ class EventTest(BridgeTestCase):
         self.assertEqual(reader.try_read(), "error EAGAIN")
         self.assertEqual(self.game_state(game, 0), 1)
 
+    def test_no_events_leaves_them_alone(self):
+        bridge = self.bridge("--no-events")
+        game = self.events_game(("Global\\bt_ev_off", "auto", "nonsignaled"))
+        sections = self.game("Global\\bt_ev_barrier", 4096)
+        sections.ready()
+        self.wait_present(bridge.path("Global\\bt_ev_barrier"), bridge)
+        time.sleep(0.5)   # rescans
+        self.assertEqual(self.published(), ["Global/bt_ev_barrier"])
+        self.signal(game, "set", 0)
+        time.sleep(0.3)
+        self.assertEqual(self.game_state(game, 0), 1, "the helper took the set")
+
     def test_the_games_own_waiter_still_gets_every_set(self):
         game = self.events_game(("Local\\bt_ev_both", "auto", "nonsignaled"))
         alone = game.ask("selfwait 0 20", r"^SELFWAIT .*$").group(0)
