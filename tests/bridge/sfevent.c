@@ -64,7 +64,7 @@ static void create_event(const char *name, const char *type, const char *state)
 
 /* selfwait: the waiter thread and what it saw */
 static struct {
-	HANDLE event, about_to_wait, done;
+	HANDLE event, go, about_to_wait, done;
 	DWORD result;
 	long long woke;
 } waiter;
@@ -73,6 +73,7 @@ static DWORD WINAPI wait_once(void *arg)
 {
 	(void)arg;
 	for (;;) {
+		WaitForSingleObject(waiter.go, INFINITE);   /* between rounds, no waiter */
 		SetEvent(waiter.about_to_wait);
 		waiter.result = WaitForSingleObject(waiter.event, SELFWAIT_TIMEOUT_MS);
 		waiter.woke = qpc();
@@ -91,7 +92,7 @@ static int by_value(const void *a, const void *b)
 
 static void selfwait(int idx, int rounds)
 {
-	static HANDLE thread;
+	static HANDLE thread;   /* one waiter, of the first event asked for */
 	long long took[SELFWAIT_MAX], freq;
 	LARGE_INTEGER f;
 	int missed = 0, n = 0;
@@ -99,6 +100,7 @@ static void selfwait(int idx, int rounds)
 	QueryPerformanceFrequency(&f);
 	freq = f.QuadPart;
 	if (!thread) {
+		waiter.go = CreateEventW(NULL, FALSE, FALSE, NULL);
 		waiter.about_to_wait = CreateEventW(NULL, FALSE, FALSE, NULL);
 		waiter.done = CreateEventW(NULL, FALSE, FALSE, NULL);
 		waiter.event = events[idx];
@@ -107,6 +109,7 @@ static void selfwait(int idx, int rounds)
 	for (int i = 0; i < rounds && i < SELFWAIT_MAX; i++) {
 		long long set_at;
 
+		SetEvent(waiter.go);
 		WaitForSingleObject(waiter.about_to_wait, INFINITE);
 		Sleep(5);   /* it waits by now */
 		set_at = qpc();
