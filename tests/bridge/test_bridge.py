@@ -350,19 +350,38 @@ class Lines:
         return m
 
 
-class Game:
-    """A Windows program run with wine64 in a prefix, spoken to in lines (game.h)."""
+class Program:
+    """A program spoken to in lines on its standard input and output; killed at the end of the
+    run at the latest."""
 
-    def __init__(self, prefix, exe, *args):
-        self.prefix = prefix
-        self.argv = [WINE, exe] + [str(a) for a in args]
-        self.proc = subprocess.Popen(self.argv, env=prefix.env(), stdin=subprocess.PIPE,
+    def __init__(self, argv, env=None):
+        self.argv = argv
+        self.proc = subprocess.Popen(self.argv, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      errors="replace", bufsize=1)
         _spawned.append(self.proc)
         self.pid = self.proc.pid
         self.out = Lines(self.proc.stdout)
         self.err = Lines(self.proc.stderr)
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+
+
+class Game(Program):
+    """A Windows program run with wine64 in a prefix, spoken to in lines (game.h)."""
+
+    def __init__(self, prefix, exe, *args):
+        self.prefix = prefix
+        super().__init__([WINE, exe] + [str(a) for a in args], prefix.env())
 
     def describe(self):
         return "%s\n  said: %s\n  stderr: %s" % (" ".join(self.argv), self.out.text(),
@@ -387,10 +406,6 @@ class Game:
                 made.append(parse_fields(line))
         return made
 
-    def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
     def ask(self, line, answer, timeout=20):
         self.send(line)
         return self.expect(answer, timeout)
@@ -403,13 +418,6 @@ class Game:
         with contextlib.suppress(OSError):
             self.proc.stdin.close()
         return self.proc.wait(timeout)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()
 
 
 def parse_fields(line):
@@ -1144,20 +1152,11 @@ for line in sys.stdin:
 WAKE = 5.0   # the longest a blocked reader may wait for a set the game made
 
 
-class EventReader:
+class EventReader(Program):
     """EVENT_READER on path."""
 
     def __init__(self, path):
-        self.proc = subprocess.Popen([sys.executable, "-c", EVENT_READER, path],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, bufsize=1)
-        _spawned.append(self.proc)
-        self.out = Lines(self.proc.stdout)
-        self.err = Lines(self.proc.stderr)
-
-    def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
+        super().__init__([sys.executable, "-c", EVENT_READER, path])
 
     def expect(self, pattern, timeout):
         """The match, or None when the reader says nothing like it in time."""
@@ -1176,13 +1175,6 @@ class EventReader:
         if not m:
             raise AssertionError("a nonblocking read blocked: " + self.err.text())
         return m.group(0)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()
 
 
 def median(values):
@@ -1282,19 +1274,26 @@ class EventTest(BridgeTestCase):
         self.assert_nothing_published("the game ended", bridge)
         self.assertIsNone(bridge.proc.poll(), "the bridge ended: " + bridge.describe())
 
-    def test_an_auto_reset_set_wakes_one_blocked_reader(self):
+    def one_event(self, name, kind):
+        """A bridge, a game with the nonsignaled event NAME of type KIND, its path in the mount
+        once it is there, and a reader of it."""
         bridge = self.bridge()
-        game = self.events_game(("Global\\bt_ev_tick", "auto", "nonsignaled"))
-        path = bridge.path("Global\\bt_ev_tick")
+        game = self.events_game((name, kind, "nonsignaled"))
+        path = bridge.path(name)
         self.wait_present(path, bridge)
-        reader = self.reader(path)
+        return bridge, game, path, self.reader(path)
+
+    def set_wakes(self, bridge, game, reader):
+        """The reader blocks, the game sets its event 0: the ns from SetEvent to the wake."""
+        reader.start_read()
+        set_at = self.signal(game, "set", 0)
+        return self.expect_wake(reader, bridge, "the game's SetEvent") - set_at
+
+    def test_an_auto_reset_set_wakes_one_blocked_reader(self):
+        bridge, game, path, reader = self.one_event("Global\\bt_ev_tick", "auto")
         self.assertEqual(reader.try_read(), "error EAGAIN")
         self.check_clocks(game)
-        took = []
-        for _ in range(20):
-            reader.start_read()
-            set_at = self.signal(game, "set", 0)
-            took.append(self.expect_wake(reader, bridge, "the game's SetEvent") - set_at)
+        took = [self.set_wakes(bridge, game, reader) for _ in range(20)]
         measure("the game's SetEvent to a Linux reader's read() returning, auto-reset "
                 "(20 sets, median / max)", "%.0f / %.0f" % (median(took) / 1000, max(took) / 1000),
                 "us")
@@ -1311,16 +1310,10 @@ class EventTest(BridgeTestCase):
         self.assertEqual(self.game_state(game, 0), 0)
 
     def test_a_manual_reset_event_follows_set_reset_and_pulse(self):
-        bridge = self.bridge()
-        game = self.events_game(("Local\\bt_ev_state", "manual", "nonsignaled"))
-        path = bridge.path("Local\\bt_ev_state")
-        self.wait_present(path, bridge)
-        reader = self.reader(path)
+        bridge, game, path, reader = self.one_event("Local\\bt_ev_state", "manual")
         took, reset_took = [], []
         for _ in range(10):
-            reader.start_read()
-            set_at = self.signal(game, "set", 0)
-            took.append(self.expect_wake(reader, bridge, "the game's SetEvent") - set_at)
+            took.append(self.set_wakes(bridge, game, reader))
             # a manual-reset event stays signaled: reads do not block, and take nothing
             self.assertEqual(reader.try_read(), "got " + "00" * 8)
             self.assertEqual(sfstest.xattr(path, "state"), "signaled")
