@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/queue.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,6 +25,10 @@
 #include "handle.h"
 #include "section.h"
 #include "store.h"
+#include "sync.h"
+
+struct sync_wait;
+struct sync_object;
 
 struct store {
 	pthread_mutex_t lock;
@@ -38,6 +43,11 @@ struct store {
 	void *sessions;                    /* lock: tsearch tree of struct ns *, by session id */
 	store_unname_hook *unname_hook;    /* set before use */
 	void *unname_ctx;
+	pthread_mutex_t sync_lock;         /* after lock: every object's state and wait (sync.c) */
+	LIST_HEAD(, sync_wait) sync_pending;   /* sync_lock: the waits not ended yet */
+	_Atomic uint64_t sync_serials;     /* the last serial given to a wait */
+	sync_ready_hook *ready_hook;       /* set before use */
+	void *ready_ctx;
 };
 
 struct ns {
@@ -69,6 +79,9 @@ struct section {
 	uint32_t attributes;               /* SEC_* as reported */
 	struct section_owner owner;
 	void *host;                        /* the embedding program's; the core never touches it */
+	/* store->lock and sync_lock both to change (only while staged), either to read: */
+	enum object_kind kind;             /* a section, or a synchronization object (sync.h) */
+	struct sync_object *sync;          /* an object's state (under sync_lock); NULL: a section */
 
 	/* size_lock: writers change size, backing or charge; readers do I/O on fd */
 	pthread_rwlock_t size_lock;

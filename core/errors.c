@@ -47,11 +47,13 @@ static const struct winerr_row winerr_table[] = {
 	ROW(ERROR_HANDLE_EOF, EIO),
 	ROW(ERROR_CALL_NOT_IMPLEMENTED, ENOSYS),
 	ROW(ERROR_GEN_FAILURE, EIO),
+	ROW(ERROR_ACCESS_DENIED, EPERM),       /* before ERROR_NOT_OWNER: what EPERM means back */
+	ROW(ERROR_NOT_OWNER, EPERM),           /* a mutex released by another than its owner */
+	ROW(ERROR_TOO_MANY_POSTS, EOVERFLOW),  /* a semaphore released past its maximum */
 };
 
 /* errno values that no row names but that mean one Win32 code all the same. */
 static const struct winerr_row errno_aliases[] = {
-	ROW(ERROR_ACCESS_DENIED, EPERM),
 	ROW(ERROR_NOT_ENOUGH_MEMORY, ENOMEM),
 	ROW(ERROR_TOO_MANY_OPEN_FILES, ENFILE),
 	ROW(ERROR_PATH_NOT_FOUND, ENOTDIR),

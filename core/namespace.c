@@ -112,7 +112,12 @@ uint32_t ns_create(struct ns *ns, const char *leaf, const struct section_spec *s
 
 	if (sec) {
 		*existed = true;
-		err = mode == NS_CREATE_NEW ? ERROR_ALREADY_EXISTS : handle_open_locked(sec, access, out);
+		if (sec->kind != spec->sync.kind)
+			err = ERROR_INVALID_HANDLE;   /* B13: one namespace for every kind of object */
+		else if (mode == NS_CREATE_NEW)
+			err = ERROR_ALREADY_EXISTS;
+		else
+			err = handle_open_locked(sec, access, out);
 		pthread_mutex_unlock(&st->lock);
 		if (made)
 			section_put(made);   /* lost the race: never named, never held */

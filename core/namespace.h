@@ -23,7 +23,9 @@ enum ns_create_mode {
 /* A11/B12: makes section `leaf` in ns from spec and opens a handle with `access`, or, when the
  * name exists and mode allows, opens the existing section (its own size and protection; spec
  * ignored) with *existed = true.  Exactly one of any number of racing callers creates.  Errors:
- * ns_check_leaf()'s, ERROR_ALREADY_EXISTS (NS_CREATE_NEW), section_new()'s, handle_open()'s.
+ * ns_check_leaf()'s, ERROR_INVALID_HANDLE (B13: the name is held by an object of another kind
+ * than spec->sync.kind), ERROR_ALREADY_EXISTS (NS_CREATE_NEW), section_new()'s,
+ * handle_open()'s.
  * Sections made in the staging namespace are staged. */
 uint32_t ns_create(struct ns *ns, const char *leaf, const struct section_spec *spec,
 		   const struct section_owner *owner, enum ns_create_mode mode, uint32_t access,

@@ -14,17 +14,22 @@
 
 #include "name.h"
 #include "section_internal.h"
+#include "sync_internal.h"
 #include "win32_constants.h"
 
 uint32_t section_new(struct store *st, const struct section_spec *spec,
 		     const struct section_owner *owner, struct section **out)
 {
+	bool object = spec->sync.kind != OBJECT_SECTION;
 	bool paging_file = spec->file_fd < 0;
-	uint64_t charge = paging_file ? round_to_page(spec->size) : 0;
+	uint64_t charge = paging_file && !object ? round_to_page(spec->size) : 0;
+	struct sync_object *sync = NULL;
 	struct section *sec;
 	uint32_t err;
-	int fd;
+	int fd = -1;
 
+	if (object && ((err = sync_spec_check(&spec->sync)) || spec->size || !paging_file))
+		return err ? err : ERROR_INVALID_PARAMETER;   /* objects hold no data */
 	if (spec->size > SECTION_SIZE_MAX)
 		return ERROR_NOT_ENOUGH_MEMORY;
 	if (paging_file && (err = check_pagefile_size(st, spec->size)))
@@ -42,9 +47,12 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 		goto undo_charge;
 	if (spec->file_path && !(sec->backing_path = strdup(spec->file_path)))
 		goto undo_alloc;
-	err = section_open_backing(st, spec, &fd);
-	if (err)
+	if (object) {
+		if (!(sync = sync_object_new(&spec->sync)))
+			goto undo_alloc;
+	} else if ((err = section_open_backing(st, spec, &fd))) {
 		goto undo_alloc;
+	}
 
 	sec->id = store_next_section_id(st);
 	sec->store = st;
@@ -52,6 +60,8 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	sec->lifetime = spec->lifetime;
 	sec->protect = spec->protect;
 	sec->attributes = spec->attributes;
+	sec->kind = spec->sync.kind;
+	sec->sync = sync;
 	sec->owner = *owner;
 	pthread_rwlock_init(&sec->size_lock, NULL);
 	atomic_init(&sec->size, spec->size);
@@ -75,7 +85,9 @@ uint32_t section_new(struct store *st, const struct section_spec *spec,
 	/* Undone in reverse, from the step that failed on; each label names what it undoes. */
 undo_backing:
 	pthread_rwlock_destroy(&sec->size_lock);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	free(sync);
 undo_alloc:
 	free(sec->backing_path);
 	free(sec);
@@ -108,6 +120,7 @@ void section_put(struct section *sec)
 	pthread_rwlock_destroy(&sec->size_lock);
 	free(sec->backing_path);
 	free(sec->origin);
+	free(sec->sync);   /* no wait is left: each held a reference */
 	free(sec);
 }
 
@@ -155,6 +168,7 @@ LOCKED_GETTER(bool, section_is_staged, sec->staged)
 LOCKED_GETTER(bool, section_is_destroyed, sec->destroyed)
 LOCKED_GETTER(struct section_owner, section_owner, sec->owner)
 LOCKED_GETTER(bool, section_has_name, sec->name != NULL)
+LOCKED_GETTER(enum object_kind, section_kind, sec->kind)
 
 void section_holders(struct section *sec, unsigned *handles, unsigned *views)
 {

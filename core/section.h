@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sync.h"
+
 struct store;
 struct ns;
 struct section;
@@ -36,6 +38,8 @@ struct section_spec {
 	const char *file_path;     /* the backing file's path for display, or NULL */
 	bool grow_file;            /* A5: extend the file to size at creation */
 	enum section_lifetime lifetime;
+	struct sync_spec sync;     /* kind OBJECT_SECTION (0): a section; else an event, mutex or
+				    * semaphore: no data (size 0, no descriptor, nothing charged) */
 };
 
 /* Unix ownership of a section, as the filesystem shows it. */

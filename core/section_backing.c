@@ -116,6 +116,18 @@ static void trim_locked(struct section *sec)
 	}
 }
 
+void section_drop_empty_data(struct section *sec)
+{
+	pthread_rwlock_wrlock(&sec->size_lock);
+	if (sec->fd >= 0 && kernel_counts_pages(sec) && sec->dead_fd < 0)
+		sec->dead_fd = sec->fd;   /* a passthrough open may still write it: trimmed later */
+	else if (sec->fd >= 0)
+		close(sec->fd);
+	sec->fd = -1;
+	trim_locked(sec);
+	pthread_rwlock_unlock(&sec->size_lock);
+}
+
 void section_release_data(struct section *sec)
 {
 	pthread_rwlock_wrlock(&sec->size_lock);

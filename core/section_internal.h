@@ -83,5 +83,9 @@ void section_file_identity(int fd, bool file_backed, dev_t *dev, ino_t *ino);
 uint32_t section_open_backing(struct store *st, const struct section_spec *spec, int *fd_out);
 uint32_t section_set_size_locked(struct section *sec, uint64_t size);
 void section_release_data(struct section *sec);
+/* section_backing.c: an empty paging-file section that became a synchronization object has no
+ * data any more: its descriptor goes (sync.c, under store->lock), its pages too once nothing
+ * else has the file. */
+void section_drop_empty_data(struct section *sec);
 
 #endif

@@ -16,10 +16,11 @@
 #include "win32_constants.h"
 
 /* Under store->lock: a published section whose pages may not change (READONLY, WRITECOPY and
- * their EXECUTE forms) keeps its size. */
+ * their EXECUTE forms) keeps its size; a synchronization object has no data at all. */
 static bool size_is_fixed_locked(const struct section *sec)
 {
-	return !sec->staged && !protect_allows_shared_write(sec->protect);
+	return (!sec->staged && !protect_allows_shared_write(sec->protect)) ||
+	       sec->kind != OBJECT_SECTION;
 }
 
 uint32_t section_resize(struct section *sec, uint64_t size, const struct handle *by)

@@ -104,7 +104,7 @@ uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_acc
 	int fd;
 
 	pthread_mutex_lock(&st->lock);
-	unchanged = sec->staged && !sec->file_backed;
+	unchanged = sec->staged && !sec->file_backed && sec->kind == OBJECT_SECTION;
 	protect = sec->protect;
 	attributes = sec->attributes;
 	lifetime = sec->lifetime;
@@ -128,8 +128,8 @@ uint32_t section_attach_file(struct section *sec, int file_fd, unsigned file_acc
 
 	pthread_mutex_lock(&st->lock);
 	/* Published, attached or reprotected meanwhile: what was checked no longer holds. */
-	unchanged = sec->staged && !sec->file_backed && sec->protect == protect &&
-		    sec->attributes == attributes;
+	unchanged = sec->staged && !sec->file_backed && sec->kind == OBJECT_SECTION &&
+		    sec->protect == protect && sec->attributes == attributes;
 	if (unchanged) {
 		pthread_rwlock_wrlock(&sec->size_lock);
 		if (sec->fd >= 0)

@@ -39,6 +39,8 @@ struct store *store_new_config(const struct store_config *config)
 		return NULL;
 	}
 	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->sync_lock, NULL);
+	LIST_INIT(&st->sync_pending);
 	st->cap = config->cap;
 	st->max_sections = config->max_sections;
 	st->pagefile = config->pagefile;
@@ -107,6 +109,7 @@ void store_free(struct store *st)
 	free_ns(st->global);
 	pagefile_free(st->pagefile);
 	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->sync_lock);
 	free(st);
 }
 

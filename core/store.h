@@ -4,6 +4,8 @@
  *   1. store->lock        names, namespaces, the session table, holder counts and lifetimes
  *   2. cow_overlay->lock  one handle's copy-on-write pages (it reads the section under it)
  *   3. section->size_lock a section's size, backing descriptor and charge; readers are I/O
+ *   store->sync_lock      every synchronization object's state and every wait (sync.h); taken
+ *                         alone or under store->lock, and nothing is taken under it
  * The byte counter is atomic and taken under none of them.  Hooks are called with no lock held. */
 #ifndef SECTIONFS_STORE_H
 #define SECTIONFS_STORE_H

@@ -78,11 +78,36 @@
 #define ERROR_BAD_EXE_FORMAT      193u
 #define ERROR_FILENAME_EXCED_RANGE 206u
 #define ERROR_FILE_TOO_LARGE      223u
+#define ERROR_NOT_OWNER           288u
+#define ERROR_TOO_MANY_POSTS      298u
 #define ERROR_INVALID_ADDRESS     487u
 #define ERROR_NOACCESS            998u
 #define ERROR_FILE_INVALID        1006u
 #define ERROR_MAPPED_ALIGNMENT    1132u
 #define ERROR_USER_MAPPED_FILE    1224u
+
+/* Synchronization objects: access rights (CreateEventEx, OpenEvent...) and wait results
+ * (WaitForSingleObject, WaitForMultipleObjects). */
+#define DELETE                    0x00010000u
+#define READ_CONTROL              0x00020000u
+#define SYNCHRONIZE               0x00100000u
+#define STANDARD_RIGHTS_REQUIRED  0x000F0000u
+#define EVENT_MODIFY_STATE        0x0002u
+#define EVENT_ALL_ACCESS          0x001F0003u
+#define MUTEX_MODIFY_STATE        0x0001u
+#define MUTEX_ALL_ACCESS          0x001F0001u
+#define SEMAPHORE_MODIFY_STATE    0x0002u
+#define SEMAPHORE_ALL_ACCESS      0x001F0003u
+#define CREATE_EVENT_MANUAL_RESET  0x1u
+#define CREATE_EVENT_INITIAL_SET   0x2u
+#define CREATE_MUTEX_INITIAL_OWNER 0x1u
+#define MAXIMUM_WAIT_OBJECTS      64u
+#define INFINITE                  0xFFFFFFFFu
+#define WAIT_OBJECT_0             0x00000000u
+#define WAIT_ABANDONED_0          0x00000080u
+#define WAIT_ABANDONED            WAIT_ABANDONED_0
+#define WAIT_TIMEOUT              0x00000102u
+#define WAIT_FAILED               0xFFFFFFFFu
 
 /* NTSTATUS values a Win32 caller sees (in OVERLAPPED.Internal). */
 #define STATUS_SUCCESS            0x00000000u

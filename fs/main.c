@@ -17,6 +17,7 @@
 #include "options.h"
 #include "passthrough.h"
 #include "store.h"
+#include "sync.h"
 #include "uring.h"
 
 #if defined(__SANITIZE_ADDRESS__)                     /* gcc */
@@ -69,6 +70,7 @@ static const struct fuse_lowlevel_ops sectionfs_ops = {
 	.listxattr    = sfs_listxattr,
 	.removexattr  = sfs_removexattr,
 	.ioctl        = sfs_ioctl,
+	.poll         = sfs_poll,
 };
 
 /* The settings FUSE-NOTES measured: keep the page cache ours to invalidate, never the kernel's
@@ -207,7 +209,12 @@ int main(int argc, char **argv)
 		goto err_mount;
 	}
 	store_set_unname_hook(fs.store, forget_name, &fs);
+	sync_set_ready_hook(fs.store, sync_ready, &fs);
 	fs.sweeper = sessions_sweeper_start(&fs);
+	if (waits_timer_start(&fs) != 0) {
+		perror("sectionfs: wait timer thread");
+		goto err_notifier;
+	}
 
 	loop = fuse_loop_cfg_create();
 	if (!loop)
@@ -223,6 +230,7 @@ int main(int argc, char **argv)
 	uring_stop(&fs);
 
 err_notifier:
+	waits_timer_stop(&fs);
 	sessions_sweeper_stop(fs.sweeper);
 	store_set_unname_hook(fs.store, NULL, NULL);
 	notifier_stop(fs.notifier);

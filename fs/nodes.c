@@ -20,6 +20,7 @@
 #include "sectionfs/layout.h"
 #include "namespace.h"
 #include "store.h"
+#include "sync.h"
 
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(uintptr_t), "nodeids are node pointers");
 
@@ -47,6 +48,7 @@ static void init_ns_nodes(struct ns_nodes *n, struct ns *ns, uint64_t dir_ino)
 void nodes_init(struct sfs *fs)
 {
 	pthread_mutex_init(&fs->nodes_lock, NULL);
+	pthread_mutex_init(&fs->objects_lock, NULL);
 	LIST_INIT(&fs->section_nodes);
 	LIST_INIT(&fs->session_groups);
 	fs->root = (struct node){ .kind = NODE_ROOT, .ino = FUSE_ROOT_ID };
@@ -307,6 +309,8 @@ mode_t node_owner(struct sfs *fs, const struct node *node, struct section_owner 
 	switch (node->kind) {
 	case NODE_SECTION:
 		*owner = section_owner(node->section);
+		if (section_kind(node->section) != OBJECT_SECTION)
+			owner->mode |= S_ISVTX;   /* events, mutexes, semaphores: `ls -l` shows T */
 		return S_IFREG;
 	case NODE_ROOT:
 	case NODE_SESSIONS:
@@ -363,7 +367,7 @@ void node_attr(struct sfs *fs, const struct node *node, struct stat *st)
 				       section_is_file_backed(node->section));
 		uint64_t size = may_have_grown ? section_sync_size(node->section)
 					       : section_size(node->section);
-		st->st_mode = type | (owner.mode & SECTION_MODE_BITS);
+		st->st_mode = type | (owner.mode & (SECTION_MODE_BITS | S_ISVTX));
 		st->st_nlink = section_has_name(node->section) ? 1 : 0;
 		st->st_uid = owner.uid;
 		st->st_gid = owner.gid;

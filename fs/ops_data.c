@@ -15,6 +15,7 @@
 #include "passthrough.h"
 #include "protect.h"
 #include "section.h"
+#include "sync.h"
 #include "win32_constants.h"
 
 /* What an open file may do, in handle access bits. */
@@ -131,6 +132,11 @@ static int set_open_flags(struct sfs *fs, struct node *node, struct fuse_file_in
 	if (!of)
 		return -ENOMEM;
 	*of = (struct open_file){ .handle = h, .node = node };
+	/* a staged section may become an object: its opener's process is counted (ops_sync.c) */
+	if (section_is_staged(handle_section(h)) && sync_count_open_file(fs, of, opener)) {
+		free(of);
+		return -ENOMEM;
+	}
 	fi->fh = (uint64_t)(uintptr_t)of;
 	fi->noflush = 1;
 	if (mode == OPEN_PASSTHROUGH) {
@@ -174,6 +180,7 @@ static void close_open_file(struct sfs *fs, struct fuse_file_info *fi)
 		of->node->passthrough_opens--;
 		pthread_mutex_unlock(&fs->nodes_lock);
 	}
+	sync_uncount_open_file(fs, of);
 	handle_close(of->handle);
 	if (of->passthrough)   /* its file may have been the last thing keeping the pages */
 		section_trim(of->node->section);
@@ -357,6 +364,10 @@ void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	access = access_of_flags(fi->flags);
 	err = refuses_writer(node->section, access) ? ERROR_ACCESS_DENIED
 						    : handle_open(node->section, access, &h);
+	if (!err && section_kind(node->section) != OBJECT_SECTION) {
+		sync_open(req, node, fi, h);   /* a stream; O_TRUNC has no data to cut */
+		return;
+	}
 	if (!err) {
 		err = truncate_on_open(req, node, h, fi->flags);
 		if (err)
@@ -394,6 +405,11 @@ void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 	uint32_t err;
 
 	(void)ino;
+	if (open_file_of(fi)->counted && section_kind(handle_section(h)) != OBJECT_SECTION) {
+		free(buf);
+		sync_read(req, size, fi);   /* reading an object waits for it */
+		return;
+	}
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -425,6 +441,10 @@ void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off
 	uint32_t err;
 
 	(void)ino;
+	if (open_file_of(fi)->counted && section_kind(handle_section(h)) != OBJECT_SECTION) {
+		sync_write(req, buf, size, fi);   /* writing to an object signals it */
+		return;
+	}
 	/* Dirty pages of a shared map are the section's own pages, whichever open file the
 	 * kernel picks to write them back through (FUSE-NOTES: they carry no caller). */
 	if (fi->writepage)
@@ -491,6 +511,14 @@ void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		fuse_reply_err(req, perm);
 		return;
 	}
+	/* An object has no data: its size stays 0. */
+	if ((to_set & FUSE_SET_ATTR_SIZE) && section_kind(sec) != OBJECT_SECTION) {
+		if (attr->st_size != 0) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		to_set &= ~FUSE_SET_ATTR_SIZE;
+	}
 	/* The size first: when it fails, nothing else has changed. */
 	if (to_set & FUSE_SET_ATTR_SIZE) {
 		const struct open_file *by = fi ? open_file_of(fi) : NULL;
@@ -540,7 +568,7 @@ void sfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t
 		fuse_reply_err(req, EOPNOTSUPP);   /* no holes: mapped pages must stay */
 		return;
 	}
-	if (offset < 0 || length <= 0) {
+	if (offset < 0 || length <= 0 || section_kind(handle_section(h)) != OBJECT_SECTION) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}

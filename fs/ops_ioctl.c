@@ -1,4 +1,5 @@
-/* The winmap protocol's ioctls (sectionfs/protocol.h): section info, views, SEC_RESERVE commits. */
+/* The winmap protocol's ioctls (sectionfs/protocol.h): section info, views, SEC_RESERVE commits;
+ * those of events, mutexes and semaphores go to ops_sync.c. */
 #include <errno.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "handle.h"
 #include "sectionfs/protocol.h"
 #include "section.h"
+#include "sync.h"
 #include "view.h"
 #include "win32_constants.h"
 
@@ -75,6 +77,9 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		struct sectionfs_view view;
 		struct sectionfs_commit commit;
 		struct sectionfs_commit_run commit_run;
+		struct sectionfs_object object;
+		struct sectionfs_wait wait;
+		struct sectionfs_signal signal;
 	} u;
 	size_t size = _IOC_SIZE(cmd);
 
@@ -94,6 +99,20 @@ void sfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	memset(&u, 0, sizeof(u));
 	if (in_bufsz)
 		memcpy(&u, in_buf, in_bufsz);
+	if (cmd == SECTIONFS_IOC_OBJECT || cmd == SECTIONFS_IOC_WAIT || cmd == SECTIONFS_IOC_SIGNAL) {
+		sync_ioctl(req, fi, cmd, &u, size);   /* replies, a WAIT maybe later */
+		return;
+	}
+	if (section_kind(handle_section(h)) != OBJECT_SECTION &&
+	    (cmd == SECTIONFS_IOC_BECOME_VIEW || cmd == SECTIONFS_IOC_COMMIT ||
+	     cmd == SECTIONFS_IOC_COMMIT_RUN)) {
+		/* an object has no data to map or commit */
+		*(cmd == SECTIONFS_IOC_BECOME_VIEW ? &u.view.result
+		  : cmd == SECTIONFS_IOC_COMMIT    ? &u.commit.result
+						   : &u.commit_run.result) = ERROR_INVALID_HANDLE;
+		fuse_reply_ioctl(req, 0, &u, size);
+		return;
+	}
 	switch (cmd) {
 	case SECTIONFS_IOC_INFO:
 		ioctl_info(h, &u.info);

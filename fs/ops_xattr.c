@@ -14,6 +14,7 @@
 #include "sectionfs/protocol.h"
 #include "section.h"
 #include "store.h"
+#include "sync.h"
 #include "uring.h"
 #include "win32_constants.h"
 
@@ -27,6 +28,8 @@ enum section_xattr {
 	XA_LIFETIME,
 	XA_ORIGIN,
 	XA_SETUP,
+	XA_TYPE,
+	XA_STATE,
 	XA_COUNT,
 };
 
@@ -40,6 +43,8 @@ static const char *const xattr_names[XA_COUNT] = {
 	[XA_LIFETIME] = SECTIONFS_XATTR_LIFETIME,
 	[XA_ORIGIN] = SECTIONFS_XATTR_ORIGIN,
 	[XA_SETUP] = SECTIONFS_XATTR_SETUP,
+	[XA_TYPE] = SECTIONFS_XATTR_TYPE,
+	[XA_STATE] = SECTIONFS_XATTR_STATE,
 };
 
 static int xattr_index(const char *name)
@@ -89,6 +94,10 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 	case XA_ORIGIN:
 		n = section_origin(sec, buf, len);
 		return n < 0 ? -ENODATA : n;
+	case XA_TYPE:
+		return sync_type_text(sec, buf, len);
+	case XA_STATE:
+		return sync_state_text(sec, buf, len);
 	default:
 		return -ENODATA;
 	}
@@ -283,7 +292,7 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 		return;
 	}
 	if (which != XA_PROTECT && which != XA_ATTRIBUTES && which != XA_LIFETIME &&
-	    which != XA_BACKING && which != XA_ORIGIN && which != XA_SETUP) {
+	    which != XA_BACKING && which != XA_ORIGIN && which != XA_SETUP && which != XA_TYPE) {
 		fuse_reply_err(req, EPERM);     /* read-only facts */
 		return;
 	}
@@ -297,6 +306,14 @@ void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *
 	}
 	if (!value_as_text(value, size, text, sizeof(text))) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (which == XA_TYPE) {
+		fuse_reply_err(req, sync_set_type(sec, text));
+		return;
+	}
+	if (which == XA_BACKING && section_kind(sec) != OBJECT_SECTION) {
+		fuse_reply_err(req, EINVAL);    /* an object has no data to put over a file */
 		return;
 	}
 	if (which == XA_BACKING) {

@@ -125,12 +125,13 @@ struct ns_nodes {
 /* Request opcodes counted one by one (requests.c); later ones count under 0. */
 #define SFS_OPCODES 64
 
-/* The mode bits a section keeps: permissions and the sticky bit, never set-user-ID or
- * set-group-ID.  A section is memory, never a program to run with someone's privileges; and
- * with no such bits (and no security.capability, which no section can have) there is nothing
- * for a write to drop, so the kernel need not ask before each write (session_io.c,
- * FUSE_HANDLE_KILLPRIV_V2). */
-#define SECTION_MODE_BITS (S_IRWXU | S_IRWXG | S_IRWXO | S_ISVTX)
+/* The mode bits a section keeps: permissions only, never set-user-ID or set-group-ID.  A
+ * section is memory, never a program to run with someone's privileges; and with no such bits
+ * (and no security.capability, which no section can have) there is nothing for a write to drop,
+ * so the kernel need not ask before each write (session_io.c, FUSE_HANDLE_KILLPRIV_V2).  The
+ * sticky bit is not kept either: stat shows it on events, mutexes and semaphores (node_owner),
+ * so that `ls -l` tells them from sections (a trailing T). */
+#define SECTION_MODE_BITS (S_IRWXU | S_IRWXG | S_IRWXO)
 
 /* Passthrough state (passthrough.c). */
 enum passthrough_mode { PASSTHROUGH_AUTO, PASSTHROUGH_ON, PASSTHROUGH_OFF };
@@ -173,6 +174,9 @@ struct sfs {
 	unsigned mount_dev_major;   /* fixed; this mount's device: no section may live on it */
 	unsigned mount_dev_minor;   /* fixed */
 	pthread_mutex_t nodes_lock; /* the inode table (lock order above) */
+	pthread_mutex_t objects_lock;   /* the open files of objects (ops_sync.c), taken alone */
+	void *object_files;         /* objects_lock: tsearch tree of their open files, by st_ino */
+	struct wait_timer *wait_timer;  /* fixed; waits.c */
 	LIST_HEAD(, node) section_nodes;          /* nodes_lock: for nodes_destroy() */
 	LIST_HEAD(, ns_nodes) session_groups;     /* nodes_lock: every session's, for the same */
 	struct node root, sessions_dir, local, session0;   /* fixed */
@@ -184,11 +188,18 @@ static inline struct sfs *sfs_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-/* One open file of a section (fi->fh): its core handle and how the kernel serves it. */
+/* One open file of a section (fi->fh): its core handle and how the kernel serves it.  Open
+ * files of objects, and of staged sections (which may become objects), are also counted per
+ * object and process (ops_sync.c): the fields after `counted` are theirs. */
 struct open_file {
 	struct handle *handle;
 	struct node *node;          /* held by the kernel while the file is open */
 	bool passthrough;
+	bool counted;               /* fixed; in fs->object_files */
+	pid_t tgid;                 /* fixed; the opener's process */
+	uint64_t owner_tag;         /* fixed; who holds a mutex taken by reading this file */
+	struct fuse_pollhandle *ph; /* objects_lock; the kernel's poll of it, to notify */
+	LIST_ENTRY(open_file) in_object;   /* objects_lock */
 };
 
 static inline struct open_file *open_file_of(const struct fuse_file_info *fi)
@@ -326,6 +337,56 @@ bool map_guard_mapped_elsewhere(struct sfs *fs, struct node *node, pid_t by, boo
  * errno: EINVAL (bad value, or the Win32 rules refuse the file), EBADF, EACCES, EXDEV (a file on
  * this mount), ENOSPC. */
 int backing_attach(struct sfs *fs, fuse_req_t req, struct section *sec, const char *value);
+
+/* ---- waits.c: waits that end later, from whichever thread ends them ---- */
+struct sync_wait_spec;
+
+/* Answers a wait that ended: result as sync_wait's (sync.h; WAIT_FAILED with err), never
+ * SYNC_WAIT_CANCELLED (waits_start answers EINTR for that).  `extra` is the caller's, freed
+ * after. */
+typedef void wait_reply_fn(fuse_req_t req, uint32_t result, uint32_t err, void *extra);
+
+/* Waits for spec (its objects, owner and timeout; the rest is filled here) on behalf of req,
+ * replying through `reply` at once or later from the thread that ends the wait, with no daemon
+ * thread held meanwhile.  A signal to the caller (FUSE INTERRUPT) ends it with EINTR, nothing
+ * taken; each request gets exactly one reply.  Takes `extra` (malloc'd) in every case. */
+void waits_start(struct sfs *fs, fuse_req_t req, struct sync_wait_spec *spec,
+		 wait_reply_fn *reply, void *extra);
+
+/* The thread that ends waits whose time is up (CLOCK_MONOTONIC); -1 when it cannot start. */
+int waits_timer_start(struct sfs *fs);
+void waits_timer_stop(struct sfs *fs);
+
+/* ---- ops_sync.c: events, mutexes and semaphores as files (protocol.h) ---- */
+
+/* Counts an open file of a staged section (it may become an object) as its process's;
+ * ENOMEM when it cannot. */
+int sync_count_open_file(struct sfs *fs, struct open_file *of, pid_t opener);
+
+/* Opens an object: h becomes fi's open file, a stream served by the daemon; replies. */
+void sync_open(fuse_req_t req, struct node *node, struct fuse_file_info *fi, struct handle *h);
+
+/* A counted open file is let go (before its handle is closed): a mutex it holds, or that a
+ * thread of its process holds when this was the process's last open file of it, is abandoned. */
+void sync_uncount_open_file(struct sfs *fs, struct open_file *of);
+
+void sync_read(fuse_req_t req, size_t size, struct fuse_file_info *fi);
+void sync_write(fuse_req_t req, const char *buf, size_t size, struct fuse_file_info *fi);
+void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+	      struct fuse_pollhandle *ph);
+
+/* The OBJECT, WAIT and SIGNAL ioctls; `arg` holds the request's struct; replies. */
+void sync_ioctl(fuse_req_t req, struct fuse_file_info *fi, unsigned cmd, void *arg,
+		size_t size);
+
+/* user.section.type and user.section.state: the value into buf (the length, or -ENODATA);
+ * sync_set_type: a staged file becomes the object `text` says (0 or an errno). */
+int sync_type_text(struct section *sec, char *buf, size_t len);
+int sync_state_text(struct section *sec, char *buf, size_t len);
+int sync_set_type(struct section *sec, const char *text);
+
+/* Poll notifications for objects that can be taken now (the core's ready hook). */
+void sync_ready(void *ctx, struct section *sec);
 
 /* ---- ops_*.c: the operations (main.c holds the table) ---- */
 void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
