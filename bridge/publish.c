@@ -28,8 +28,11 @@ bool publish_name_fits(const char *name)
 }
 
 /* A staged file, then its attributes (NULL values left out), then its name: the staged
- * file's descriptor, which holds it, or -1 with errno. */
-static int publish(const char *mount, const char *ns, const char *name, int flags, mode_t mode,
+ * file's descriptor, which holds it, or -1 with errno.  Opened O_DIRECT: a staged section
+ * opened so may still be put over a file, and others may open the event it becomes while this
+ * descriptor is open (a staged file opened otherwise is opened in passthrough, and the kernel
+ * then refuses an event's opens, which cannot be, with EIO). */
+static int publish(const char *mount, const char *ns, const char *name, mode_t mode,
 		   const char *const attrs[][2])
 {
 	static unsigned counter;
@@ -44,7 +47,7 @@ static int publish(const char *mount, const char *ns, const char *name, int flag
 	do {
 		snprintf(stage, sizeof(stage), "%s/" SECTIONFS_STAGING "/.bridge-%d-%u", mount,
 			 (int)getpid(), counter++);
-		sfd = open(stage, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | flags, mode);
+		sfd = open(stage, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, mode);
 	} while (sfd < 0 && errno == EEXIST);
 	if (sfd < 0)
 		return -1;
@@ -75,8 +78,7 @@ int publish_section(const char *mount, const char *ns, const char *name, int fd,
 
 	snprintf(backing, sizeof(backing), SECTIONFS_BACKING_FD "%d:%llu", fd,
 		 (unsigned long long)size);
-	/* O_DIRECT: a staged section opened so may still be put over a file */
-	return publish(mount, ns, name, O_DIRECT, mode, attrs);
+	return publish(mount, ns, name, mode, attrs);
 }
 
 int publish_event(const char *mount, const char *ns, const char *name, bool manual,
@@ -92,7 +94,7 @@ int publish_event(const char *mount, const char *ns, const char *name, bool manu
 
 	snprintf(type, sizeof(type), "event %s %s", manual ? "manual" : "auto",
 		 signaled ? "signaled" : "nonsignaled");
-	return publish(mount, ns, name, 0, mode, attrs);
+	return publish(mount, ns, name, mode, attrs);
 }
 
 int publish_signal(int fd, const char *command)

@@ -18,6 +18,8 @@
  *   polled until one consumes it before it is waited for again.
  * Found signaled, an event is polled, not waited for, until it is not (a set made before this
  *   program looked belongs to the game's waiters alone).
+ * The handle this program holds keeps the event's name, so the scan asks how many handles it has:
+ * when only this program's is left, the event is gone for Windows programs, and is let go.
  * Two events of a group set at the same instant are both told unless both are pulsed: a wait
  * ends for one only, and a pulse is over before the next wait. */
 #include "helper.h"
@@ -34,6 +36,14 @@ typedef struct {
 	int type;                /* EVENT_TYPE: NotificationEvent (0) is manual-reset */
 	LONG state;              /* signaled: nonzero */
 } EVENT_BASIC;
+
+typedef struct {
+	ULONG Attributes;
+	ACCESS_MASK GrantedAccess;
+	ULONG HandleCount;
+	ULONG PointerCount;
+	ULONG Reserved[10];
+} OBJECT_BASIC;
 
 NTSTATUS NTAPI NtOpenEvent(HANDLE *, ACCESS_MASK, OBJECT_ATTRIBUTES *);
 NTSTATUS NTAPI NtQueryEvent(HANDLE, int, void *, ULONG, ULONG *);
@@ -256,6 +266,15 @@ void event_add(unsigned session, const WCHAR *name)
 	g->w[g->count++] = w;
 	SetEvent(g->wake);
 	LeaveCriticalSection(&watch_lock);
+}
+
+BOOL event_in_use(struct watch *w)
+{
+	OBJECT_BASIC info;
+
+	/* the watch's handle is the scan's to close (w->gone): not closed under it */
+	return NtQueryObject(w->event, ObjectBasicInformation, &info, sizeof(info), NULL) ||
+	       info.HandleCount > 1;
 }
 
 void event_unwatch(struct watch *w)

@@ -50,6 +50,10 @@ void events_init(void);
 /* Opens the event NAME found by a scan, reports it (EVENT) and watches it.  lock held. */
 void event_add(unsigned session, const WCHAR *name);
 
+/* Does a program other than this one hold the event?  (This program's handle keeps its name
+ * alive: the name is gone for Windows programs once theirs are closed.)  lock held. */
+BOOL event_in_use(struct watch *w);
+
 /* Stops watching (the event's name went): nothing more is said of it.  lock held. */
 void event_unwatch(struct watch *w);
 

@@ -244,7 +244,7 @@ static void scan_directory(unsigned session)
 			continue;
 		k = find(session, name);
 		if (k)
-			k->seen = TRUE;
+			k->seen = !k->watch || event_in_use(k->watch);
 		else if (type[0] == L'S')
 			add_section(session, name);
 		else

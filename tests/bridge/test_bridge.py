@@ -1253,7 +1253,8 @@ class EventTest(BridgeTestCase):
             self.assertEqual(sfstest.xattr(path, "state"), state, name)
             self.assertEqual(sfstest.xattr(path, "lifetime"), "temporary", name)
             self.assertEqual(sfstest.xattr(path, "origin"), "wine:" + self.prefix.path, name)
-            self.assertEqual(os.stat(path).st_mode & 0o7777, 0o600, name)
+            # the mount shows objects with the sticky bit (ls -l: "T")
+            self.assertEqual(os.stat(path).st_mode & 0o7777, 0o1600, name)
         # each in its namespace, and nothing else (no Wine event, no helper's own)
         self.assertEqual(self.published(),
                          sorted(os.path.relpath(bridge.path(n), self.mount.dir) for n in want))
