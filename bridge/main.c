@@ -206,7 +206,6 @@ static void on_signal(char *args, const char *command)
 {
 	unsigned long id = strtoul(args, NULL, 10);
 
-	if (getenv("BRIDGE_DEBUG")) say("DEBUG %lu %s", id, command);
 	for (struct published *p = b.published; p; p = p->next)
 		if (p->id == id) {
 			if (publish_signal(p->fd, command) < 0)

@@ -15,7 +15,8 @@
  *   its wait would find it taken.  Once a Windows waiter took a set given back, the event has
  *   Windows consumers, one of whom may be between "nothing to do" and its wait (an event used
  *   as a lock's wake-up): from then on a set nobody took is left to them, and the event is
- *   polled until one consumes it before it is waited for again.
+ *   polled until one consumes it before it is waited for again.  A set the game makes in the
+ *   some 50 us between the wait's end and NtResetEvent is merged with the one taken back.
  * Found signaled, an event is polled, not waited for, until it is not (a set made before this
  *   program looked belongs to the game's waiters alone).
  * The handle this program holds keeps the event's name, so the scan asks how many handles it has:
@@ -130,8 +131,9 @@ static void woken(struct watch *w)
 		}
 		return;
 	}
-	say("SET %lu\n", w->id);
-	/* the set was the game's: to a Windows thread waiting for it, if there is one */
+	/* The set was the game's: to a Windows thread waiting for it, if there is one, before the
+	 * Linux side hears of it (a set the game makes between the wait and NtResetEvent is merged
+	 * with the one taken back: told first, the Linux side could make one then). */
 	NtSetEvent(w->event, NULL);
 	if (w->shared) {
 		if (signaled(w->event) == 1)
@@ -139,6 +141,7 @@ static void woken(struct watch *w)
 	} else if (!NtResetEvent(w->event, &was_set) && !was_set) {
 		w->shared = TRUE;            /* a Windows waiter took it */
 	}
+	say("SET %lu\n", w->id);
 }
 
 /* A group's thread: waits for its events, polls the held ones, drops the gone ones. */
