@@ -1,4 +1,4 @@
-/* Waits on synchronization objects (G11-G12), the signals that end them (G4-G10), and a staged
+/* Waits on synchronization objects (H54-H55), the signals that end them (H47-H53), and a staged
  * section becoming an object.  One store-wide lock (store->sync_lock) covers every object's state
  * and every wait, so a wait for all of several objects takes them together or not at all, and
  * whoever ends a pending wait (a signal, its timeout, a cancel) is the only one: it is taken off
@@ -105,8 +105,8 @@ static void unlock_ended(struct store *st, struct ended *e)
 		st->ready_hook(st->ready_ctx, e->ready);
 }
 
-/* Under sync_lock: takes what w waits for if it can, all at once for wait_all (G12), else the
- * first object that can be taken (G11); the result, or SYNC_WAIT_PENDING. */
+/* Under sync_lock: takes what w waits for if it can, all at once for wait_all (H55), else the
+ * first object that can be taken (H54); the result, or SYNC_WAIT_PENDING. */
 static uint32_t try_locked(struct sync_wait *w, struct section *const *objects)
 {
 	bool abandoned = false;
@@ -162,7 +162,7 @@ static void wake_locked(struct store *st, struct section *sec, struct ended *e)
 /* ---- signals ---- */
 
 /* Runs change(obj) under sync_lock on sec, an object of `kind`; waits it lets end are ended.
- * A pulse then makes the event nonsignaled again (G6: those waiting now went, nobody else). */
+ * A pulse then makes the event nonsignaled again (H49: those waiting now went, nobody else). */
 static uint32_t change_and_wake(struct section *sec, enum object_kind kind,
 				uint32_t (*change)(struct sync_object *obj, void *arg), void *arg,
 				bool pulse)
@@ -257,7 +257,7 @@ static uint32_t abandon_mutex(struct sync_object *obj, void *arg)
 	if (obj->recursion == 0 || !a->gone(&obj->owner, a->ctx))
 		return ERROR_NOT_OWNER;
 	obj->recursion = 0;
-	obj->abandoned = true;                   /* G9 */
+	obj->abandoned = true;                   /* H52 */
 	a->done = true;
 	return ERROR_SUCCESS;
 }

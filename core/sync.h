@@ -3,7 +3,7 @@
  * Windows keeps every named kernel object in one namespace (B13), so an object here is a
  * struct section of another kind, as Wine's objects share one header: its name, handles,
  * staging, lifetime (C20) and ownership are a section's; it has no data (size 0, no memfd,
- * nothing charged), only the state below.  Rules G1-G12 (docs/windows-rules.md) are decided
+ * nothing charged), only the state below.  Rules H44-H55 (docs/windows-rules.md) are decided
  * here: sync_object.c holds one object's state machine, sync.c the waits over objects.
  *
  * Locks: one lock over every object's state and every wait of a store (store->sync_lock), taken
@@ -43,7 +43,7 @@ struct sync_owner {
 	uint32_t pid;
 };
 
-/* G1-G3: is spec a valid object?  ERROR_INVALID_PARAMETER for a semaphore whose max is 0 or
+/* H44-H46: is spec a valid object?  ERROR_INVALID_PARAMETER for a semaphore whose max is 0 or
  * count above max, or an unknown kind. */
 uint32_t sync_spec_check(const struct sync_spec *spec);
 
@@ -72,11 +72,11 @@ uint32_t sync_state(struct section *sec, struct sync_state *out);
 bool sync_is_ready(struct section *sec, const struct sync_owner *who);
 
 /* Signals, each ERROR_INVALID_HANDLE on an object of another kind.
- * G4-G6: SetEvent releases every waiter of a manual-reset event, exactly one of an auto-reset
+ * H47-H49: SetEvent releases every waiter of a manual-reset event, exactly one of an auto-reset
  * event (which stays signaled when none waits); ResetEvent; PulseEvent releases the waiters
  * there are now (all, or one for auto-reset) and leaves the event nonsignaled.
- * G8: ReleaseMutex by its owner (owner->id), one level of recursion; ERROR_NOT_OWNER otherwise.
- * G10: ReleaseSemaphore adds n (ERROR_INVALID_PARAMETER for 0); past the maximum,
+ * H51: ReleaseMutex by its owner (owner->id), one level of recursion; ERROR_NOT_OWNER otherwise.
+ * H53: ReleaseSemaphore adds n (ERROR_INVALID_PARAMETER for 0); past the maximum,
  * ERROR_TOO_MANY_POSTS and nothing changes; *previous (when not NULL) gets the count before. */
 uint32_t sync_event_set(struct section *sec);
 uint32_t sync_event_reset(struct section *sec);
@@ -84,7 +84,7 @@ uint32_t sync_event_pulse(struct section *sec);
 uint32_t sync_mutex_release(struct section *sec, const struct sync_owner *owner);
 uint32_t sync_semaphore_release(struct section *sec, uint32_t n, uint32_t *previous);
 
-/* G9: the owner went without releasing: a mutex of sec whose owner `gone` says is gone becomes
+/* H52: the owner went without releasing: a mutex of sec whose owner `gone` says is gone becomes
  * free and abandoned, and the next acquirer is told so (WAIT_ABANDONED).  True when it did. */
 bool sync_mutex_abandon(struct section *sec, bool (*gone)(const struct sync_owner *owner,
 							   void *ctx),
@@ -95,7 +95,7 @@ bool sync_mutex_abandon(struct section *sec, bool (*gone)(const struct sync_owne
 typedef void sync_ready_hook(void *ctx, struct section *sec);
 void sync_set_ready_hook(struct store *st, sync_ready_hook *hook, void *ctx);
 
-/* ---- waits (G11-G12) ---- */
+/* ---- waits (H54-H55) ---- */
 
 /* sync_wait's answer when the wait was left pending: its callback will say how it ended. */
 #define SYNC_WAIT_PENDING   0xFFFFFFF0u

@@ -38,7 +38,7 @@ bool sync_object_ready(const struct sync_object *obj, const struct sync_owner *w
  * once more, a semaphore loses one.  True when a mutex was abandoned (WAIT_ABANDONED). */
 bool sync_object_take(struct sync_object *obj, const struct sync_owner *who);
 
-/* G8, G10 on the state alone (sync.h says the errors). */
+/* H51, H53 on the state alone (sync.h says the errors). */
 uint32_t sync_object_release_mutex(struct sync_object *obj, const struct sync_owner *by);
 uint32_t sync_object_release_semaphore(struct sync_object *obj, uint32_t n, uint32_t *previous);
 

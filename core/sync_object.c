@@ -1,5 +1,5 @@
 /* One synchronization object's state machine: whether a waiter could take it, taking it, and
- * releasing mutexes and semaphores (G1-G10).  No locks of its own: sync.c calls it under the
+ * releasing mutexes and semaphores (H44-H53).  No locks of its own: sync.c calls it under the
  * store's sync_lock and decides who waits and who wakes. */
 #include <stdlib.h>
 
@@ -13,7 +13,7 @@ uint32_t sync_spec_check(const struct sync_spec *spec)
 	case OBJECT_MUTEX:
 		return ERROR_SUCCESS;
 	case OBJECT_SEMAPHORE:
-		/* G10: CreateSemaphore(lInitialCount > lMaximumCount or lMaximumCount <= 0) */
+		/* H53: CreateSemaphore(lInitialCount > lMaximumCount or lMaximumCount <= 0) */
 		return spec->max >= 1 && spec->count <= spec->max ? ERROR_SUCCESS
 								  : ERROR_INVALID_PARAMETER;
 	default:
@@ -42,7 +42,7 @@ bool sync_object_ready(const struct sync_object *obj, const struct sync_owner *w
 	case OBJECT_EVENT:
 		return obj->spec.signaled;
 	case OBJECT_MUTEX:
-		/* G7: recursive: its owner takes it again */
+		/* H50: recursive: its owner takes it again */
 		return obj->recursion == 0 || obj->owner.id == who->id;
 	case OBJECT_SEMAPHORE:
 		return obj->spec.count > 0;
@@ -58,12 +58,12 @@ bool sync_object_take(struct sync_object *obj, const struct sync_owner *who)
 	switch (obj->spec.kind) {
 	case OBJECT_EVENT:
 		if (!obj->spec.manual_reset)
-			obj->spec.signaled = false;   /* G5: the wait it ends resets it */
+			obj->spec.signaled = false;   /* H48: the wait it ends resets it */
 		break;
 	case OBJECT_MUTEX:
 		if (obj->recursion++ == 0) {
 			obj->owner = *who;
-			abandoned = obj->abandoned;   /* G9: told once, then owned as any other */
+			abandoned = obj->abandoned;   /* H52: told once, then owned as any other */
 			obj->abandoned = false;
 		}
 		break;
@@ -81,7 +81,7 @@ uint32_t sync_object_release_mutex(struct sync_object *obj, const struct sync_ow
 	if (obj->spec.kind != OBJECT_MUTEX)
 		return ERROR_INVALID_HANDLE;
 	if (obj->recursion == 0 || obj->owner.id != by->id)
-		return ERROR_NOT_OWNER;                  /* G8 */
+		return ERROR_NOT_OWNER;                  /* H51 */
 	obj->recursion--;
 	return ERROR_SUCCESS;
 }
@@ -93,7 +93,7 @@ uint32_t sync_object_release_semaphore(struct sync_object *obj, uint32_t n, uint
 	if (n == 0)
 		return ERROR_INVALID_PARAMETER;
 	if (n > obj->spec.max - obj->spec.count)
-		return ERROR_TOO_MANY_POSTS;             /* G10: nothing changes */
+		return ERROR_TOO_MANY_POSTS;             /* H53: nothing changes */
 	if (previous)
 		*previous = obj->spec.count;
 	obj->spec.count += n;

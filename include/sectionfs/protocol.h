@@ -157,10 +157,13 @@ struct sectionfs_commit_run {
  * the object can be taken (O_NONBLOCK: EAGAIN) and takes it: an auto-reset event is reset by the
  * read that wakes, a mutex is acquired for this open file (recursively), a semaphore loses one.
  * A read of exactly 8 bytes returns a uint64_t in host order, the Win32 wait result (0:
- * WAIT_OBJECT_0, 0x80: WAIT_ABANDONED); any other read returns a text line, "signaled\n",
- * "acquired\n" or "abandoned\n".  poll/select/epoll report POLLIN while a read would not block.
+ * WAIT_OBJECT_0, 0x80: WAIT_ABANDONED); any other read returns a text line (cut to the size
+ * asked), "signaled\n" (events, semaphores), "acquired\n" or "abandoned\n" (mutexes).
+ * poll/select/epoll report POLLIN while a read would not block.  Files opened before the type
+ * was set are served as they were opened (only opens made after it are the object's streams).
  * A write of exactly 8 bytes is binary (uint64_t in host order): event: nonzero sets, 0 resets;
- * semaphore: releases that many; mutex: releases once.  Any other write is one text command
+ * semaphore: releases that many; mutex: releases once; but the 8 bytes "release\n" are the
+ * text command (`echo release`).  Any other write is one text command
  * (trailing newline allowed): "set", "reset", "pulse" (events), "release" (mutexes: only
  * through the open file that acquired it, EPERM otherwise; semaphores: one), "release N"
  * (semaphores).  A semaphore released past its maximum: EOVERFLOW and nothing changes.  Closing

@@ -1,4 +1,4 @@
-/* Events, mutexes and semaphores: rules G1-G12 and B13 for them.  Each test makes objects in a
+/* Events, mutexes and semaphores: rules H44-H55 and B13 for them.  Each test makes objects in a
  * store's global namespace, leaves waits pending with a callback that records how they ended,
  * and signals; the store must give everything back at the end (fixture_store_done). */
 #include <CUnit/CUnit.h>
@@ -111,7 +111,7 @@ static uint32_t wait_one(struct handle *h, const struct sync_owner *who, uint32_
 	return wait_on(&sec, 1, false, who, timeout_ms, s, NULL);
 }
 
-static void test_G1_semaphore_spec_checked(void)
+static void test_H44_semaphore_spec_checked(void)
 {
 	struct section_spec spec = section_spec_default(SECTION_TEMPORARY);
 	struct handle *h;
@@ -171,7 +171,7 @@ static void test_B13_one_namespace_for_every_kind(void)
 	handle_close(e);
 }
 
-static void test_G4_manual_event_releases_every_waiter_and_stays_set(void)
+static void test_H47_manual_event_releases_every_waiter_and_stays_set(void)
 {
 	struct handle *e = event("E", true, false);
 	struct seen s[3] = { 0 };
@@ -190,7 +190,7 @@ static void test_G4_manual_event_releases_every_waiter_and_stays_set(void)
 	handle_close(e);
 }
 
-static void test_G5_auto_event_releases_exactly_one_waiter_per_set(void)
+static void test_H48_auto_event_releases_exactly_one_waiter_per_set(void)
 {
 	struct handle *e = event("E", false, false);
 	struct seen s[3] = { 0 };
@@ -214,7 +214,7 @@ static void test_G5_auto_event_releases_exactly_one_waiter_per_set(void)
 	handle_close(e);
 }
 
-static void test_G6_pulse_releases_current_waiters_and_leaves_it_unset(void)
+static void test_H49_pulse_releases_current_waiters_and_leaves_it_unset(void)
 {
 	struct handle *m = event("M", true, false), *a = event("A", false, false);
 	struct seen sm[2] = { 0 }, sa[2] = { 0 }, now = { 0 };
@@ -239,7 +239,7 @@ static void test_G6_pulse_releases_current_waiters_and_leaves_it_unset(void)
 	handle_close(a);
 }
 
-static void test_G7_mutex_is_recursive_for_its_owner(void)
+static void test_H50_mutex_is_recursive_for_its_owner(void)
 {
 	struct handle *m = mutex("M");
 	struct seen now = { 0 }, other = { 0 };
@@ -261,7 +261,7 @@ static void test_G7_mutex_is_recursive_for_its_owner(void)
 	handle_close(m);
 }
 
-static void test_G8_only_the_owner_releases_a_mutex(void)
+static void test_H51_only_the_owner_releases_a_mutex(void)
 {
 	struct handle *m = mutex("M");
 	struct seen now = { 0 };
@@ -281,7 +281,7 @@ static bool owner_pid_is(const struct sync_owner *o, void *ctx)
 	return o->pid == *(uint32_t *)ctx;
 }
 
-static void test_G9_abandoned_mutex_goes_to_the_next_waiter_told_so(void)
+static void test_H52_abandoned_mutex_goes_to_the_next_waiter_told_so(void)
 {
 	struct handle *m = mutex("M");
 	struct seen now = { 0 }, next = { 0 }, third = { 0 };
@@ -311,7 +311,7 @@ static void test_G9_abandoned_mutex_goes_to_the_next_waiter_told_so(void)
 	handle_close(m);
 }
 
-static void test_G10_semaphore_counts_and_refuses_overflow(void)
+static void test_H53_semaphore_counts_and_refuses_overflow(void)
 {
 	struct handle *s = semaphore("S", 1, 2);
 	struct seen now = { 0 }, waiter = { 0 };
@@ -337,7 +337,7 @@ static void test_G10_semaphore_counts_and_refuses_overflow(void)
 	handle_close(s);
 }
 
-static void test_G11_wait_any_takes_the_first_that_can_be_taken(void)
+static void test_H54_wait_any_takes_the_first_that_can_be_taken(void)
 {
 	struct handle *a = event("A", false, false), *b = event("B", false, true),
 		      *c = event("C", false, true);
@@ -357,7 +357,7 @@ static void test_G11_wait_any_takes_the_first_that_can_be_taken(void)
 	handle_close(c);
 }
 
-static void test_G12_wait_all_takes_all_at_once_or_none(void)
+static void test_H55_wait_all_takes_all_at_once_or_none(void)
 {
 	struct handle *m = mutex("M"), *e = event("E", false, false), *s = semaphore("S", 1, 1);
 	struct section *objects[3] = { sec_of(m), sec_of(e), sec_of(s) };
@@ -392,7 +392,7 @@ static void test_G12_wait_all_takes_all_at_once_or_none(void)
 	handle_close(s);
 }
 
-static void test_G12_wait_all_reports_an_abandoned_mutex(void)
+static void test_H55_wait_all_reports_an_abandoned_mutex(void)
 {
 	struct handle *m = mutex("M"), *e = event("E", true, true);
 	struct section *objects[2] = { sec_of(e), sec_of(m) };
@@ -622,19 +622,19 @@ static void test_staged_section_becomes_an_object(void)
 
 const char *suite_name = "sync";
 const struct unit_test suite_tests[] = {
-	UNIT_TEST(test_G1_semaphore_spec_checked),
+	UNIT_TEST(test_H44_semaphore_spec_checked),
 	UNIT_TEST(test_objects_hold_no_data),
 	UNIT_TEST(test_B13_one_namespace_for_every_kind),
-	UNIT_TEST(test_G4_manual_event_releases_every_waiter_and_stays_set),
-	UNIT_TEST(test_G5_auto_event_releases_exactly_one_waiter_per_set),
-	UNIT_TEST(test_G6_pulse_releases_current_waiters_and_leaves_it_unset),
-	UNIT_TEST(test_G7_mutex_is_recursive_for_its_owner),
-	UNIT_TEST(test_G8_only_the_owner_releases_a_mutex),
-	UNIT_TEST(test_G9_abandoned_mutex_goes_to_the_next_waiter_told_so),
-	UNIT_TEST(test_G10_semaphore_counts_and_refuses_overflow),
-	UNIT_TEST(test_G11_wait_any_takes_the_first_that_can_be_taken),
-	UNIT_TEST(test_G12_wait_all_takes_all_at_once_or_none),
-	UNIT_TEST(test_G12_wait_all_reports_an_abandoned_mutex),
+	UNIT_TEST(test_H47_manual_event_releases_every_waiter_and_stays_set),
+	UNIT_TEST(test_H48_auto_event_releases_exactly_one_waiter_per_set),
+	UNIT_TEST(test_H49_pulse_releases_current_waiters_and_leaves_it_unset),
+	UNIT_TEST(test_H50_mutex_is_recursive_for_its_owner),
+	UNIT_TEST(test_H51_only_the_owner_releases_a_mutex),
+	UNIT_TEST(test_H52_abandoned_mutex_goes_to_the_next_waiter_told_so),
+	UNIT_TEST(test_H53_semaphore_counts_and_refuses_overflow),
+	UNIT_TEST(test_H54_wait_any_takes_the_first_that_can_be_taken),
+	UNIT_TEST(test_H55_wait_all_takes_all_at_once_or_none),
+	UNIT_TEST(test_H55_wait_all_reports_an_abandoned_mutex),
 	UNIT_TEST(test_wait_refuses_bad_lists),
 	UNIT_TEST(test_timeout_ends_a_pending_wait),
 	UNIT_TEST(test_cancel_takes_nothing),

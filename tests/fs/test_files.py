@@ -366,6 +366,7 @@ class XattrTest(MountTestCase):
             "user.section.lifetime": '"permanent"',
             "user.section.name": '"Global\\\\Greeting"',
             "user.section.protect": '"PAGE_READWRITE"',
+            "user.section.type": '"section"',
             "user.section.views": '"0"',
         })
 
@@ -373,7 +374,8 @@ class XattrTest(MountTestCase):
         path = self.make("Global", "X")
         self.assertEqual(sorted(os.listxattr(path)), sorted(
             "user.section." + n for n in
-            ("name", "protect", "attributes", "backing", "handles", "views", "lifetime")))
+            ("name", "protect", "attributes", "backing", "handles", "views", "lifetime",
+             "type")))
 
     def test_getxattr_values(self):
         path = self.make("Global", "X", data=b"1")

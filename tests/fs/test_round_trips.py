@@ -101,8 +101,8 @@ class WriteRoundTripsTest(MountTestCase):
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode) & 0o6000, 0)
         os.chmod(path, 0o6755)
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o755)
-        os.chmod(path, 0o1644)
-        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o1644)
+        os.chmod(path, 0o1644)   # the sticky bit marks objects (events...), never a section
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o644)
         with self.assertRaises(OSError):
             os.setxattr(path, "security.capability", b"\x01\x00\x00\x02" + b"\x00" * 16)
         with self.assertRaises(OSError):
