@@ -20,7 +20,7 @@
  * Numbers are decimal. */
 #include "game.h"
 
-#define MAX_EVENTS 16
+#define MAX_EVENTS 100
 #define SELFWAIT_MAX 200
 #define SELFWAIT_TIMEOUT_MS 1000
 

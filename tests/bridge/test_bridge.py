@@ -1127,8 +1127,9 @@ class ErrorTest(unittest.TestCase):
 # process of its own (a read blocked in the kernel cannot be given up), spoken to in lines:
 #   read  -> "waiting", then "woke NS HEX" (CLOCK_MONOTONIC_RAW; the 8 bytes read) or "error E"
 #   try   -> "got HEX" or "error E": a read of a descriptor opened O_NONBLOCK
+#   poll  -> "polling", then "polled readable" (POLLIN) or "polled nothing" (5 s)
 EVENT_READER = r"""
-import errno, os, sys, time
+import errno, os, select, sys, time
 path = sys.argv[1]
 fd = os.open(path, os.O_RDONLY)
 for line in sys.stdin:
@@ -1147,6 +1148,11 @@ for line in sys.stdin:
         except OSError as e:
             print("error %s" % errno.errorcode.get(e.errno, e.errno), flush=True)
         os.close(nb)
+    elif line.strip() == "poll":
+        p = select.poll()
+        p.register(fd, select.POLLIN)
+        print("polling", flush=True)
+        print("polled " + ("readable" if p.poll(5000) else "nothing"), flush=True)
 """
 
 WAKE = 5.0   # the longest a blocked reader may wait for a set the game made
@@ -1330,12 +1336,35 @@ class EventTest(BridgeTestCase):
                 "median / max)", "%.0f / %.0f" % (median(reset_took) * 1000,
                                                   max(reset_took) * 1000), "ms")
         self.assertEqual(reader.try_read(), "error EAGAIN")
+        # an event loop's poll wakes too
+        reader.send("poll")
+        self.assertTrue(reader.expect(r"^polling$", 10))
+        time.sleep(0.05)
+        self.signal(game, "set", 0)
+        self.assertTrue(reader.expect(r"^polled readable$", WAKE),
+                        "poll() did not see the game's set: " + bridge.describe())
+        self.signal(game, "reset", 0)
+        self.wait_state(path, "nonsignaled", bridge)
         # a pulse wakes the reader waiting and leaves the event nonsignaled
         reader.start_read()
         self.signal(game, "pulse", 0)
         self.expect_wake(reader, bridge, "the game's PulseEvent")
         self.assertEqual(sfstest.xattr(path, "state"), "nonsignaled")
         self.assertEqual(reader.try_read(), "error EAGAIN")
+
+    def test_more_events_than_one_wait_can_watch(self):
+        # a thread of the helper waits on 63 events (and its own wake-up): 70 need two
+        bridge = self.bridge()
+        names = ["Global\\bt_ev_many%d" % i for i in range(70)]
+        game = self.events_game(*[(n, "auto", "nonsignaled") for n in names])
+        for n in names:
+            self.wait_present(bridge.path(n), bridge)
+        for idx in (0, 62, 63, 69):
+            reader = self.reader(bridge.path(names[idx]))
+            reader.start_read()
+            self.signal(game, "set", idx)
+            self.expect_wake(reader, bridge, "the game's SetEvent of %s" % names[idx])
+            reader.kill()
 
     def test_an_event_found_signaled_is_left_to_the_game(self):
         game = self.events_game(("Local\\bt_ev_found", "auto", "signaled"))
