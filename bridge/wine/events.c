@@ -9,10 +9,10 @@
  *   more is a pulse (PULSE).
  * - An auto-reset event's set is consumed by the wait that it ends: that set was the game's, for
  *   a waiter of its own.  So the thread gives it back at once (NtSetEvent): a Windows thread
- *   already waiting gets it, some 0.1 ms late.  If none took it, the thread
- *   takes it again (NtResetEvent), so that the next set of the game is seen too, as long as no
- *   Windows program has been seen waiting on the event: one that waits for a set made before
- *   its wait would find it taken.  Once a Windows waiter took a set given back, the event has
+ *   already waiting gets it, some 0.1 ms late.  If none took it, the thread takes it again
+ *   (NtResetEvent), so that the next set of the game is seen too, as long as no Windows program
+ *   has been seen waiting on the event: one that waits for a set made before its wait would
+ *   find it taken.  Once a Windows waiter took a set given back, the event has
  *   Windows consumers, one of whom may be between "nothing to do" and its wait (an event used
  *   as a lock's wake-up): from then on a set nobody took is left to them, and the event is
  *   polled until one consumes it before it is waited for again.  A set the game makes in the
