@@ -3,11 +3,12 @@
  * The Windows side (wine/sectionfs-wine-helper.c) finds the prefix's sections and maps each one;
  * this side takes the file behind the map from the helper (pidfd_getfd) and publishes it
  * through Staging/ as a temporary, file-backed section that the bridge holds: a reader of the
- * mount shares the game's pages, and a bridge that dies leaves nothing behind.
+ * mount shares the game's pages, and a bridge that dies leaves nothing behind.  Events it
+ * publishes the same way, as copies that the helper's news of the game's keeps in step.
  *
  * Files: wine_prefix.c finds wine, the prefix and its wineserver; helper.c runs the helper and
- * speaks its protocol; take.c takes a mapped file from a process; publish.c puts a section in
- * the mount and takes it out; main.c holds the options and the loop. */
+ * speaks its protocol; take.c takes a mapped file from a process; publish.c puts a section or
+ * an event in the mount and signals events; main.c holds the options and the loop. */
 #ifndef SECTIONFS_BRIDGE_H
 #define SECTIONFS_BRIDGE_H
 
@@ -41,8 +42,9 @@ struct helper {
 	size_t used;
 };
 
-/* Starts the helper program in the prefix; false with a message on failure. */
-bool helper_start(struct helper *h, const struct wine_prefix *wp, const char *exe);
+/* Starts the helper program in the prefix, watching events too if `events`; false with a
+ * message on failure. */
+bool helper_start(struct helper *h, const struct wine_prefix *wp, const char *exe, bool events);
 
 /* Sends one command line (without its newline); false when the helper is gone. */
 bool helper_send(struct helper *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -72,6 +74,14 @@ pid_t take_find_holder(int fd, pid_t except);
  * section away), or -1 with errno (EEXIST: the name is taken in the mount). */
 int publish_section(const char *mount, const char *ns, const char *name, int fd, uint64_t size,
 		    bool writable, mode_t mode, const char *origin);
+
+/* Publishes the event NAME in `ns` as publish_section does a section, of its type and state.
+ * Returns the staged event's descriptor, which holds it and signals it (publish_signal). */
+int publish_event(const char *mount, const char *ns, const char *name, bool manual,
+		  bool signaled, mode_t mode, const char *origin);
+
+/* Writes COMMAND ("set", "reset", "pulse") to an event's open file: 0, or -1 with errno. */
+int publish_signal(int fd, const char *command);
 
 /* Is NAME a name the mount can show (one path component of at most NAME_MAX bytes)? */
 bool publish_name_fits(const char *name);

@@ -14,7 +14,7 @@
 
 #define STOP_GRACE_MS 2000
 
-bool helper_start(struct helper *h, const struct wine_prefix *wp, const char *exe)
+bool helper_start(struct helper *h, const struct wine_prefix *wp, const char *exe, bool events)
 {
 	int in[2], out[2];
 
@@ -36,7 +36,7 @@ bool helper_start(struct helper *h, const struct wine_prefix *wp, const char *ex
 		setenv("WINEPREFIX", wp->path, 1);
 		if (!getenv("WINEDEBUG"))
 			setenv("WINEDEBUG", "-all", 1);
-		execl(wp->wine, wp->wine, exe, (char *)NULL);
+		execl(wp->wine, wp->wine, exe, events ? NULL : "--no-events", (char *)NULL);
 		fprintf(stderr, "sectionfs-bridge: cannot run %s: %s\n", wp->wine, strerror(errno));
 		_exit(127);
 	}

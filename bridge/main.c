@@ -30,7 +30,8 @@
 #define RESTART_MS 3000     /* from a helper's end to the next helper: a killed wineserver keeps
 			     * its socket 2 s, and a helper started then has wine start a server */
 
-/* A Windows section published in the mount, held by `fd` (closing it takes it away). */
+/* A Windows section or event published in the mount, held by `fd` (closing it takes it
+ * away; an event's is also how the bridge signals it). */
 struct published {
 	struct published *next;
 	unsigned long id;          /* the helper's */
@@ -54,6 +55,8 @@ static struct {
 	const char *helper_exe;
 	mode_t mode;
 	bool verbose;
+	bool events;               /* not --no-events */
+	bool said_no_events;       /* the mount has none: said once */
 	struct wine_prefix wp;
 	struct helper helper;
 	bool helper_up;
@@ -65,7 +68,7 @@ static struct {
 	int command_status;
 	struct stat ending;        /* the socket of a wineserver that is ending (st_ino 0: none) */
 	long long restart_ms;      /* no helper before this time (now_ms()) */
-} b = { .mode = 0600, .inotify = -1, .watch = -1, .command = -1, .next_made = 1 };
+} b = { .mode = 0600, .events = true, .inotify = -1, .watch = -1, .command = -1, .next_made = 1 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -101,6 +104,25 @@ static const char *find_mount(const char *given)
 }
 
 /* ---- sections from Windows ---- */
+
+/* p, just published (p->fd) or not (-1, errno): kept, or told why not and freed.  Whether to
+ * say it was published. */
+static bool published(struct published *p, const char *ns, const char *name)
+{
+	if (p->fd < 0) {
+		if (errno == EEXIST)
+			say("%s: the name is taken in the mount: not published", p->where);
+		else if (errno == EINVAL)
+			say("%s\\%s: no file can have this name: not published", ns, name);
+		else
+			say("%s: cannot publish: %s", p->where, strerror(errno));
+		free(p);
+		return false;
+	}
+	p->next = b.published;
+	b.published = p;
+	return b.verbose;
+}
 
 static void on_add(char *args)
 {
@@ -140,20 +162,56 @@ static void on_add(char *args)
 	snprintf(p->where, sizeof(p->where), "%s/%s", ns, name);
 	p->fd = publish_section(b.mount, ns, name, fd, size, writable, b.mode, origin);
 	close(fd);   /* the daemon took its own */
-	if (p->fd < 0) {
-		if (errno == EEXIST)
-			say("%s: the name is taken in the mount: not published", p->where);
-		else if (errno == EINVAL)
-			say("%s\\%s: no file can have this name: not published", ns, name);
-		else
-			say("%s: cannot publish: %s", p->where, strerror(errno));
+	if (published(p, ns, name))
+		say("%s: published (%llu bytes, %s)", p->where, size, origin);
+}
+
+/* ---- events from Windows ---- */
+
+static void on_event(char *args)
+{
+	unsigned long id;
+	unsigned session;
+	int manual, signaled, used = 0;
+	char origin[PATH_MAX + 8];
+	struct published *p;
+	const char *ns;
+
+	if (sscanf(args, "%lu %u %d %d %n", &id, &session, &manual, &signaled, &used) != 4 ||
+	    !used || !(p = calloc(1, sizeof(*p))))
+		return;
+	const char *name = args + used;
+	ns = mount_dir(session == 0);
+	/* wine does not say which process made an event */
+	snprintf(origin, sizeof(origin), "wine:%s", b.wp.path);
+	p->id = id;
+	snprintf(p->where, sizeof(p->where), "%s/%s", ns, name);
+	p->fd = publish_event(b.mount, ns, name, manual, signaled, b.mode, origin);
+	if (p->fd < 0 && errno == EOPNOTSUPP) {
+		if (!b.said_no_events)
+			say("%s has no events (an older sectionfs): events are not published",
+			    b.mount);
+		b.said_no_events = true;
 		free(p);
 		return;
 	}
-	p->next = b.published;
-	b.published = p;
-	if (b.verbose)
-		say("%s: published (%llu bytes, %s)", p->where, size, origin);
+	if (published(p, ns, name))
+		say("%s: published (event %s %s, %s)", p->where, manual ? "manual" : "auto",
+		    signaled ? "signaled" : "nonsignaled", origin);
+}
+
+/* SET, PULSE or RESET of an event: the same to its copy in the mount.  A set is a set for an
+ * auto-reset event too: the copy stays signaled until a reader takes it, as the game's would. */
+static void on_signal(char *args, const char *command)
+{
+	unsigned long id = strtoul(args, NULL, 10);
+
+	for (struct published *p = b.published; p; p = p->next)
+		if (p->id == id) {
+			if (publish_signal(p->fd, command) < 0)
+				say("%s: cannot %s it: %s", p->where, command, strerror(errno));
+			return;
+		}
 }
 
 static void unpublish(struct published **pp)
@@ -253,6 +311,14 @@ static void on_line(char *line, void *ctx)
 		on_add(line + 4);
 	else if (!strncmp(line, "DEL ", 4))
 		on_del(line + 4);
+	else if (!strncmp(line, "EVENT ", 6))
+		on_event(line + 6);
+	else if (!strncmp(line, "SET ", 4))
+		on_signal(line + 4, "set");
+	else if (!strncmp(line, "PULSE ", 6))
+		on_signal(line + 6, "pulse");
+	else if (!strncmp(line, "RESET ", 6))
+		on_signal(line + 6, "reset");
 	else if (!strncmp(line, "MADE ", 5))
 		on_made(line + 5);
 }
@@ -277,7 +343,7 @@ static void maybe_start_helper(void)
 		return;
 	if (b.watch < 0)
 		b.watch = inotify_add_watch(b.inotify, b.wp.server_dir, IN_CREATE | IN_ONLYDIR);
-	if (!helper_start(&b.helper, &b.wp, b.helper_exe))
+	if (!helper_start(&b.helper, &b.wp, b.helper_exe, b.events))
 		return;
 	b.helper_up = true;
 	for (struct made *m = b.made; m; m = m->next)
@@ -339,7 +405,8 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: sectionfs-bridge [OPTIONS] [-- COMMAND [ARGS...]]\n"
-		"Publishes every named section of a Wine prefix in the sectionfs mount, live.\n"
+		"Publishes every named section and event of a Wine prefix in the sectionfs\n"
+		"mount, live.\n"
 		"With a COMMAND (a Steam launch option: sectionfs-bridge -- %%command%%), runs it\n"
 		"and ends with it; without one, runs until stopped.\n\n"
 		"  -m, --mount DIR    the sectionfs mount (default: $SECTIONFS_ROOT,\n"
@@ -348,8 +415,9 @@ static void usage(FILE *to)
 		"      --make NAME    a section a Linux program makes in the mount\n"
 		"                     (Global\\NAME or Local\\NAME) that Windows programs\n"
 		"                     must find under NAME\n"
+		"      --no-events    sections only: leave the prefix's events alone\n"
 		"      --helper EXE   the Windows helper program (default: the installed one)\n"
-		"  -v, --verbose      a line for each section published or gone\n"
+		"  -v, --verbose      a line for each section or event published or gone\n"
 		"  -h, --help         this text\n"
 		"  -V, --version\n\n"
 		"The prefix is $WINEPREFIX (Proton: $STEAM_COMPAT_DATA_PATH/pfx; else\n"
@@ -386,6 +454,7 @@ static bool parse(int argc, char **argv, char ***command)
 		{ "mode", required_argument, NULL, 'M' },
 		{ "make", required_argument, NULL, 'k' },
 		{ "helper", required_argument, NULL, 'H' },
+		{ "no-events", no_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -416,6 +485,9 @@ static bool parse(int argc, char **argv, char ***command)
 			break;
 		case 'H':
 			b.helper_exe = optarg;
+			break;
+		case 'E':
+			b.events = false;
 			break;
 		case 'v':
 			b.verbose = true;

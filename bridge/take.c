@@ -15,8 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The device and inode of what pid maps at addr, from /proc/PID/maps. */
-static bool mapped_at(pid_t pid, uintptr_t addr, dev_t *dev, ino_t *ino)
+/* The device, inode and path (as /proc shows it, PATH_MAX bytes) of what pid maps at addr,
+ * from /proc/PID/maps. */
+static bool mapped_at(pid_t pid, uintptr_t addr, dev_t *dev, ino_t *ino, char *name)
 {
 	char path[64], line[PATH_MAX + 128];
 	bool found = false;
@@ -29,11 +30,14 @@ static bool mapped_at(pid_t pid, uintptr_t addr, dev_t *dev, ino_t *ino)
 		uintptr_t start;
 		unsigned major, minor;
 		unsigned long long inode;
+		int at = 0;
 
-		if (sscanf(line, "%" SCNxPTR "-%*x %*s %*x %x:%x %llu", &start, &major, &minor,
-			   &inode) == 4 && start == addr && inode) {
+		if (sscanf(line, "%" SCNxPTR "-%*x %*s %*x %x:%x %llu %n", &start, &major, &minor,
+			   &inode, &at) == 4 && start == addr && inode && at) {
 			*dev = makedev(major, minor);
 			*ino = (ino_t)inode;
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(name, PATH_MAX, "%s", line + at);
 			found = true;
 		}
 	}
@@ -41,10 +45,12 @@ static bool mapped_at(pid_t pid, uintptr_t addr, dev_t *dev, ino_t *ino)
 	return found;
 }
 
-/* The number of a descriptor pid holds on (dev, ino), or -1. */
-static int holding_fd(pid_t pid, dev_t dev, ino_t ino)
+/* The number of a descriptor pid holds on (dev, ino), whose path /proc shows as `name`, or -1.
+ * Only descriptors of that name are looked at closer: a stat of any other could be of a file of
+ * a FUSE mount whose daemon does not answer (or answers late: a stat waits for it). */
+static int holding_fd(pid_t pid, dev_t dev, ino_t ino, const char *name)
 {
-	char path[64];
+	char path[64], link[PATH_MAX];
 	struct dirent *e;
 	int found = -1;
 	DIR *d;
@@ -54,8 +60,13 @@ static int holding_fd(pid_t pid, dev_t dev, ino_t ino)
 		return -1;
 	while (found < 0 && (e = readdir(d))) {
 		struct stat st;
+		ssize_t n;
 
-		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0)
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		if (n < 0 || (link[n] = '\0', strcmp(link, name)) ||
+		    fstatat(dirfd(d), e->d_name, &st, 0) < 0)
 			continue;
 		if (st.st_dev == dev && st.st_ino == ino)
 			found = atoi(e->d_name);
@@ -66,15 +77,16 @@ static int holding_fd(pid_t pid, dev_t dev, ino_t ino)
 
 int take_mapped_file(pid_t pid, uintptr_t addr)
 {
+	char name[PATH_MAX];
 	dev_t dev;
 	ino_t ino;
 	int their, pidfd, fd;
 
-	if (!mapped_at(pid, addr, &dev, &ino)) {
+	if (!mapped_at(pid, addr, &dev, &ino, name)) {
 		errno = ENOENT;
 		return -1;
 	}
-	their = holding_fd(pid, dev, ino);
+	their = holding_fd(pid, dev, ino, name);
 	if (their < 0) {
 		errno = EBADF;
 		return -1;
@@ -105,7 +117,7 @@ static bool is_wineserver(pid_t pid)
 
 /* One pass over /proc: the first process other than `except`, us and wineservers that holds
  * the file open, or 0. */
-static pid_t scan_holders(const struct stat *file, pid_t except)
+static pid_t scan_holders(const struct stat *file, const char *name, pid_t except)
 {
 	struct dirent *e;
 	pid_t found = 0;
@@ -118,7 +130,7 @@ static pid_t scan_holders(const struct stat *file, pid_t except)
 
 		if (pid <= 0 || pid == except || pid == getpid())
 			continue;
-		if (holding_fd(pid, file->st_dev, file->st_ino) >= 0 && !is_wineserver(pid))
+		if (holding_fd(pid, file->st_dev, file->st_ino, name) >= 0 && !is_wineserver(pid))
 			found = pid;
 	}
 	closedir(proc);
@@ -130,12 +142,16 @@ pid_t take_find_holder(int fd, pid_t except)
 	/* The helper wakes at CreateFileMapping, and the program that made the section takes
 	 * its descriptor (Wine's) only when it maps its first view, a moment later: look again
 	 * for a while before saying nobody.  The pauses add up to 63 ms. */
+	char self[64], name[PATH_MAX];
 	struct stat file;
 	pid_t found = 0;
+	ssize_t n;
 
-	if (fstat(fd, &file) < 0)
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &file) < 0 || (n = readlink(self, name, sizeof(name) - 1)) < 0)
 		return 0;
-	for (long pause_ms = 1; !(found = scan_holders(&file, except)) && pause_ms <= 32;
+	name[n] = '\0';
+	for (long pause_ms = 1; !(found = scan_holders(&file, name, except)) && pause_ms <= 32;
 	     pause_ms *= 2)
 		nanosleep(&(struct timespec){ 0, pause_ms * 1000000L }, NULL);
 	return found;

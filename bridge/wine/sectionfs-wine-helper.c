@@ -1,18 +1,25 @@
-/* The Windows side of sectionfs-bridge: run inside a Wine prefix, it finds the named sections of
- * that prefix's programs and hands each to the Linux side, which publishes it in the mount.
+/* The Windows side of sectionfs-bridge: run inside a Wine prefix, it finds the named sections and
+ * events of that prefix's programs and hands each to the Linux side, which publishes it in the
+ * mount.
  *
  * Wine keeps named objects in its wineserver, where no Linux program can see them; a program of
  * the prefix can list them (NtQueryDirectoryObject over \BaseNamedObjects and every
  * \Sessions\N\BaseNamedObjects), open them and map them.  The view is a MAP_SHARED map of the
  * section's file (a deleted tmpmap-* file of the wineserver), and while this program holds a
  * handle, Wine keeps that file open in its descriptor cache: the Linux side takes it from there
- * with pidfd_getfd.  Built with x86_64-w64-mingw32-gcc; runs under wine64.
+ * with pidfd_getfd.  Events it opens and watches (events.c), and tells each change.  Built with
+ * x86_64-w64-mingw32-gcc; runs under wine64.
  *
  * The protocol is one line per message, UTF-8, fields separated by one space, the name last (it
  * may hold spaces; never a newline, which Windows forbids in object names):
  *   to Linux:    HELLO 1
  *                ADD ID SESSION WRITABLE SIZE ADDRESS NAME   a section: SESSION 0 is Global\,
  *                                                           ADDRESS the view's, in hex
+ *                EVENT ID SESSION MANUAL SIGNALED NAME      an event: MANUAL 1 manual-reset, 0
+ *                                                           auto-reset; SIGNALED its state now
+ *                SET ID                                     the event was set (auto-reset: once)
+ *                PULSE ID                                   ... pulsed (or set and reset at once)
+ *                RESET ID                                   a manual-reset event, set, was reset
  *                DEL ID                                     its name is gone on the Windows side
  *                MADE ID ERROR                              answer to MAKE (ERROR 0: made)
  *   from Linux:  SCAN                                       look now (a new tmpmap file)
@@ -21,22 +28,23 @@
  *                                                           as Global\NAME (SESSION 0) or
  *                                                           Local\NAME, held until DROP
  *                DROP ID                                    let go of what MAKE made
- * End of input ends the program (the bridge went away): what it holds goes with it.
+ * End of input ends the program (the bridge went away): what it holds goes with it.  With
+ * --no-events it leaves events alone.
  *
  * It is one of Wine's own programs, not the prefix's (ProcessWineMakeProcessSystem, as Wine's
  * services do): it does not keep the wineserver running once the prefix's last program ends,
  * which Proton waits for before it says the game ended.  When the wineserver ends, so does this
  * program, with status HELPER_SERVER_ENDING (3): the bridge starts no other beside that server. */
-#include <windows.h>
-#include <winternl.h>
+#include "helper.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
-#define POLL_MS 1000           /* the fallback when no SCAN comes: a section made by a program
-				* the bridge cannot watch still appears within a second */
-#define NAME_MAX_UTF8 1024
+#define SCAN_MS 200            /* events make no file the bridge can watch, and a section made
+				* by a program the bridge cannot watch makes none either: they
+				* appear within this; a pass costs some 17 us per named object */
 #define HELPER_SERVER_ENDING 3
 #define ProcessWineMakeProcessSystem ((PROCESSINFOCLASS)1000)   /* Wine's winternl.h */
 #define SESSIONS_MAX 64
@@ -61,32 +69,23 @@ NTSTATUS NTAPI NtQuerySection(HANDLE, int, void *, SIZE_T, SIZE_T *);
 #define DIRECTORY_TRAVERSE 0x0002
 #define SECTION_QUERY_ACCESS 0x0001
 
-/* A section this program knows: found by a scan (handle held until TAKEN) or made by MAKE. */
-struct known {
-	struct known *next;
-	unsigned long id;
-	unsigned session;
-	WCHAR *name;
-	HANDLE handle;           /* NULL once the Linux side took the file */
-	HANDLE file;             /* MAKE: the unix file's handle */
-	void *view;
-	BOOL seen;               /* in the current scan */
-	BOOL made;               /* by MAKE: not reported by scans, gone only with DROP */
-};
-
-static CRITICAL_SECTION lock;   /* everything below, and stdout */
+CRITICAL_SECTION lock;          /* everything below */
+static CRITICAL_SECTION out_lock;   /* stdout */
 static struct known *known;
 static unsigned long next_id = 1;
 static HANDLE scan_now;         /* auto-reset: a SCAN arrived */
+static BOOL with_events = TRUE; /* not --no-events */
 
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
 	va_list ap;
 
+	EnterCriticalSection(&out_lock);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	fflush(stdout);
+	LeaveCriticalSection(&out_lock);
 }
 
 static BOOL skipped(const WCHAR *name)
@@ -113,13 +112,31 @@ static struct known *find_id(unsigned long id, BOOL made)
 	return NULL;
 }
 
-static void forget(struct known *k)
+struct known *known_new(unsigned session, const WCHAR *name)
+{
+	struct known *k = calloc(1, sizeof(*k));
+
+	if (!k || !(k->name = _wcsdup(name))) {
+		free(k);
+		return NULL;
+	}
+	k->id = next_id++;
+	k->session = session;
+	k->seen = TRUE;
+	k->next = known;
+	known = k;
+	return k;
+}
+
+void known_forget(struct known *k)
 {
 	struct known **p = &known;
 
 	while (*p != k)
 		p = &(*p)->next;
 	*p = k->next;
+	if (k->watch)
+		event_unwatch(k->watch);
 	if (k->view)
 		UnmapViewOfFile(k->view);
 	if (k->handle)
@@ -138,6 +155,16 @@ static void dir_path(WCHAR *buf, size_t len, unsigned session)
 		swprintf(buf, len, L"\\Sessions\\%u\\BaseNamedObjects", session);
 }
 
+BOOL object_path(WCHAR *buf, size_t len, unsigned session, const WCHAR *name)
+{
+	dir_path(buf, len, session);
+	if (wcslen(buf) + 1 + wcslen(name) >= len)
+		return FALSE;
+	wcscat(buf, L"\\");
+	wcscat(buf, name);
+	return TRUE;
+}
+
 static HANDLE open_dir(const WCHAR *path)
 {
 	UNICODE_STRING us;
@@ -152,7 +179,7 @@ static HANDLE open_dir(const WCHAR *path)
 /* Opens a section by its full object path, writable when allowed, and maps all of it. */
 static void add_section(unsigned session, const WCHAR *name)
 {
-	WCHAR path[600];
+	WCHAR path[OBJECT_PATH_MAX];
 	UNICODE_STRING us;
 	OBJECT_ATTRIBUTES oa;
 	SECTION_BASIC info;
@@ -162,11 +189,8 @@ static void add_section(unsigned session, const WCHAR *name)
 	BOOL writable = TRUE;
 	void *view;
 
-	dir_path(path, 600, session);
-	if (wcslen(path) + 1 + wcslen(name) >= 600)
+	if (!object_path(path, OBJECT_PATH_MAX, session, name))
 		return;
-	wcscat(path, L"\\");
-	wcscat(path, name);
 	RtlInitUnicodeString(&us, path);
 	InitializeObjectAttributes(&oa, &us, 0, NULL, NULL);
 	if (NtOpenSection(&h, SECTION_QUERY_ACCESS | SECTION_MAP_READ | SECTION_MAP_WRITE, &oa)) {
@@ -186,19 +210,14 @@ static void add_section(unsigned session, const WCHAR *name)
 	}
 	if (!view ||
 	    !WideCharToMultiByte(CP_UTF8, 0, name, -1, utf8, sizeof(utf8), NULL, NULL) ||
-	    !(k = calloc(1, sizeof(*k))) || !(k->name = _wcsdup(name))) {
+	    !(k = known_new(session, name))) {
 		if (view)
 			UnmapViewOfFile(view);
 		CloseHandle(h);
 		return;
 	}
-	k->id = next_id++;
-	k->session = session;
 	k->handle = h;
 	k->view = view;
-	k->seen = TRUE;
-	k->next = known;
-	known = k;
 	say("ADD %lu %u %d %lld %p %s\n", k->id, session, writable, info.Size.QuadPart, view, utf8);
 }
 
@@ -220,13 +239,16 @@ static void scan_directory(unsigned session)
 			continue;
 		swprintf(name, 300, L"%.*ls", buf.e.Name.Length / 2, buf.e.Name.Buffer);
 		swprintf(type, 32, L"%.*ls", buf.e.TypeName.Length / 2, buf.e.TypeName.Buffer);
-		if (wcscmp(type, L"Section") || skipped(name))
+		if ((wcscmp(type, L"Section") && (wcscmp(type, L"Event") || !with_events)) ||
+		    skipped(name))
 			continue;
 		k = find(session, name);
 		if (k)
-			k->seen = TRUE;
-		else
+			k->seen = !k->watch || event_in_use(k->watch);
+		else if (type[0] == L'S')
 			add_section(session, name);
+		else
+			event_add(session, name);
 	}
 	CloseHandle(d);
 }
@@ -267,8 +289,10 @@ static void scan(void)
 	for (struct known *k = known, *next; k; k = next) {
 		next = k->next;
 		if (!k->seen) {
-			say("DEL %lu\n", k->id);
-			forget(k);
+			unsigned long id = k->id;
+
+			known_forget(k);   /* an event's thread says nothing more of it */
+			say("DEL %lu\n", id);
 		}
 	}
 	LeaveCriticalSection(&lock);
@@ -362,7 +386,7 @@ static DWORD WINAPI commands(void *arg)
 		} else if (sscanf(line, "DROP %lu", &id) == 1) {
 			struct known *k = find_id(id, TRUE);
 			if (k)
-				forget(k);
+				known_forget(k);
 		} else if (sscanf(line, "MAKE %lu %u %n", &id, &session, &used) == 2 && used) {
 			say("MADE %lu %lu\n", id, make_section(id, session, line + used));
 		}
@@ -372,11 +396,14 @@ static DWORD WINAPI commands(void *arg)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	HANDLE reader, waits[2] = { NULL, NULL };   /* SCAN; the wineserver ending */
 
+	with_events = !(argc > 1 && !strcmp(argv[1], "--no-events"));
 	InitializeCriticalSection(&lock);
+	InitializeCriticalSection(&out_lock);
+	events_init();
 	/* not on Wine, or an old one: a program of the prefix, as before */
 	if (NtSetInformationProcess(GetCurrentProcess(), ProcessWineMakeProcessSystem, &waits[1],
 				    sizeof(waits[1])))
@@ -389,7 +416,7 @@ int main(void)
 	waits[0] = scan_now;
 	for (;;) {
 		scan();
-		if (WaitForMultipleObjects(waits[1] ? 2 : 1, waits, FALSE, POLL_MS) ==
+		if (WaitForMultipleObjects(waits[1] ? 2 : 1, waits, FALSE, SCAN_MS) ==
 		    WAIT_OBJECT_0 + 1)
 			ExitProcess(HELPER_SERVER_ENDING);
 	}

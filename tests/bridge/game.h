@@ -11,7 +11,8 @@
  *   create NAME SIZE        CREATED ...          (sfgame) one more section
  *   close IDX               CLOSED IDX           unmaps it and closes its handle
  *   exit N                  (nothing)            exits with status N
- * Numbers are decimal or 0x hex.  The end of input ends the game with its --status. */
+ * Numbers are decimal or 0x hex.  The end of input ends the game with its --status.  sfevent.c
+ * takes commands of its own for events too. */
 #ifndef SFTEST_GAME_H
 #define SFTEST_GAME_H
 
@@ -117,8 +118,10 @@ static inline void close_section(int idx)
 	LeaveCriticalSection(&sections_lock);
 }
 
-/* Answers commands until the end of input; `create` makes sections when the game can. */
-static inline void command_loop(int (*create)(const char *name, long long size))
+/* Answers commands until the end of input; `create` makes sections when the game can, and
+ * `other` (if any) takes the commands of a game's own, saying whether it did. */
+static inline void command_loop(int (*create)(const char *name, long long size),
+				int (*other)(const char *line))
 {
 	char line[512];
 
@@ -178,7 +181,7 @@ static inline void command_loop(int (*create)(const char *name, long long size))
 		} else if (sscanf(line, "exit %d", &n) == 1) {
 			fflush(stdout);
 			ExitProcess((UINT)n);
-		} else if (line[0]) {
+		} else if (line[0] && !(other && other(line))) {
 			out("ERROR unknown command: %s\n", line);
 		}
 	}

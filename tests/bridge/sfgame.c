@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	out("READY\n");
-	command_loop(create_section);
+	command_loop(create_section, NULL);
 	fflush(stdout);
 	ExitProcess((UINT)status);
 }

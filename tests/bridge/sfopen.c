@@ -46,6 +46,6 @@ int main(int argc, char **argv)
 		out("NOTHING error=%lu\n", (unsigned long)GetLastError());
 	}
 	out("READY\n");
-	command_loop(NULL);
+	command_loop(NULL, NULL);
 	return 0;
 }

@@ -43,6 +43,7 @@ BRIDGE = os.environ.get("SECTIONFS_BRIDGE", os.path.join(BUILD, "bridge", "secti
 GAMES = os.environ.get("SECTIONFS_BRIDGE_GAMES", os.path.join(BUILD, "tests", "bridge"))
 SFGAME = os.path.join(GAMES, "sfgame.exe")
 SFOPEN = os.path.join(GAMES, "sfopen.exe")
+SFEVENT = os.path.join(GAMES, "sfevent.exe")
 PAGE = 4096
 
 # The daemon's options (README: "Two data paths"): its default, unless the environment says.
@@ -224,7 +225,7 @@ def setUpModule():
     global _top
     if not WINE or not WINESERVER:
         raise unittest.SkipTest("no wine64 and wineserver")
-    for exe in (BRIDGE, SFGAME, SFOPEN):
+    for exe in (BRIDGE, SFGAME, SFOPEN, SFEVENT):
         if not os.path.exists(exe):
             raise RuntimeError("%s is not built" % exe)
     _top = tempfile.mkdtemp(prefix="sectionfs-bridge-test-")
@@ -349,19 +350,38 @@ class Lines:
         return m
 
 
-class Game:
-    """A Windows program run with wine64 in a prefix, spoken to in lines (game.h)."""
+class Program:
+    """A program spoken to in lines on its standard input and output; killed at the end of the
+    run at the latest."""
 
-    def __init__(self, prefix, exe, *args):
-        self.prefix = prefix
-        self.argv = [WINE, exe] + [str(a) for a in args]
-        self.proc = subprocess.Popen(self.argv, env=prefix.env(), stdin=subprocess.PIPE,
+    def __init__(self, argv, env=None):
+        self.argv = argv
+        self.proc = subprocess.Popen(self.argv, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      errors="replace", bufsize=1)
         _spawned.append(self.proc)
         self.pid = self.proc.pid
         self.out = Lines(self.proc.stdout)
         self.err = Lines(self.proc.stderr)
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+
+
+class Game(Program):
+    """A Windows program run with wine64 in a prefix, spoken to in lines (game.h)."""
+
+    def __init__(self, prefix, exe, *args):
+        self.prefix = prefix
+        super().__init__([WINE, exe] + [str(a) for a in args], prefix.env())
 
     def describe(self):
         return "%s\n  said: %s\n  stderr: %s" % (" ".join(self.argv), self.out.text(),
@@ -386,10 +406,6 @@ class Game:
                 made.append(parse_fields(line))
         return made
 
-    def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
     def ask(self, line, answer, timeout=20):
         self.send(line)
         return self.expect(answer, timeout)
@@ -402,13 +418,6 @@ class Game:
         with contextlib.suppress(OSError):
             self.proc.stdin.close()
         return self.proc.wait(timeout)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()
 
 
 def parse_fields(line):
@@ -1112,6 +1121,294 @@ class ErrorTest(unittest.TestCase):
         with Mount() as m:
             err = self.run_bridge("-m", m.dir, "--helper", "/nonexistent/helper.exe")
         self.assertIn("the Windows helper /nonexistent/helper.exe", err)
+
+
+# A Linux program waiting on an event of the mount: read() blocks until it is signaled.  A
+# process of its own (a read blocked in the kernel cannot be given up), spoken to in lines:
+#   read  -> "waiting", then "woke NS HEX" (CLOCK_MONOTONIC_RAW; the 8 bytes read) or "error E"
+#   try   -> "got HEX" or "error E": a read of a descriptor opened O_NONBLOCK
+#   poll  -> "polling", then "polled readable" (POLLIN) or "polled nothing" (5 s)
+EVENT_READER = r"""
+import errno, os, select, sys, time
+path = sys.argv[1]
+fd = os.open(path, os.O_RDONLY)
+for line in sys.stdin:
+    if line.strip() == "read":
+        print("waiting", flush=True)
+        try:
+            data = os.read(fd, 8)
+            print("woke %d %s" % (time.clock_gettime_ns(time.CLOCK_MONOTONIC_RAW), data.hex()),
+                  flush=True)
+        except OSError as e:
+            print("error %s" % errno.errorcode.get(e.errno, e.errno), flush=True)
+    elif line.strip() == "try":
+        nb = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            print("got %s" % os.read(nb, 8).hex(), flush=True)
+        except OSError as e:
+            print("error %s" % errno.errorcode.get(e.errno, e.errno), flush=True)
+        os.close(nb)
+    elif line.strip() == "poll":
+        p = select.poll()
+        p.register(fd, select.POLLIN)
+        print("polling", flush=True)
+        print("polled " + ("readable" if p.poll(5000) else "nothing"), flush=True)
+"""
+
+WAKE = 5.0   # the longest a blocked reader may wait for a set the game made
+
+
+class EventReader(Program):
+    """EVENT_READER on path."""
+
+    def __init__(self, path):
+        super().__init__([sys.executable, "-c", EVENT_READER, path])
+
+    def expect(self, pattern, timeout):
+        """The match, or None when the reader says nothing like it in time."""
+        return self.out.next(pattern, timeout)
+
+    def start_read(self):
+        self.send("read")
+        if not self.expect(r"^waiting$", 10):
+            raise AssertionError("the reader did not start: " + self.err.text())
+        time.sleep(0.05)   # in read() by now
+
+    def try_read(self):
+        """What a read that must not block gives: "got HEX" or "error E"."""
+        self.send("try")
+        m = self.expect(r"^(got|error) .*$", 10)
+        if not m:
+            raise AssertionError("a nonblocking read blocked: " + self.err.text())
+        return m.group(0)
+
+
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
+class EventTest(BridgeTestCase):
+    """Named events of the prefix in the mount, kept in step with the game's."""
+
+    def events_game(self, *events):
+        """sfevent making events, (NAME, TYPE, STATE) each: the game, once it is ready."""
+        game = self.game(*flat(events), exe=SFEVENT)
+        start = game.out.cursor
+        game.expect(r"^READY$")
+        for line in game.out.lines[start:game.out.cursor]:
+            if line.startswith("FAILED"):
+                raise AssertionError("the game failed: %s\n%s" % (line, game.describe()))
+        return game
+
+    def reader(self, path):
+        r = EventReader(path)
+        self.addCleanup(r.kill)
+        return r
+
+    def signal(self, game, op, idx):
+        """setevent/resetevent/pulseevent in the game: its QueryPerformanceCounter just before,
+        in ns (CLOCK_MONOTONIC_RAW's, in Wine 8)."""
+        return int(game.ask("%sevent %d" % (op, idx), r"^DONE op=%s idx=%d qpc=(\d+)$"
+                            % (op, idx)).group(1)) * 100
+
+    def game_state(self, game, idx):
+        return int(game.ask("state %d" % idx, r"^STATE idx=%d signaled=(\d)$" % idx).group(1))
+
+    def wait_state(self, path, want, bridge, timeout=GO):
+        if not poll(lambda: sfstest.xattr(path, "state") == want, timeout):
+            self.fail("%s stayed %s, not %s, for %ss; the bridge %s"
+                      % (path, sfstest.xattr(path, "state"), want, timeout, bridge.describe()))
+
+    def check_clocks(self, game):
+        """The latencies measured compare Wine's QueryPerformanceCounter with Linux's
+        CLOCK_MONOTONIC_RAW: Wine 8 reads that clock (not CLOCK_MONOTONIC, which NTP slews:
+        they differ by a fraction of a second)."""
+        for _ in range(3):
+            before = time.clock_gettime_ns(time.CLOCK_MONOTONIC_RAW)
+            qpc = int(game.ask("clock", r"^CLOCK qpc=(\d+)$").group(1)) * 100
+            after = time.clock_gettime_ns(time.CLOCK_MONOTONIC_RAW)
+            self.assertTrue(before <= qpc <= after,
+                            "Wine's QueryPerformanceCounter is not CLOCK_MONOTONIC_RAW: %d not in "
+                            "[%d, %d]: the latencies measured mean nothing" % (qpc, before, after))
+
+    def expect_wake(self, reader, bridge, why):
+        m = reader.expect(r"^(woke (\d+) (\w+)|error .*)$", WAKE)
+        if not m:
+            self.fail("a reader blocked on the mount's event did not wake within %ss of %s; "
+                      "the bridge %s" % (WAKE, why, bridge.describe()))
+        self.assertTrue(m.group(2), "the read failed: %s" % m.group(0))
+        self.assertEqual(m.group(3), "00" * 8, "not WAIT_OBJECT_0")
+        return int(m.group(2))
+
+    def test_events_appear_with_their_type_and_go_with_the_game(self):
+        bridge = self.bridge()
+        game = self.events_game(("Local\\bt_ev_manual", "manual", "nonsignaled"),
+                                ("Global\\bt_ev_auto", "auto", "nonsignaled"),
+                                ("bt_ev_on", "manual", "signaled"))
+        want = {"Local\\bt_ev_manual": ("event manual", "nonsignaled"),
+                "Global\\bt_ev_auto": ("event auto", "nonsignaled"),
+                "bt_ev_on": ("event manual", "signaled")}
+        for name, (kind, state) in want.items():
+            path = bridge.path(name)
+            self.wait_present(path, bridge)
+            # as a shell user sees it
+            shown = subprocess.run(["getfattr", "--only-values", "-n", "user.section.type",
+                                    path], capture_output=True, text=True)
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            self.assertTrue(shown.stdout.startswith(kind + " "), "%s: %r" % (name, shown.stdout))
+            self.assertEqual(sfstest.xattr(path, "state"), state, name)
+            self.assertEqual(sfstest.xattr(path, "lifetime"), "temporary", name)
+            self.assertEqual(sfstest.xattr(path, "origin"), "wine:" + self.prefix.path, name)
+            # the mount shows objects with the sticky bit (ls -l: "T")
+            self.assertEqual(os.stat(path).st_mode & 0o7777, 0o1600, name)
+        # each in its namespace, and nothing else (no Wine event, no helper's own)
+        self.assertEqual(self.published(),
+                         sorted(os.path.relpath(bridge.path(n), self.mount.dir) for n in want))
+        # one made later appears within the rescan
+        t0 = time.monotonic()
+        game.ask("event Global\\bt_ev_later auto nonsignaled", r"^EVENT idx=3 existed=0 ")
+        self.wait_present(bridge.path("Global\\bt_ev_later"), bridge)
+        measure("CreateEvent to the event in the mount (seen from here)",
+                "%.0f" % ((time.monotonic() - t0) * 1000), "ms")
+        # one the game closes goes while it runs on
+        game.ask("closeevent 0", r"^ECLOSED idx=0$")
+        took = self.wait_gone(bridge.path("Local\\bt_ev_manual"), bridge,
+                              why="the game closed it")
+        measure("CloseHandle of an event to its file gone from the mount", "%.0f" % (took * 1000),
+                "ms")
+        self.assertTrue(os.path.exists(bridge.path("Global\\bt_ev_auto")))
+        self.assertEqual(game.finish(), 0)
+        self.assert_nothing_published("the game ended", bridge)
+        self.assertIsNone(bridge.proc.poll(), "the bridge ended: " + bridge.describe())
+
+    def one_event(self, name, kind):
+        """A bridge, a game with the nonsignaled event NAME of type KIND, its path in the mount
+        once it is there, and a reader of it."""
+        bridge = self.bridge()
+        game = self.events_game((name, kind, "nonsignaled"))
+        path = bridge.path(name)
+        self.wait_present(path, bridge)
+        return bridge, game, path, self.reader(path)
+
+    def set_wakes(self, bridge, game, reader):
+        """The reader blocks, the game sets its event 0: the ns from SetEvent to the wake."""
+        reader.start_read()
+        set_at = self.signal(game, "set", 0)
+        return self.expect_wake(reader, bridge, "the game's SetEvent") - set_at
+
+    def test_an_auto_reset_set_wakes_one_blocked_reader(self):
+        bridge, game, path, reader = self.one_event("Global\\bt_ev_tick", "auto")
+        self.assertEqual(reader.try_read(), "error EAGAIN")
+        self.check_clocks(game)
+        took = [self.set_wakes(bridge, game, reader) for _ in range(20)]
+        measure("the game's SetEvent to a Linux reader's read() returning, auto-reset "
+                "(20 sets, median / max)", "%.0f / %.0f" % (median(took) / 1000, max(took) / 1000),
+                "us")
+        # the read took it: one set, one reader
+        self.assertEqual(sfstest.xattr(path, "state"), "nonsignaled")
+        self.assertEqual(reader.try_read(), "error EAGAIN")
+        # a set while nobody reads stays for the next reader, as the game's would
+        self.signal(game, "set", 0)
+        self.wait_state(path, "signaled", bridge)
+        self.assertEqual(reader.try_read(), "got " + "00" * 8)
+        self.assertEqual(reader.try_read(), "error EAGAIN")
+        # with no Windows waiter, the helper's wait left the game's event as the game's set
+        # left it for a waiter that took it: not signaled
+        self.assertEqual(self.game_state(game, 0), 0)
+
+    def test_a_manual_reset_event_follows_set_reset_and_pulse(self):
+        bridge, game, path, reader = self.one_event("Local\\bt_ev_state", "manual")
+        took, reset_took = [], []
+        for _ in range(10):
+            took.append(self.set_wakes(bridge, game, reader))
+            # a manual-reset event stays signaled: reads do not block, and take nothing
+            self.assertEqual(reader.try_read(), "got " + "00" * 8)
+            self.assertEqual(sfstest.xattr(path, "state"), "signaled")
+            self.assertEqual(self.game_state(game, 0), 1, "the bridge changed the game's event")
+            t0 = time.monotonic()
+            self.signal(game, "reset", 0)
+            self.wait_state(path, "nonsignaled", bridge)
+            reset_took.append(time.monotonic() - t0)
+        measure("the game's SetEvent to a Linux reader's read() returning, manual-reset "
+                "(10 sets, median / max)", "%.0f / %.0f" % (median(took) / 1000, max(took) / 1000),
+                "us")
+        measure("the game's ResetEvent to the mount's copy reset, seen from here (10 resets, "
+                "median / max)", "%.0f / %.0f" % (median(reset_took) * 1000,
+                                                  max(reset_took) * 1000), "ms")
+        self.assertEqual(reader.try_read(), "error EAGAIN")
+        # an event loop's poll wakes too
+        reader.send("poll")
+        self.assertTrue(reader.expect(r"^polling$", 10))
+        time.sleep(0.05)
+        self.signal(game, "set", 0)
+        self.assertTrue(reader.expect(r"^polled readable$", WAKE),
+                        "poll() did not see the game's set: " + bridge.describe())
+        self.signal(game, "reset", 0)
+        self.wait_state(path, "nonsignaled", bridge)
+        # a pulse wakes the reader waiting and leaves the event nonsignaled
+        reader.start_read()
+        self.signal(game, "pulse", 0)
+        self.expect_wake(reader, bridge, "the game's PulseEvent")
+        self.assertEqual(sfstest.xattr(path, "state"), "nonsignaled")
+        self.assertEqual(reader.try_read(), "error EAGAIN")
+
+    def test_more_events_than_one_wait_can_watch(self):
+        # a thread of the helper waits on 63 events (and its own wake-up): 70 need two
+        bridge = self.bridge()
+        names = ["Global\\bt_ev_many%d" % i for i in range(70)]
+        game = self.events_game(*[(n, "auto", "nonsignaled") for n in names])
+        for n in names:
+            self.wait_present(bridge.path(n), bridge)
+        for idx in (0, 62, 63, 69):
+            reader = self.reader(bridge.path(names[idx]))
+            reader.start_read()
+            self.signal(game, "set", idx)
+            self.expect_wake(reader, bridge, "the game's SetEvent of %s" % names[idx])
+            reader.kill()
+
+    def test_an_event_found_signaled_is_left_to_the_game(self):
+        game = self.events_game(("Local\\bt_ev_found", "auto", "signaled"))
+        bridge = self.bridge()
+        path = bridge.path("Local\\bt_ev_found")
+        self.wait_present(path, bridge)
+        self.assertEqual(sfstest.xattr(path, "type").split()[:2], ["event", "auto"])
+        self.assertEqual(sfstest.xattr(path, "state"), "signaled")
+        time.sleep(0.3)   # the helper watches it now
+        self.assertEqual(self.game_state(game, 0), 1, "the helper took the game's set")
+        # a Linux reader has the copy's
+        reader = self.reader(path)
+        self.assertEqual(reader.try_read(), "got " + "00" * 8)
+        self.assertEqual(reader.try_read(), "error EAGAIN")
+        self.assertEqual(self.game_state(game, 0), 1)
+
+    def test_no_events_leaves_them_alone(self):
+        bridge = self.bridge("--no-events")
+        game = self.events_game(("Global\\bt_ev_off", "auto", "nonsignaled"))
+        sections = self.game("Global\\bt_ev_barrier", 4096)
+        sections.ready()
+        self.wait_present(bridge.path("Global\\bt_ev_barrier"), bridge)
+        time.sleep(0.5)   # rescans
+        self.assertEqual(self.published(), ["Global/bt_ev_barrier"])
+        self.signal(game, "set", 0)
+        time.sleep(0.3)
+        self.assertEqual(self.game_state(game, 0), 1, "the helper took the set")
+
+    def test_the_games_own_waiter_still_gets_every_set(self):
+        game = self.events_game(("Local\\bt_ev_both", "auto", "nonsignaled"))
+        alone = game.ask("selfwait 0 20", r"^SELFWAIT .*$").group(0)
+        alone = parse_fields(alone + " name=")
+        self.assertEqual(alone["missed"], 0, alone)
+        bridge = self.bridge()
+        path = bridge.path("Local\\bt_ev_both")
+        self.wait_present(path, bridge)
+        time.sleep(0.3)   # the helper waits on it now
+        bridged = parse_fields(game.ask("selfwait 0 20", r"^SELFWAIT .*$").group(0) + " name=")
+        self.assertEqual(bridged["missed"], 0, "the game's own waiter lost sets to the bridge: "
+                         "%s; the bridge %s" % (bridged, bridge.describe()))
+        measure("the game's SetEvent to its own waiter's wake-up, median / max, without the "
+                "bridge", "%d / %d" % (alone["median_us"], alone["max_us"]), "us")
+        measure("... with the bridge watching the event", "%d / %d"
+                % (bridged["median_us"], bridged["max_us"]), "us")
 
 
 class MeasureTest(BridgeTestCase):
