@@ -33,8 +33,22 @@ IOC_BECOME_VIEW = _ioc(_READ | _WRITE, 2, VIEW_STRUCT.size)
 
 IOC_RETIRE = _ioc(_NONE, 5, 0)
 
+# Events, mutexes and semaphores ("synchronization objects").
+# struct sectionfs_object: result, kind, ino
+OBJECT_STRUCT = struct.Struct("=IIQ")
+IOC_OBJECT = _ioc(_READ, 7, OBJECT_STRUCT.size)
+KIND_SECTION, KIND_EVENT, KIND_MUTEX, KIND_SEMAPHORE = 0, 1, 2, 3
+
+# struct sectionfs_signal: op, count, result, previous
+SIGNAL_STRUCT = struct.Struct("=IIII")
+IOC_SIGNAL = _ioc(_READ | _WRITE, 9, SIGNAL_STRUCT.size)
+SIGNAL_SET_EVENT, SIGNAL_RESET_EVENT, SIGNAL_PULSE_EVENT = 1, 2, 3
+SIGNAL_RELEASE_MUTEX, SIGNAL_RELEASE_SEMAPHORE = 4, 5
+
 XATTR_PREFIX = "user.section."
 XATTR_SETUP = XATTR_PREFIX + "setup"
 XATTR_PROTECT = XATTR_PREFIX + "protect"
 XATTR_LIFETIME = XATTR_PREFIX + "lifetime"
+XATTR_TYPE = XATTR_PREFIX + "type"
+XATTR_STATE = XATTR_PREFIX + "state"
 LIFETIMES = ("temporary", "permanent")

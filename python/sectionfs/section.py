@@ -1,25 +1,19 @@
 """Named sections through the mount, the way winmap makes and opens them (winmap/sections.c,
 winmap/views.c), with the same contract (protocol.h):
 
-- A handle is an open file of the section.  A *temporary* section's name goes when the last
-  handle closes (rule C20), so close() tells the daemon first (IOC_RETIRE), as CloseHandle does:
-  the kernel reports a close to the daemon only after close() returns.
+- A handle is an open file of the section (objects.Handle: close() retires it, C20).
 - A view is a second open file of the same section, declared a view (IOC_BECOME_VIEW: the daemon
   checks it with the view rules D22-D27) and kept open while it is mapped.
-- create() builds the section in Staging/ (protection and lifetime in one attribute, then its
-  size) and publishes it with rename, which in the mount never replaces a name: of any number of
-  racing creators exactly one publishes, the others open its object (`existed`), and nobody ever
-  sees a section half made."""
+- create() stages the section (protection and lifetime in one attribute, then its size) and
+  publishes it as objects.create_or_open does every kind of object."""
 import errno
-import fcntl
 import mmap
 import os
-import secrets
 import weakref
 
-from . import mount as _mount
-from . import names, protocol
-from .winerror import ERROR_FILE_NOT_FOUND, ERROR_NOT_ENOUGH_MEMORY, error
+from . import protocol
+from .objects import Handle, create_or_open, ioctl, open_existing, resolve, retire
+from .winerror import ERROR_NOT_ENOUGH_MEMORY, error
 
 PAGE = 4096                          # what GetSystemInfo reports (docs/windows-rules.md)
 
@@ -45,12 +39,6 @@ _VIEW_ACCESS = {
 }
 _HANDLE_ACCESS = {"r": FILE_MAP_READ, "rw": FILE_MAP_READ | FILE_MAP_WRITE}
 
-# How often a create may find the name come and go under it, and how many staging names it
-# tries (each 128 random bits: only a broken random source makes a second one collide).
-CREATE_ATTEMPTS = 100
-STAGE_ATTEMPTS = 8
-
-
 def protect_value(protect):
     """flProtect as a number from "PAGE_READWRITE", "PAGE_READONLY|SEC_RESERVE" or an int.  Only
     the spelling and rule A8's one-protection check are made here; the daemon validates the rest
@@ -74,24 +62,6 @@ def protect_value(protect):
     return value
 
 
-def _ioctl(fd, request, layout, *fields):
-    """Sends an ioctl whose argument is the structure `layout` holding fields; returns what the
-    daemon wrote back, unpacked."""
-    buf = bytearray(layout.pack(*fields))
-    fcntl.ioctl(fd, request, buf, True)
-    return layout.unpack(buf)
-
-
-def _retire(fd):
-    """IOC_RETIRE, then close: the daemon lets go of the handle or view before close()
-    returns (C20), not a moment after."""
-    try:
-        fcntl.ioctl(fd, protocol.IOC_RETIRE)
-    except OSError:
-        pass                         # an older daemon: the close does it, a moment later
-    os.close(fd)
-
-
 class View(mmap.mmap):
     """An mmap.mmap of a section that holds its own open file, which the daemon counts as a
     view until close() (or garbage collection) unmaps it."""
@@ -101,7 +71,7 @@ class View(mmap.mmap):
             return
         super().close()              # BufferError while a numpy array still uses it
         self._release.detach()
-        _retire(self._fd)
+        retire(self._fd)
 
     def __exit__(self, *exc):
         self.close()
@@ -114,37 +84,24 @@ def _new_view(fd, length, access, offset):
     return view
 
 
-class Section:
-    """A handle to a named section: an open file in the mount.  Made by create() and open()."""
+class Section(Handle):
+    """A handle to a named section: an open file in the mount.  Made by create() and open().
+    .name is as the program gave it; info["name"] is the daemon's."""
+
+    kind = protocol.KIND_SECTION
 
     def __init__(self, fd, name, path, access, existed):
-        self._fd = fd
-        self._release = weakref.finalize(self, os.close, fd)
-        self.name = name             # as the program gave it; info["name"] is the daemon's
-        self.path = path
+        super().__init__(fd, name, path, existed)
         self.access = access         # FILE_MAP_* of the handle (rule D24)
-        self.existed = existed       # create(): the name was a section already (B12)
 
     def __repr__(self):
         state = "closed" if self.closed else "size=%d" % self.size
         return "<sectionfs.Section %r %s>" % (self.name, state)
 
-    @property
-    def closed(self):
-        return not self._release.alive
-
-    def fileno(self):
-        self._check_open()
-        return self._fd
-
-    def _check_open(self):
-        if self.closed:
-            raise ValueError("I/O operation on a closed section")
-
     def _query(self):
         """(protect, attributes, flags, size, handles, views) in one round trip."""
         self._check_open()
-        result, *rest = _ioctl(self._fd, protocol.IOC_INFO, protocol.INFO_STRUCT,
+        result, *rest = ioctl(self._fd, protocol.IOC_INFO, protocol.INFO_STRUCT,
                                0, 0, 0, 0, 0, 0, 0)
         if result:
             raise error(result, self.name)
@@ -203,7 +160,7 @@ class Section:
         # the descriptor.
         fd = os.open("/proc/self/fd/%d" % self._fd, flags | os.O_CLOEXEC)
         try:
-            fields = _ioctl(fd, protocol.IOC_BECOME_VIEW, protocol.VIEW_STRUCT,
+            fields = ioctl(fd, protocol.IOC_BECOME_VIEW, protocol.VIEW_STRUCT,
                             self.access, desired, offset, length, 0, 0, 0)
             result, mapped = fields[4], fields[6]
             if result:
@@ -227,87 +184,42 @@ class Section:
             shape = ((len(view) - offset) // dtype.itemsize,)
         return numpy.ndarray(shape, dtype, buffer=view, offset=offset)
 
-    def close(self):
-        """Closes the handle.  The last handle of a temporary section takes its name with it
-        (C20); views keep the memory (C21)."""
-        if self._release.detach():
-            _retire(self._fd)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-def _namespace_path(top, root, session, leaf):
-    """The file of a parsed name.  A name in the caller's session goes through the Local link,
-    read once here so that the open and the rename of a create do not both ask the daemon for
-    it (the kernel caches no link of a FUSE mount; winmap does the same)."""
-    directory = names.directory(root, session)
-    if root == names.CALLER_SESSION:
+def _setup(flprotect, lifetime, size):
+    """What makes a staged file (objects.create_or_open) a section with this protection,
+    lifetime and size."""
+    def make(fd):
         try:
-            target = os.readlink(os.path.join(top, protocol.LOCAL))
-            if not target.startswith("/"):
-                directory = target
-        except OSError:
-            pass
-    return os.path.join(top, directory, leaf)
-
-
-def _resolve(name, mount):
-    root, session, leaf = names.parse(name)
-    top = _mount.root(mount)
-    return top, _namespace_path(top, root, session, leaf)
-
-
-def _stage(top, flprotect, lifetime, size, mode):
-    """A staged section with its protection, lifetime and size; its descriptor and path.  Any
-    failure closes it, and a staged section that is closed is gone."""
-    for _ in range(STAGE_ATTEMPTS):
-        # A name nobody can guess: Staging/ is every user's (mode 1777).  O_DIRECT: this
-        # handle is never mapped (README: passthrough mode).
-        path = os.path.join(top, protocol.STAGING, ".python-" + secrets.token_hex(16))
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_DIRECT,
-                         mode)
-            break
-        except FileExistsError:
-            continue
-    else:
-        raise FileExistsError(errno.EEXIST, "no free staging name", os.path.dirname(path))
-    try:
-        try:
-            os.setxattr(fd, protocol.XATTR_SETUP, b"0x%x %s" % (flprotect, lifetime.encode()))
+            try:
+                os.setxattr(fd, protocol.XATTR_SETUP,
+                            b"0x%x %s" % (flprotect, lifetime.encode()))
+            except OSError as e:
+                if e.errno != errno.ENOTSUP:
+                    raise
+                # a daemon older than the setup attribute: one at a time
+                os.setxattr(fd, protocol.XATTR_LIFETIME, lifetime.encode())
+                os.setxattr(fd, protocol.XATTR_PROTECT, b"0x%x" % flprotect)
+            # SEC_COMMIT (the default): every page is taken now, as Windows charges commit, so
+            # a view never lacks one; SEC_RESERVE pages come as they are committed.
+            if flprotect & ATTRIBUTES["SEC_RESERVE"]:
+                os.ftruncate(fd, size)
+            else:
+                os.posix_fallocate(fd, 0, size)
         except OSError as e:
-            if e.errno != errno.ENOTSUP:
-                raise
-            # a daemon older than the setup attribute: one at a time
-            os.setxattr(fd, protocol.XATTR_LIFETIME, lifetime.encode())
-            os.setxattr(fd, protocol.XATTR_PROTECT, b"0x%x" % flprotect)
-        # SEC_COMMIT (the default): every page is taken now, as Windows charges commit, so a
-        # view never lacks one; SEC_RESERVE pages come as they are committed.
-        if flprotect & ATTRIBUTES["SEC_RESERVE"]:
-            os.ftruncate(fd, size)
-        else:
-            os.posix_fallocate(fd, 0, size)
-    except OSError as e:
-        os.close(fd)
-        if e.errno == errno.ENOSPC:
-            raise error(ERROR_NOT_ENOUGH_MEMORY, "%d bytes" % size) from None
-        if e.errno == errno.EINVAL:
-            raise ValueError("the daemon refused protection 0x%x (rules A8-A9)"
-                             % flprotect) from None
-        raise
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, path
+            if e.errno == errno.ENOSPC:
+                raise error(ERROR_NOT_ENOUGH_MEMORY, "%d bytes" % size) from None
+            if e.errno == errno.EINVAL:
+                raise ValueError("the daemon refused protection 0x%x (rules A8-A9)"
+                                 % flprotect) from None
+            raise
+        return fd
+    return make
 
 
 def create(name, size, protect="PAGE_READWRITE", lifetime="temporary", mount=None, mode=0o666):
     """CreateFileMapping for a named section: creates it, or opens it when the name is a section
-    already (then .existed is True and it keeps its size, B12).
+    already (then .existed is True and it keeps its size, B12; sectionfs.WrongKind when it is
+    another kind of object, B13).
 
     size: bytes, more than 0 (A1), rounded up to whole pages (A2).  protect: "PAGE_READWRITE",
     "PAGE_READONLY", ... optionally "|SEC_RESERVE" and the like, or flProtect as a number.
@@ -322,39 +234,21 @@ def create(name, size, protect="PAGE_READWRITE", lifetime="temporary", mount=Non
     if size <= 0:
         raise ValueError("a section's size must be more than 0 (rule A1), not %d" % size)
     size = -(-size // PAGE) * PAGE
-    top, path = _resolve(name, mount)
-    all_access = SECTION_ALL_ACCESS | FILE_MAP_EXECUTE
-    for _ in range(CREATE_ATTEMPTS):
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            return Section(fd, name, path, all_access, existed=True)
-        except FileNotFoundError:
-            pass
-        fd, stage_path = _stage(top, flprotect, lifetime, size, mode)
-        try:
-            os.rename(stage_path, path)         # the mount's rename never replaces
-        except FileExistsError:
-            os.close(fd)                        # someone else published first: open theirs
-            continue
-        except BaseException:
-            os.close(fd)
-            raise
-        return Section(fd, name, path, all_access, existed=False)
-    raise OSError(errno.EBUSY, "the name kept coming and going", name)
+    fd, path, existed = create_or_open(name, mount, mode, protocol.KIND_SECTION, os.O_RDONLY,
+                                       _setup(flprotect, lifetime, size))
+    return Section(fd, name, path, SECTION_ALL_ACCESS | FILE_MAP_EXECUTE, existed)
 
 
 def open(name, access="rw", mount=None):      # noqa: A001 (the module's verb, like os.open)
     """OpenFileMapping: the existing section `name` ("Global\\X", "Local\\X", "Session\\N\\X"
     or a bare "X", the caller's session).  access "rw" or "r".  FileNotFoundError when there is
     no such section, PermissionError when its mode does not let this user have that access,
-    sectionfs.BadName (a ValueError) for a name no section can have."""
+    sectionfs.BadName (a ValueError) for a name no section can have, sectionfs.WrongKind when
+    the name is an event, a mutex or a semaphore (B13)."""
     if access not in _HANDLE_ACCESS:
         raise ValueError("access is 'rw' or 'r', not %r" % (access,))
-    _, path = _resolve(name, mount)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise error(ERROR_FILE_NOT_FOUND, name) from None
+    _, path = resolve(name, mount)
+    fd = open_existing(path, os.O_RDONLY, protocol.KIND_SECTION, name)
     # Windows checks the access when the handle is opened: write access needs a section this
     # user may write.
     if access == "rw" and not os.access("/proc/self/fd/%d" % fd, os.W_OK, effective_ids=True):

@@ -16,6 +16,8 @@ ERROR_INVALID_NAME = 123
 ERROR_BAD_PATHNAME = 161
 ERROR_ALREADY_EXISTS = 183
 ERROR_FILENAME_EXCED_RANGE = 206
+ERROR_NOT_OWNER = 288
+ERROR_TOO_MANY_POSTS = 298
 ERROR_MAPPED_ALIGNMENT = 1132
 
 # code: (exception class, errno, text); errnos as the daemon gives them (windows-rules.md).
@@ -25,6 +27,8 @@ _KNOWN = {
     ERROR_ACCESS_DENIED: (PermissionError, errno.EACCES, "access denied"),
     ERROR_NOT_ENOUGH_MEMORY: (MemoryError, errno.ENOSPC, "not enough memory (the mount's cap)"),
     ERROR_FILENAME_EXCED_RANGE: (OSError, errno.ENAMETOOLONG, "name too long"),
+    ERROR_NOT_OWNER: (PermissionError, errno.EPERM, "not the mutex's owner"),
+    ERROR_TOO_MANY_POSTS: (OSError, errno.EOVERFLOW, "released past the semaphore's maximum"),
 }
 
 
@@ -35,6 +39,25 @@ class BadName(ValueError):
         super().__init__("bad section name %r: %s" % (name, why))
         self.name = name
         self.winerror = winerror
+
+
+class WrongKind(OSError):
+    """A name held by another kind of object (rule B13: one namespace for sections, events,
+    mutexes and semaphores): `winerror` is ERROR_INVALID_HANDLE, as CreateEvent and
+    OpenFileMapping fail with on Windows; `kind` says what the name is, `wanted` what was
+    asked for."""
+
+    def __init__(self, name, kind, wanted):
+        super().__init__(errno.EEXIST, "%r is %s %s, not %s %s (Win32 error %d)"
+                         % (name, _article(kind), kind, _article(wanted), wanted,
+                            ERROR_INVALID_HANDLE), name)
+        self.winerror = ERROR_INVALID_HANDLE
+        self.kind = kind
+        self.wanted = wanted
+
+
+def _article(word):
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def error(code, what):
