@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,24 +103,79 @@ int wm_stage_object(const char *mount, const struct wm_named_kind *kind, void *a
 	return -1;
 }
 
-/* A name in the caller's session ("Local\\X", "X") as the path the Local link leads to, so
- * that the create's two walks (the open that looks for the name, the rename that publishes)
- * do not ask the daemon for the link twice: the kernel caches no FUSE link, least of all this
- * one, which reads differently for each caller.  Read once a call, never kept: the caller's
- * session may change (setsid, with -o sessions=posix).  The path stays as it was when the link
- * cannot be read. */
-static void resolve_local(const char *mount, const struct name_path *np, char *path, size_t len)
+/* What the mount's Local link read for this process last time, and when: the process's session
+ * then.  A Windows process never changes sessions, and a Linux one only by setsid (which
+ * -o sessions=posix follows) or by a new audit login session (-o sessions=login); both are
+ * part of the key, so a process that changes either reads the link again.  Read through the
+ * kernel each time, the link costs a round trip to the daemon per create or open (the kernel
+ * caches no FUSE link, least of all one that reads differently for each caller); the key costs
+ * no request. */
+struct local_link {
+	pthread_mutex_t lock;
+	bool known;                     /* lock: the fields below */
+	char mount[PATH_MAX];
+	pid_t sid;
+	char login_session[24];
+	char target[64];                /* "Sessions/3", "Global" */
+};
+static struct local_link local_link = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* This process's session as both session modes see it, the key of local_link. */
+static void session_key(pid_t *sid, char *login_session, size_t len)
 {
-	char link[PATH_MAX], target[64], resolved[PATH_MAX];
+	int fd = open("/proc/self/sessionid", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, login_session, len - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	login_session[n > 0 ? n : 0] = '\0';
+	*sid = getsid(0);
+}
+
+/* The Local link's target for this process (false when it cannot be read, or is absolute). */
+static bool local_target(const char *mount, char *target, size_t len)
+{
+	char link[PATH_MAX], login_session[sizeof(local_link.login_session)];
+	bool known;
+	pid_t sid;
 	ssize_t n;
 
-	if (np->root != NAME_ROOT_CALLER_SESSION)
-		return;
+	session_key(&sid, login_session, sizeof(login_session));
+	pthread_mutex_lock(&local_link.lock);
+	known = local_link.known && local_link.sid == sid &&
+		!strcmp(local_link.login_session, login_session) &&
+		!strcmp(local_link.mount, mount) && strlen(local_link.target) < len;
+	if (known)
+		strcpy(target, local_link.target);
+	pthread_mutex_unlock(&local_link.lock);
+	if (known)
+		return true;
 	snprintf(link, sizeof(link), "%s/" SECTIONFS_LOCAL, mount);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0 || target[0] == '/')
-		return;
+	n = readlink(link, target, len - 1);
+	if (n <= 0 || (size_t)n >= sizeof(local_link.target) || target[0] == '/')
+		return false;
 	target[n] = '\0';
+	pthread_mutex_lock(&local_link.lock);
+	if (strlen(mount) < sizeof(local_link.mount)) {
+		strcpy(local_link.mount, mount);
+		strcpy(local_link.login_session, login_session);
+		strcpy(local_link.target, target);
+		local_link.sid = sid;
+		local_link.known = true;
+	}
+	pthread_mutex_unlock(&local_link.lock);
+	return true;
+}
+
+/* A name in the caller's session ("Local\\X", "X") as the path the Local link leads to, so
+ * that neither the open that looks for the name nor the rename that publishes it asks the
+ * daemon for the link (local_target).  The path stays as it was when the link cannot be read. */
+static void resolve_local(const char *mount, const struct name_path *np, char *path, size_t len)
+{
+	char target[64], resolved[PATH_MAX];
+
+	if (np->root != NAME_ROOT_CALLER_SESSION || !local_target(mount, target, sizeof(target)))
+		return;
 	if (snprintf(resolved, sizeof(resolved), "%s/%s/%s", mount, target, np->leaf) <
 	    (int)sizeof(resolved) && strlen(resolved) < len)
 		strcpy(path, resolved);
@@ -182,6 +239,7 @@ int wm_named_open(const char *name, bool ansi, int flags)
 	}
 	if (wm_name_to_path(name, ansi, path, sizeof(path), &np))
 		return -1;
+	resolve_local(wm_mount_root(), &np, path, sizeof(path));
 	fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0)
 		wm_fail_path(path, errno);
