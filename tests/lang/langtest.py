@@ -1,10 +1,12 @@
 """What the lang suite's tests share: the mount harness of tests/fs (sfstest), the sectionfs
 package from the source tree, skipping a test program whose toolchain is missing, and the
 ping-pong game between the C writer and a reader (examples/langs/pingpong.md)."""
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -30,13 +32,31 @@ def require(what, *programs):
         sys.exit(SKIP)
 
 
+def _readable_package():
+    """A copy of the source tree's package that every user may import: the tests run some
+    children as another user, who may not enter the checkout (a fresh machine clones it into
+    /root, mode 0700).  Made once per test program, removed at its exit."""
+    top = tempfile.mkdtemp(prefix="sectionfs-package-")
+    atexit.register(shutil.rmtree, top, True)
+    shutil.copytree(os.path.join(TOP, "python", "sectionfs"), os.path.join(top, "sectionfs"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for where, _, files in os.walk(top):
+        os.chmod(where, 0o755)
+        for f in files:
+            os.chmod(os.path.join(where, f), 0o644)
+    return top
+
+
+PACKAGE_PATH = _readable_package()
+# Children (possibly another user) import that copy.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (PACKAGE_PATH, os.environ.get("PYTHONPATH")) if p)
+
+
 def child_env(mount, **extra):
     """The environment of a program run against mount: winmap and the package find it by
-    SECTIONFS_ROOT, and the package itself comes from the source tree."""
-    env = dict(os.environ, SECTIONFS_ROOT=mount.dir, **extra)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (os.path.join(TOP, "python"),
-                                                    os.environ.get("PYTHONPATH")) if p)
-    return env
+    SECTIONFS_ROOT, and the package itself comes from the source tree (PACKAGE_PATH)."""
+    return dict(os.environ, SECTIONFS_ROOT=mount.dir, **extra)
 
 
 class PingPongCase(sfstest.MountTestCase):

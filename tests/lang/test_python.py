@@ -16,9 +16,8 @@ from langtest import sfstest
 import sectionfs
 from sectionfs import protocol
 
-# Children (sfstest.Child, possibly another user) import the package from the source tree too.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (os.path.join(langtest.TOP, "python"), os.environ.get("PYTHONPATH")) if p)
+# Children (sfstest.Child, possibly another user) import the package from langtest's copy of
+# the source tree's (PYTHONPATH).
 
 # A child that opens argv[2] on the mount argv[1] with access argv[3] and says how it went.
 OPEN_AND_TELL = r"""
