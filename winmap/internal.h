@@ -134,6 +134,13 @@ int wm_stage_object(const char *mount, const struct wm_named_kind *kind, void *a
 int wm_reopen(int fd, int flags);
 /* fsetxattr(2) of a text value without its NUL. */
 int wm_set_text_xattr(int fd, const char *name, const char *value);
+/* The device and st_ino of what fd is open on, from the kernel's own inode: no GETATTR to the
+ * daemon, whose answer an attribute timeout or a setxattr would make it ask for again.  -1 with
+ * errno set. */
+int wm_fd_identity(int fd, dev_t *dev, uint64_t *ino);
+
+/* ---- time.c ---- */
+uint64_t wm_monotonic_ns(void);          /* CLOCK_MONOTONIC, for timeouts and the counters */
 
 /* ---- wait.c ---- */
 /* SECTIONFS_IOC_WAIT on fd for the objects `inos`, retried after signals with what is left

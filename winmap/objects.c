@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -233,17 +235,30 @@ int wm_named_open(const char *name, bool ansi, int flags)
 	struct name_path np;
 	int fd;
 
-	if (!name) {
-		wm_fail(ERROR_INVALID_PARAMETER);                  /* B15 */
-		return -1;
-	}
-	if (wm_name_to_path(name, ansi, path, sizeof(path), &np))
+	if (wm_name_to_path(name, ansi, path, sizeof(path), &np))   /* NULL: B15 */
 		return -1;
 	resolve_local(wm_mount_root(), &np, path, sizeof(path));
 	fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0)
 		wm_fail_path(path, errno);
 	return fd;
+}
+
+int wm_fd_identity(int fd, dev_t *dev, uint64_t *ino)
+{
+	struct statx stx;
+	struct stat st;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) == 0) {
+		*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+		*ino = stx.stx_ino;
+		return 0;
+	}
+	if (fstat(fd, &st) < 0)     /* a kernel before statx (4.11) */
+		return -1;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
 }
 
 int wm_reopen(int fd, int flags)

@@ -92,7 +92,8 @@ static int sync_ioctl(int fd, unsigned long request, void *arg)
 static int stage_sync(int fd, void *arg)
 {
 	const struct sync_order *order = arg;
-	struct stat st;
+	uint64_t ino;
+	dev_t dev;
 
 	if (wm_set_text_xattr(fd, SECTIONFS_XATTR_TYPE, order->type) < 0 ||
 	    wm_set_text_xattr(fd, SECTIONFS_XATTR_LIFETIME, SECTIONFS_LIFETIME_TEMPORARY) < 0)
@@ -101,9 +102,8 @@ static int stage_sync(int fd, void *arg)
 		return 0;
 	/* bInitialOwner: the daemon makes mutexes free; taken now, while no one else can see it,
 	 * it is this thread's from the moment it has a name. */
-	if (fstat(fd, &st) < 0)
+	if (wm_fd_identity(fd, &dev, &ino) < 0)
 		return -1;
-	uint64_t ino = st.st_ino;
 	if (wm_wait(fd, &ino, 1, false, 0) != WAIT_OBJECT_0) {
 		errno = EIO;
 		return -1;
@@ -167,7 +167,7 @@ static HANDLE create_sync(struct sync_order *order, DWORD access, const char *na
 	const struct wm_named_kind kind = {
 		.open_flags = open_flags_for(r, s.access), .stage = stage_sync };
 	bool created = true;
-	struct stat st;
+	dev_t dev;
 	HANDLE h;
 
 	if (name && *name)
@@ -177,12 +177,11 @@ static HANDLE create_sync(struct sync_order *order, DWORD access, const char *na
 	if (s.fd < 0)
 		return NULL;
 	if (created) {
-		if (fstat(s.fd, &st) < 0) {
+		if (wm_fd_identity(s.fd, &dev, &s.ino) < 0) {
 			wm_fail_errno(errno);
 			close(s.fd);
 			return NULL;
 		}
-		s.ino = st.st_ino;
 	} else if (describe(s.fd, r, &s.ino)) {
 		close(s.fd);
 		return NULL;

@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-static uint64_t monotonic_ns(void)
+uint64_t wm_monotonic_ns(void)
 {
 	struct timespec ts;
 
@@ -14,12 +14,12 @@ static uint64_t monotonic_ns(void)
 
 static uint64_t monotonic_ms(void)
 {
-	return monotonic_ns() / 1000000;
+	return wm_monotonic_ns() / 1000000;
 }
 
 BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *count)
 {
-	count->QuadPart = (LONGLONG)monotonic_ns();
+	count->QuadPart = (LONGLONG)wm_monotonic_ns();
 	return TRUE;
 }
 

@@ -43,7 +43,7 @@ struct wm_view {
 	uint32_t attributes;        /* the section's SEC_* */
 	bool file_backed;
 	dev_t dev;                  /* which section: the view file's identity (named) */
-	ino_t ino;
+	uint64_t ino;               /* (wm_fd_identity) */
 	const struct section *section;  /* which section (unnamed) */
 	dev_t backing_dev;          /* file-backed: the file (E36) */
 	ino_t backing_ino;
@@ -182,8 +182,6 @@ static struct wm_view *new_view(const struct wm_section *s, const struct view_re
 static int open_view(struct wm_view *v, const struct wm_section *s,
 		     const struct view_request *rq, const struct view_plan *plan, bool *stale)
 {
-	struct statx stx;
-	struct stat st;
 	DWORD err;
 
 	if (s->local) {
@@ -200,15 +198,8 @@ static int open_view(struct wm_view *v, const struct wm_section *s,
 	v->fd = open_named_view(s, rq, plan, stale);
 	if (v->fd < 0)
 		return -1;
-	/* Which section: the kernel's own inode, which no attribute timeout makes stale, so
-	 * AT_STATX_DONT_SYNC (fstat would send a GETATTR to the daemon). */
-	if (statx(v->fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) == 0) {
-		v->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-		v->ino = stx.stx_ino;
-	} else if (fstat(v->fd, &st) == 0) {   /* a kernel before statx (4.11) */
-		v->dev = st.st_dev;
-		v->ino = st.st_ino;
-	}
+	/* which section (nothing to say if the kernel cannot tell: the view still works) */
+	wm_fd_identity(v->fd, &v->dev, &v->ino);
 	return v->fd;
 }
 

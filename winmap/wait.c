@@ -16,19 +16,11 @@
 _Static_assert(SECTIONFS_WAIT_INFINITE == INFINITE, "an infinite wait crosses the mount as is");
 _Static_assert(SECTIONFS_WAIT_MAX == MAXIMUM_WAIT_OBJECTS, "the daemon waits for as many");
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 /* What is left of a timeout of timeout_ms started at start_ns, in whole milliseconds rounded up
  * (a wait never ends early); 0 once it has passed. */
 static DWORD remaining_ms(DWORD timeout_ms, uint64_t start_ns)
 {
-	uint64_t elapsed = monotonic_ns() - start_ns, total = (uint64_t)timeout_ms * 1000000u;
+	uint64_t elapsed = wm_monotonic_ns() - start_ns, total = (uint64_t)timeout_ms * 1000000u;
 
 	if (timeout_ms == INFINITE)
 		return INFINITE;
@@ -38,7 +30,7 @@ static DWORD remaining_ms(DWORD timeout_ms, uint64_t start_ns)
 DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD timeout_ms)
 {
 	struct sectionfs_wait w;
-	uint64_t start = monotonic_ns();
+	uint64_t start = wm_monotonic_ns();
 
 	memset(&w, 0, sizeof(w));
 	w.count = count;
