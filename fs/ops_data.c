@@ -416,7 +416,7 @@ void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 	uint32_t err;
 
 	(void)ino;
-	if (open_file_of(fi)->counted && section_kind(handle_section(h)) != OBJECT_SECTION) {
+	if (open_file_of(fi)->object) {
 		free(buf);
 		sync_read(req, size, fi);   /* reading an object waits for it */
 		return;
@@ -452,7 +452,7 @@ void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off
 	uint32_t err;
 
 	(void)ino;
-	if (open_file_of(fi)->counted && section_kind(handle_section(h)) != OBJECT_SECTION) {
+	if (open_file_of(fi)->object) {
 		sync_write(req, buf, size, fi);   /* writing to an object signals it */
 		return;
 	}

@@ -184,6 +184,7 @@ void sync_open(fuse_req_t req, struct node *node, struct fuse_file_info *fi, str
 		fuse_reply_err(req, err);
 		return;
 	}
+	of->object = true;
 	holders_opened(fs, of);
 	/* A stream: every read and write comes here (no page cache, no map: a shared map of a
 	 * direct_io file is refused with ENODEV), no offsets, and threads sharing a descriptor
@@ -249,7 +250,7 @@ void sync_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 		.timeout_ms = (fi->flags & O_NONBLOCK) ? 0 : INFINITE,
 	};
 
-	if (size < sizeof(uint64_t) || !of->counted) {
+	if (size < sizeof(uint64_t)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -368,7 +369,7 @@ void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	unsigned revents = POLLOUT | POLLWRNORM;
 
 	(void)ino;
-	if (!of->counted || section_kind(sec) == OBJECT_SECTION) {
+	if (!of->object) {
 		/* a section is a regular file: always ready, nothing to tell later */
 		if (ph)
 			fuse_pollhandle_destroy(ph);

@@ -200,6 +200,9 @@ struct open_file {
 	struct node *node;          /* held by the kernel while the file is open */
 	bool passthrough;
 	bool counted;               /* fixed; in fs->object_files */
+	bool object;                /* fixed; opened as an event, mutex or semaphore (sync_open):
+				     * reads wait, writes signal.  A file opened while the object
+				     * was still a staged section stays a section's file. */
 	pid_t tgid;                 /* fixed; the opener's process (its thread id when the process
 				     * could not be told: it is gone); -1 unknown (open_file_new) */
 	uint64_t owner_tag;         /* fixed; who holds a mutex taken by reading this file */

@@ -303,6 +303,25 @@ except KeyboardInterrupt:
         self.assertEqual(set(done), {b"signaled\n"})
 
 
+class TestStagedDescriptor(SyncTestCase):
+    """A file opened while the object was still a staged section stays a section's file (README:
+    "keeps being what it was"): its reads never wait and its writes never signal."""
+    mount_options = ("passthrough=off",)     # its reads and writes reach the daemon
+
+    def test_a_staged_descriptor_neither_waits_nor_signals_once_the_type_is_set(self):
+        stage = self.p("Staging", "ev")
+        fd = os.open(stage, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_DIRECT | os.O_NONBLOCK,
+                     0o644)
+        self.addCleanup(os.close, fd)
+        os.setxattr(stage, "user.section.type", b"event manual nonsignaled")
+        self.assertEqual(os.pread(fd, 64, 0), b"")         # an empty section: no EAGAIN
+        with self.assertRaises(OSError):                  # the section's data went with the type
+            os.pwrite(fd, b"set", 0)
+        self.assertEqual(xattr(stage, "state"), "nonsignaled")
+        waiter = self.open(stage, os.O_RDONLY | os.O_NONBLOCK)
+        self.assertErrno(errno.EAGAIN, os.read, waiter, 64)   # a new open is the object's
+
+
 class TestMutexAndSemaphore(SyncTestCase):
 
     def test_mutex_belongs_to_the_open_file_that_read_it(self):
