@@ -189,16 +189,6 @@ struct node *node_of_namespace(struct sfs *fs, struct ns *ns)
 	return n ? &n->dir : NULL;
 }
 
-struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns)
-{
-	struct ns_nodes *n;
-
-	pthread_mutex_lock(&fs->nodes_lock);
-	n = ns_host(ns);
-	pthread_mutex_unlock(&fs->nodes_lock);
-	return n ? &n->dir : NULL;
-}
-
 struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum name_link link)
 {
 	struct ns_nodes *n = group_of_namespace(fs, ns);

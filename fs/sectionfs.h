@@ -247,8 +247,6 @@ fuse_ino_t node_id(struct sfs *fs, const struct node *node);
 /* The directory node of a namespace (made the first time a namespace is seen). */
 struct node *node_of_namespace(struct sfs *fs, struct ns *ns);
 struct node *node_of_ns_link(struct sfs *fs, struct ns *ns, enum name_link link);
-/* ns's directory node if it has been made, else NULL (never makes one). */
-struct node *node_of_namespace_if_known(struct sfs *fs, struct ns *ns);
 
 /* One more kernel lookup of a fixed or namespace node about to be replied (counted for a
  * session's nodes, which may go; nothing to count for the others). */
@@ -379,8 +377,8 @@ int map_guard_mappers(struct sfs *fs, struct node *node, const pid_t *holders, s
 
 /* ---- holders.c: who holds a section (user.section.holders) ---- */
 
-/* An open file of a section was made by thread tid (set_open_flags): its process
- * becomes one of the section's holders.  Reads /proc: call with no lock held. */
+/* An open file was made (set_open_flags, sync_open): its process (of->tgid) becomes one of
+ * the section's holders.  Takes nodes_lock. */
 void holders_opened(struct sfs *fs, struct open_file *of);
 /* It is about to be freed. */
 void holders_closed(struct sfs *fs, struct open_file *of);
