@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mountinfo.h"
 #include "winmap.h"
 
 /* What both processes see: the stamps of the signal in flight and every sample. */
@@ -191,8 +192,7 @@ static void run(const struct method *m, int trips)
 int main(int argc, char **argv)
 {
 	int trips = argc > 1 ? atoi(argv[1]) : 2000;
-	const char *root = getenv("SECTIONFS_ROOT");
-	char leaf[64], path[4096];
+	char root[4096], leaf[64], path[8192];
 	static const struct method methods[] = {
 		{ "winmap", winmap_signal, winmap_wait, winmap_attach },
 		{ "file", file_signal, file_wait, NULL },
@@ -204,6 +204,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [ROUND_TRIPS]\n", argv[0]);
 		return 2;
 	}
+	/* the event files where winmap makes the events: the mount it finds */
+	if (!mountinfo_sectionfs_root(NULL, root, sizeof(root))) {
+		fprintf(stderr, "sync_latency: no sectionfs mount (SECTIONFS_ROOT, /run/sectionfs, "
+			"$XDG_RUNTIME_DIR/sectionfs)\n");
+		return 1;
+	}
 	shm = mmap(NULL, sizeof(*shm) + 2 * (size_t)trips * sizeof(double),
 		   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED)
@@ -214,7 +220,7 @@ int main(int argc, char **argv)
 		events[i] = CreateEventA(NULL, FALSE, FALSE, event_names[i]);
 		if (!events[i])
 			die("CreateEvent");
-		snprintf(path, sizeof(path), "%s/Global/%s", root ? root : "/run/sectionfs", leaf);
+		snprintf(path, sizeof(path), "%s/Global/%s", root, leaf);
 		files[i] = open(path, O_RDWR | O_CLOEXEC);
 		if (files[i] < 0)
 			die(path);
