@@ -37,8 +37,10 @@ def root(given=None):
     if given is None:
         given = os.environ.get("SECTIONFS_ROOT")
     if given is None:
+        if is_sectionfs(DEFAULT):
+            return DEFAULT                  # found already: mountinfo is read once
         xdg = os.environ.get("XDG_RUNTIME_DIR")
-        given = DEFAULT if is_sectionfs(DEFAULT) or not xdg else os.path.join(xdg, "sectionfs")
+        given = os.path.join(xdg, "sectionfs") if xdg else DEFAULT
     if not is_sectionfs(given):
         raise FileNotFoundError("no sectionfs mounted at %s: run scripts/mount, or set "
                                 "SECTIONFS_ROOT (or mount=) to a sectionfs mount point" % given)
