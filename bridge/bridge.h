@@ -76,7 +76,7 @@ int publish_section(const char *mount, const char *ns, const char *name, int fd,
 		    bool writable, mode_t mode, const char *origin);
 
 /* Publishes the event NAME in `ns` as publish_section does a section, of its type and state.
- * Returns the staged event's descriptor, which holds it and signals it (publish_signal). */
+ * Returns a descriptor of the event, which holds it and signals it (publish_signal). */
 int publish_event(const char *mount, const char *ns, const char *name, bool manual,
 		  bool signaled, mode_t mode, const char *origin);
 

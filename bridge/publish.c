@@ -86,15 +86,29 @@ int publish_event(const char *mount, const char *ns, const char *name, bool manu
 {
 	char type[64];
 	const char *const attrs[][2] = {
-		{ SECTIONFS_XATTR_TYPE, type },   /* first: the staged file is an event from then */
+		{ SECTIONFS_XATTR_TYPE, type },
 		{ SECTIONFS_XATTR_LIFETIME, SECTIONFS_LIFETIME_TEMPORARY },
 		{ SECTIONFS_XATTR_ORIGIN, origin },
 		{ NULL, NULL },
 	};
 
+	char self[64];
+	int sfd, efd, err;
+
 	snprintf(type, sizeof(type), "event %s %s", manual ? "manual" : "auto",
 		 signaled ? "signaled" : "nonsignaled");
-	return publish(mount, ns, name, mode, attrs);
+	sfd = publish(mount, ns, name, mode, attrs);
+	if (sfd < 0)
+		return -1;
+	/* The staged file's descriptor stays a section's (a file is what it was opened as):
+	 * an open of the event now is the event's, whose writes signal it.  It holds the event
+	 * from here on; closing the staged one then leaves the name (another handle has it). */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", sfd);
+	efd = open(self, O_RDWR | O_CLOEXEC);
+	err = errno;
+	close(sfd);
+	errno = err;
+	return efd;
 }
 
 int publish_signal(int fd, const char *command)
