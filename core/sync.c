@@ -279,9 +279,11 @@ uint32_t sync_state(struct section *sec, struct sync_state *out)
 	struct store *st = sec->store;
 	struct sync_object *obj;
 
+	const struct sync_link *l;
+
 	pthread_mutex_lock(&st->sync_lock);
 	obj = object_locked(sec, OBJECT_SECTION);
-	if (obj)
+	if (obj) {
 		*out = (struct sync_state){
 			.spec = obj->spec,
 			.owned = obj->recursion > 0,
@@ -289,6 +291,9 @@ uint32_t sync_state(struct section *sec, struct sync_state *out)
 			.owner = obj->owner,
 			.recursion = obj->recursion,
 		};
+		TAILQ_FOREACH(l, &obj->waiters, in_object)
+			out->waiters++;
+	}
 	pthread_mutex_unlock(&st->sync_lock);
 	return obj ? ERROR_SUCCESS : ERROR_INVALID_HANDLE;
 }

@@ -64,6 +64,8 @@ struct sync_state {
 	bool abandoned;             /* mutexes: its owner went; the next acquirer is told */
 	struct sync_owner owner;    /* mutexes, when owned */
 	uint32_t recursion;         /* mutexes: how many times the owner holds it */
+	uint32_t waiters;           /* the waits pending on it now (one per wait, however many
+				     * times the wait names it) */
 };
 uint32_t sync_state(struct section *sec, struct sync_state *out);
 

@@ -562,6 +562,15 @@ int sync_state_text(struct section *sec, char *buf, size_t len)
 	}
 }
 
+int sync_waiters_text(struct section *sec, char *buf, size_t len)
+{
+	struct sync_state s;
+
+	if (sync_state(sec, &s) != ERROR_SUCCESS)
+		return -ENODATA;   /* nobody waits on a section */
+	return snprintf(buf, len, "%" PRIu32, s.waiters);
+}
+
 /* One word of `words` at *i; -1 when it is none of them. */
 static int word_of(char **tokens, unsigned n, unsigned i, const char *const *words,
 		   unsigned nwords)

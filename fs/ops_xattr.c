@@ -30,6 +30,7 @@ enum section_xattr {
 	XA_SETUP,
 	XA_TYPE,
 	XA_STATE,
+	XA_WAITERS,
 	XA_HOLDERS,
 	XA_COUNT,
 };
@@ -46,6 +47,7 @@ static const char *const xattr_names[XA_COUNT] = {
 	[XA_SETUP] = SECTIONFS_XATTR_SETUP,
 	[XA_TYPE] = SECTIONFS_XATTR_TYPE,
 	[XA_STATE] = SECTIONFS_XATTR_STATE,
+	[XA_WAITERS] = SECTIONFS_XATTR_WAITERS,
 	[XA_HOLDERS] = SECTIONFS_XATTR_HOLDERS,
 };
 
@@ -100,6 +102,8 @@ static int xattr_value(struct section *sec, int which, char *buf, size_t len)
 		return sync_type_text(sec, buf, len);
 	case XA_STATE:
 		return sync_state_text(sec, buf, len);
+	case XA_WAITERS:
+		return sync_waiters_text(sec, buf, len);
 	case XA_HOLDERS:
 		return 0;   /* listed; its value depends on the caller (holders_text) */
 	default:

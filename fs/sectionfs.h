@@ -437,10 +437,11 @@ void sfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 void sync_ioctl(fuse_req_t req, struct fuse_file_info *fi, unsigned cmd, void *arg,
 		size_t size);
 
-/* user.section.type and user.section.state: the value into buf (the length, or -ENODATA);
+/* user.section.type, .state and .waiters: the value into buf (the length, or -ENODATA);
  * sync_set_type: a staged file becomes the object `text` says (0 or an errno). */
 int sync_type_text(struct section *sec, char *buf, size_t len);
 int sync_state_text(struct section *sec, char *buf, size_t len);
+int sync_waiters_text(struct section *sec, char *buf, size_t len);
 int sync_set_type(struct section *sec, const char *text);
 
 /* Poll notifications for objects that can be taken now (the core's ready hook). */

@@ -91,10 +91,7 @@ struct wm_object *wm_object_get_any(HANDLE h, unsigned kinds)
 	return obj;
 }
 
-/* An open file in the mount that is a handle: the daemon runs C20-C21 (the name goes with the
- * last handle, a mutex its holder's process no longer holds a handle of is abandoned) now, not
- * when the kernel gets round to the close. */
-static void retire(int fd)
+void wm_close_retired(int fd)
 {
 	ioctl(fd, SECTIONFS_IOC_RETIRE);
 	close(fd);
@@ -114,12 +111,12 @@ static void release(struct wm_object *obj)
 		if (obj->section.local)
 			handle_close(obj->section.local);     /* C20-C21 in this process's store */
 		else
-			retire(obj->section.fd);
+			wm_close_retired(obj->section.fd);
 		break;
 	case WM_EVENT:
 	case WM_MUTEX:
 	case WM_SEMAPHORE:
-		retire(obj->sync.fd);
+		wm_close_retired(obj->sync.fd);
 		break;
 	}
 }

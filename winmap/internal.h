@@ -92,6 +92,13 @@ void wm_object_put(struct wm_object *obj);
  * writes it? (E36, share modes) */
 bool wm_handles_of_file(dev_t dev, ino_t ino, bool writers);
 
+/* Closes fd, an open file in the mount (a handle, a view or a staged object), after asking the
+ * daemon to retire it: C20-C21 (the name goes with the last handle, a mutex its holder's
+ * process no longer holds a handle of is abandoned) run now, not when the kernel gets round to
+ * the close.  Every such file is closed this way, failed opens too: their asynchronous RELEASE
+ * would otherwise keep a name that the caller's last CloseHandle must take. */
+void wm_close_retired(int fd);
+
 /* ---- mount.c ---- */
 /* The sectionfs mount's path; NULL (ERROR_PATH_NOT_FOUND set) when none is mounted. */
 const char *wm_mount_root(void);

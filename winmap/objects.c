@@ -100,7 +100,7 @@ int wm_stage_object(const char *mount, const struct wm_named_kind *kind, void *a
 	if (kind->stage(fd, arg) == 0)
 		return fd;
 	err = errno;
-	close(fd);
+	wm_close_retired(fd);
 	errno = err;
 	return -1;
 }
@@ -218,7 +218,7 @@ int wm_named_create(const char *name, bool ansi, const struct wm_named_kind *kin
 			return fd;
 		}
 		int err = errno;
-		close(fd);
+		wm_close_retired(fd);
 		if (err != EEXIST) {
 			wm_fail_path(path, err);
 			return -1;

@@ -138,7 +138,7 @@ static HANDLE create_named(const struct section_spec *spec, DWORD flprotect, con
 	/* B12: an existing object is returned as it is, with ERROR_ALREADY_EXISTS, once it is
 	 * known to be a section (B13). */
 	if (!created && describe_named(s->fd, s)) {
-		close(s->fd);
+		wm_close_retired(s->fd);
 		return NULL;
 	}
 	h = add_section(s);
@@ -244,12 +244,12 @@ static HANDLE open_mapping(DWORD access, const char *name, bool ansi)
 	 * section this caller may write. */
 	if ((access & FILE_MAP_WRITE) && faccessat(s.fd, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) < 0 &&
 	    errno == EACCES) {
-		close(s.fd);
+		wm_close_retired(s.fd);
 		wm_fail(ERROR_ACCESS_DENIED);
 		return NULL;
 	}
 	if (describe_named(s.fd, &s)) {
-		close(s.fd);
+		wm_close_retired(s.fd);
 		return NULL;
 	}
 	return add_section(&s);

@@ -150,7 +150,7 @@ static int create_unnamed(const struct wm_named_kind *kind, struct sync_order *o
 	}
 	if (unlink(stage_path) < 0) {
 		err = errno;
-		close(fd);
+		wm_close_retired(fd);
 		wm_fail_errno(err);
 		return -1;
 	}
@@ -179,11 +179,11 @@ static HANDLE create_sync(struct sync_order *order, DWORD access, const char *na
 	if (created) {
 		if (wm_fd_identity(s.fd, &dev, &s.ino) < 0) {
 			wm_fail_errno(errno);
-			close(s.fd);
+			wm_close_retired(s.fd);
 			return NULL;
 		}
 	} else if (describe(s.fd, r, &s.ino)) {
-		close(s.fd);
+		wm_close_retired(s.fd);
 		return NULL;
 	}
 	h = add_sync(order->kind, &s);
@@ -201,7 +201,7 @@ static HANDLE open_sync(enum wm_kind kind, DWORD access, const char *name, bool 
 	if (s.fd < 0)
 		return NULL;
 	if (describe(s.fd, r, &s.ino)) {
-		close(s.fd);
+		wm_close_retired(s.fd);
 		return NULL;
 	}
 	return add_sync(kind, &s);

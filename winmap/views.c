@@ -108,12 +108,12 @@ static int open_named_view(const struct wm_section *s, const struct view_request
 	}
 	if (ioctl(fd, SECTIONFS_IOC_BECOME_VIEW, &req) < 0 || req.result) {
 		wm_fail(req.result ? req.result : winerr_from_errno(errno));
-		close(fd);
+		wm_close_retired(fd);
 		return -1;
 	}
 	if (req.length != plan->length) {
 		*stale = true;
-		close(fd);   /* never mapped: its RELEASE takes the view back */
+		wm_close_retired(fd);   /* never mapped: the view goes now */
 		return -1;
 	}
 	return fd;

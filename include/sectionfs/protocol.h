@@ -194,6 +194,11 @@ struct sectionfs_commit_run {
  * thread that waited for it, whatever handle it waited through). */
 #define SECTIONFS_XATTR_TYPE  SECTIONFS_XATTR_PREFIX "type"
 #define SECTIONFS_XATTR_STATE SECTIONFS_XATTR_PREFIX "state"
+/* SECTIONFS_XATTR_WAITERS (read-only, objects only): how many waits are pending on the object
+ * now, in decimal: blocked reads of its files and WAIT ioctls (WaitForSingleObject,
+ * WaitForMultipleObjects), each counted once.  A waiter counted here is one a SetEvent or a
+ * PulseEvent made now reaches; one blocked in the kernel but not yet here is not. */
+#define SECTIONFS_XATTR_WAITERS SECTIONFS_XATTR_PREFIX "waiters"
 
 /* Kinds, as SECTIONFS_IOC_INFO reports them in struct sectionfs_object (below). */
 #define SECTIONFS_KIND_SECTION   0u

@@ -39,7 +39,9 @@ def ioctl(fd, request, layout, *fields):
 
 def retire(fd):
     """IOC_RETIRE, then close: the daemon lets go of the handle or view before close()
-    returns (C20), not a moment after."""
+    returns (C20), not a moment after.  Every descriptor of the mount is closed this way,
+    those of failed opens too: their asynchronous release would otherwise keep a name that the
+    last handle's close must take."""
     try:
         fcntl.ioctl(fd, protocol.IOC_RETIRE)
     except OSError:
@@ -54,7 +56,7 @@ class Handle:
 
     def __init__(self, fd, name, path, existed):
         self._fd = fd
-        self._release = weakref.finalize(self, os.close, fd)
+        self._release = weakref.finalize(self, retire, fd)
         self.name = name             # as the program gave it
         self.path = path
         self.existed = existed       # create(): the name was this kind of object already (B12)
@@ -115,7 +117,7 @@ def check_kind(fd, kind, name):
         if found != kind:
             raise WrongKind(name, KIND_NAMES.get(found, "object"), KIND_NAMES[kind])
     except BaseException:
-        os.close(fd)
+        retire(fd)
         raise
 
 
@@ -151,10 +153,10 @@ def _stage(top, mode, make):
     try:
         kept = make(fd)
     except BaseException:
-        os.close(fd)
+        retire(fd)
         raise
     if kept != fd:
-        os.close(fd)
+        retire(fd)
     return kept, path
 
 
@@ -172,10 +174,10 @@ def create_or_open(name, mount, mode, kind, open_flags, make):
         try:
             os.rename(stage_path, path)         # the mount's rename never replaces
         except FileExistsError:
-            os.close(fd)                        # someone else published first: open theirs
+            retire(fd)                          # someone else published first: open theirs
             continue
         except BaseException:
-            os.close(fd)
+            retire(fd)
             raise
         return fd, path, False
     raise OSError(errno.EBUSY, "the name kept coming and going", name)

@@ -51,4 +51,5 @@ XATTR_PROTECT = XATTR_PREFIX + "protect"
 XATTR_LIFETIME = XATTR_PREFIX + "lifetime"
 XATTR_TYPE = XATTR_PREFIX + "type"
 XATTR_STATE = XATTR_PREFIX + "state"
+XATTR_WAITERS = XATTR_PREFIX + "waiters"
 LIFETIMES = ("temporary", "permanent")

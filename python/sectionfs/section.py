@@ -167,7 +167,7 @@ class Section(Handle):
                 raise error(result, self.name)
             return _new_view(fd, mapped, mmap_access, offset)
         except BaseException:
-            os.close(fd)             # never mapped: its release takes the view back
+            retire(fd)               # never mapped: the view goes now
             raise
 
     def array(self, dtype, shape=None, offset=0, access=None):
@@ -252,6 +252,6 @@ def open(name, access="rw", mount=None):      # noqa: A001 (the module's verb, l
     # Windows checks the access when the handle is opened: write access needs a section this
     # user may write.
     if access == "rw" and not os.access("/proc/self/fd/%d" % fd, os.W_OK, effective_ids=True):
-        os.close(fd)
+        retire(fd)
         raise PermissionError(errno.EACCES, "no write access to the section", name)
     return Section(fd, name, path, _HANDLE_ACCESS[access], existed=True)

@@ -22,7 +22,7 @@ import struct
 import time
 
 from . import protocol
-from .objects import Handle, create_or_open, ioctl, open_existing, resolve
+from .objects import Handle, create_or_open, ioctl, open_existing, resolve, retire
 from .winerror import ERROR_INVALID_PARAMETER, ERROR_NOT_OWNER, error
 
 WAIT_OBJECT_0 = 0x00
@@ -45,6 +45,15 @@ class _SyncObject(Handle):
         "abandoned" (mutexes), "COUNT MAX" (semaphores)."""
         self._check_open()
         return os.getxattr(self._fd, protocol.XATTR_STATE).decode()
+
+    @property
+    def waiters(self):
+        """user.section.waiters: how many waits the daemon has pending on the object now, from
+        any process: blocked reads of its files and winmap's WaitFor* calls.  This package's
+        wait() polls and then takes without blocking, so it is not one of them (and, like any
+        poller, is not reached by a pulse)."""
+        self._check_open()
+        return int(os.getxattr(self._fd, protocol.XATTR_WAITERS))
 
     def _take(self):
         """One read without blocking: the Win32 wait result, or None when the object cannot be
@@ -163,7 +172,7 @@ def _setup(type_text, lifetime, flags, take=False):
             if take and os.read(stream, _RESULT.size) != _RESULT.pack(WAIT_OBJECT_0):
                 raise OSError(errno.EIO, "a new mutex could not be taken", type_text)
         except BaseException:
-            os.close(stream)
+            retire(stream)
             raise
         return stream
     return make

@@ -218,6 +218,7 @@ static void test_H49_pulse_releases_current_waiters_and_leaves_it_unset(void)
 {
 	struct handle *m = event("M", true, false), *a = event("A", false, false);
 	struct seen sm[2] = { 0 }, sa[2] = { 0 }, now = { 0 };
+	struct sync_state state;
 
 	/* nobody waits: nothing changes */
 	CU_ASSERT_EQUAL(sync_event_pulse(sec_of(m)), ERROR_SUCCESS);
@@ -226,12 +227,18 @@ static void test_H49_pulse_releases_current_waiters_and_leaves_it_unset(void)
 		CU_ASSERT_EQUAL(wait_one(m, &alice, INFINITE, &sm[i]), SYNC_WAIT_PENDING);
 		CU_ASSERT_EQUAL(wait_one(a, &alice, INFINITE, &sa[i]), SYNC_WAIT_PENDING);
 	}
+	CU_ASSERT_EQUAL(sync_state(sec_of(m), &state), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(state.waiters, 2);                               /* who a pulse finds */
 	CU_ASSERT_EQUAL(sync_event_pulse(sec_of(m)), ERROR_SUCCESS);   /* manual: all */
 	CU_ASSERT_EQUAL(sm[0].calls + sm[1].calls, 2);
+	CU_ASSERT_EQUAL(sync_state(sec_of(m), &state), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(state.waiters, 0);
 	CU_ASSERT_EQUAL(wait_one(m, &bob, 0, &now), WAIT_TIMEOUT);
 	CU_ASSERT_EQUAL(sync_event_pulse(sec_of(a)), ERROR_SUCCESS);   /* auto: one */
 	CU_ASSERT_EQUAL(sa[0].calls, 1);
 	CU_ASSERT_EQUAL(sa[1].calls, 0);
+	CU_ASSERT_EQUAL(sync_state(sec_of(a), &state), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(state.waiters, 1);
 	CU_ASSERT_EQUAL(wait_one(a, &bob, 0, &now), WAIT_TIMEOUT);
 	CU_ASSERT_EQUAL(sync_event_set(sec_of(a)), ERROR_SUCCESS);
 	CU_ASSERT_EQUAL(sa[1].calls, 1);
@@ -368,6 +375,7 @@ static void test_H55_wait_all_takes_all_at_once_or_none(void)
 	/* nothing is held meanwhile: the mutex and the semaphore are free to anyone */
 	CU_ASSERT_EQUAL(sync_state(sec_of(m), &state), ERROR_SUCCESS);
 	CU_ASSERT_FALSE(state.owned);
+	CU_ASSERT_EQUAL(state.waiters, 1);                /* the wait-all waits on each */
 	CU_ASSERT_EQUAL(wait_one(m, &bob, 0, &now), WAIT_OBJECT_0);
 	CU_ASSERT_EQUAL(wait_one(s, &bob, 0, &now), WAIT_OBJECT_0);
 	CU_ASSERT_EQUAL(sync_event_set(sec_of(e)), ERROR_SUCCESS);

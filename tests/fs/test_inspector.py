@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 
 import sfstest
 from sfstest import (CHILD_PYTHON, NOBODY, MountTestCase, as_user, become_view, helper,
@@ -328,6 +330,35 @@ sys.stdin.read()
                          ("Global\\Shown", 4096, int(sfstest.xattr(path, "handles"))))
         self.assertIn({"pid": mapper.proc.pid, "role": "map",
                        "command": os.path.basename(CHILD_PYTHON)}, shown["holders"])
+
+    def test_show_tells_an_events_state_and_who_waits(self):
+        stage, path = self.p("Staging", "ev"), self.p("Global", "Ev")
+        fd = os.open(stage, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.setxattr(stage, "user.section.type", b"event auto nonsignaled")
+        os.rename(stage, path)
+        os.close(fd)
+        reader = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, reader)
+        woke = []
+        t = threading.Thread(target=lambda: woke.append(os.read(reader, 64)), daemon=True)
+        t.start()
+        deadline = time.monotonic() + 30
+        while sfstest.xattr(path, "waiters") != "1" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        out = self.ls_ok("show", "Global\\Ev")
+        self.assertIn("type:       event auto nonsignaled\n", out)
+        self.assertIn("state:      nonsignaled\n", out)
+        self.assertIn("waiters:    1\n", out)
+        shown = json.loads(self.ls_ok("show", "--json", "Global\\Ev"))
+        self.assertEqual((shown["type"], shown["state"], shown["waiters"]),
+                         ("event", "nonsignaled", 1))
+        with open(path, "w") as f:
+            f.write("set")
+        t.join(10)
+        self.assertEqual(woke, [b"signaled\n"])
+        self.assertEqual(json.loads(self.ls_ok("show", "--json", "Global\\Ev"))["waiters"], 0)
+        section = json.loads(self.ls_ok("show", "--json", self.section("S")))
+        self.assertEqual((section["state"], section["waiters"]), (None, None))
 
     def test_dump_copies_the_bytes(self):
         data = os.urandom(10000)

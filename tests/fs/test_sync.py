@@ -118,6 +118,15 @@ class SyncTestCase(MountTestCase):
         t.box = box
         return t
 
+    def await_waiters(self, path, n):
+        """Until n waits are pending on the object in the daemon (user.section.waiters): a
+        reader blocked in the kernel may not have reached the daemon yet, and a pulse reaches
+        only those that have."""
+        deadline = time.monotonic() + 30
+        while int(xattr(path, "waiters")) != n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(int(xattr(path, "waiters")), n)
+
     def assertBlocked(self, thread, for_seconds=0.3):
         thread.join(for_seconds)
         self.assertTrue(thread.is_alive(), "the read ended: %r" % thread.box)
@@ -225,12 +234,37 @@ class TestReadWrite(SyncTestCase):
     def test_pulse_releases_current_readers_and_leaves_it_nonsignaled(self):
         ev = self.create("Ev", "event manual nonsignaled")
         readers = [self.start_reader(ev) for _ in range(2)]
-        time.sleep(0.3)
+        self.await_waiters(ev, 2)
         self.run_ok("bash", "-c", "echo pulse > " + ev)
         for r in readers:
             r.join(5)
             self.assertEqual(r.box.get("data"), b"signaled\n")
         self.assertEqual(xattr(ev, "state"), "nonsignaled")
+        self.assertEqual(xattr(ev, "waiters"), "0")
+
+    def test_waiters_counts_the_waits_pending_and_any_user_reads_it(self):
+        ev = self.create("Ev", "event auto nonsignaled", mode=0o644)
+        section = self.make("Global", "Data", data=b"x")
+        self.assertEqual(xattr(ev, "waiters"), "0")
+        self.assertErrno(errno.ENODATA, os.getxattr, section, "user.section.waiters")
+        self.assertIn("user.section.waiters", os.listxattr(ev))
+        self.assertNotIn("user.section.waiters", os.listxattr(section))
+        readers = [self.start_reader(ev) for _ in range(3)]
+        self.await_waiters(ev, 3)
+        out = self.run_ok("getfattr", "--only-values", "-n", "user.section.waiters", ev,
+                          preexec_fn=as_user())
+        self.assertEqual(out, "3")                      # read, as the type is, by anyone
+        self.run_ok("bash", "-c", "echo set > " + ev)   # auto-reset: one reader goes
+        self.await_waiters(ev, 2)
+        with self.assertRaises(OSError):                # and nobody else changes it
+            os.setxattr(ev, "user.section.waiters", b"0")
+        self.assertEqual(xattr(ev, "waiters"), "2")
+        self.run_ok("bash", "-c", "echo set > " + ev)
+        self.run_ok("bash", "-c", "echo set > " + ev)
+        for r in readers:
+            r.join(5)
+            self.assertEqual(r.box.get("data"), b"signaled\n")
+        self.assertEqual(xattr(ev, "waiters"), "0")
 
     def test_select_and_epoll_see_it_readable_only_while_signaled(self):
         ev = self.create("Ev", "event manual nonsignaled")

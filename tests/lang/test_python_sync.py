@@ -104,6 +104,18 @@ class Sync(sfstest.MountTestCase):
         self.assertEqual(section.info["handles"], "1")               # nothing left open
         self.assertNothingStaged()
 
+    def test_refused_opens_hold_nothing_so_the_last_close_takes_the_name(self):
+        path = os.path.join(self.mount.dir, "Global", "Gone")
+        for _ in range(50):
+            ev = sectionfs.create_event("Global\\Gone", mount=self.mount.dir)
+            for call in (sectionfs.open_mutex, sectionfs.open):
+                with self.assertRaises(sectionfs.WrongKind):
+                    call("Global\\Gone", mount=self.mount.dir)
+            ev.close()
+            self.assertFalse(os.path.exists(path))                # C20 at once, not later
+            with sectionfs.create_mutex("Global\\Gone", mount=self.mount.dir) as m:
+                self.assertFalse(m.existed)
+
     def test_open_missing_and_bad_arguments(self):
         for call in (sectionfs.open_event, sectionfs.open_mutex, sectionfs.open_semaphore):
             with self.assertRaises(FileNotFoundError) as cm:
@@ -172,6 +184,7 @@ class Sync(sfstest.MountTestCase):
         ev.set()
         ev.reset()
         self.assertFalse(ev.wait(0))
+        self.assertEqual(ev.waiters, 0)
         ev.pulse()                                               # nobody waits: stays unset
         self.assertEqual(ev.state, "nonsignaled")
         initially = self.event("Global\\Initially", initial=True)

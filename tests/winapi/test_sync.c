@@ -3,8 +3,9 @@
  * mutex abandoned by SIGKILL, a wait-all that must not take its mutex early), names and their
  * lifetime as for sections, B13 between kinds, and a thousand blocked waiters.
  *
- * A waiter is known to be blocked when its thread sleeps in a FUSE request (wu_wait_in_fuse:
- * its wait has reached the daemon), so a signal is never sent before the wait it must end. */
+ * A waiter is known to be blocked once the daemon counts its wait (SECTIONFS_XATTR_WAITERS), so
+ * a signal is never sent before the wait it must end: a thread asleep in a FUSE request
+ * (wu_wait_in_fuse) may still be queued in the kernel, where a PulseEvent would miss it. */
 #include <CUnit/CUnit.h>
 
 #include <errno.h>
@@ -118,15 +119,23 @@ static int event_waiter_child(void *varg)
 	return 0;
 }
 
-/* Receives n "ready" bytes, then waits until the n waiters are blocked in the daemon. */
+/* Receives n "ready" bytes, then waits until the n waiters, each blocked in a FUSE request,
+ * are the n waits the daemon has pending on p's object. */
 static bool all_blocked(struct peers *p, const pid_t *pids, int n)
 {
+	int64_t end = now_ms() + WU_TIMEOUT_MS;
+
 	for (int i = 0; i < n; i++)
 		if (!wu_await(&p->up))
 			return false;
 	for (int i = 0; i < n; i++)
 		if (!wu_wait_in_fuse(pids[i], 1))
 			return false;
+	while (wu_xattr_num(p->mpath, SECTIONFS_XATTR_WAITERS) != n) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
 	return true;
 }
 
@@ -402,6 +411,40 @@ static void test_B13_kind_conflicts(void)
 	ASSERT_FAILS(CreateSemaphoreA(NULL, 0, 1, event_name), ERROR_INVALID_HANDLE);
 	CU_ASSERT_TRUE(CloseHandle(mutex));
 	CU_ASSERT_TRUE(CloseHandle(section));
+}
+
+/* B13 and C20 together: an open that fails because the name is of another kind holds nothing
+ * once it has failed, so the last real handle's CloseHandle takes the name at once and the name
+ * is free for any kind.  (A failed open that only close(2)d its file left the name to the
+ * kernel's asynchronous RELEASE: a CreateMutex right after could still find the event.) */
+static void test_failed_opens_of_another_kind_hold_nothing(void)
+{
+	unsigned failures = CU_get_number_of_failures();
+
+	for (int round = 0; round < 200; round++) {
+		const char *leaf = wu_uniq("b13gone"), *name = wu_cat("Global\\", leaf);
+		const char *mpath = wu_mpath("Global", leaf);
+		HANDLE event = CreateEventA(NULL, TRUE, FALSE, name), other;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+		ASSERT_FAILS(OpenMutexA(SYNCHRONIZE, FALSE, name), ERROR_INVALID_HANDLE);
+		ASSERT_FAILS(CreateSemaphoreA(NULL, 0, 1, name), ERROR_INVALID_HANDLE);
+		ASSERT_FAILS(OpenFileMappingA(FILE_MAP_READ, FALSE, name), ERROR_INVALID_HANDLE);
+		ASSERT_FAILS(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x1000,
+						 name),
+			     ERROR_INVALID_HANDLE);
+		CU_ASSERT_TRUE(CloseHandle(event));
+		CU_ASSERT_FALSE(wu_exists(mpath));                  /* gone with the last handle */
+		SetLastError(0xdeadbeef);
+		other = CreateMutexA(NULL, FALSE, name);            /* so free for another kind */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+		ASSERT_ERR(ERROR_SUCCESS);
+		ASSERT_FAILS(OpenEventA(SYNCHRONIZE, FALSE, name), ERROR_INVALID_HANDLE);
+		CU_ASSERT_TRUE(CloseHandle(other));
+		CU_ASSERT_FALSE(wu_exists(mpath));
+		if (CU_get_number_of_failures() != failures)
+			break;                                      /* one round tells it */
+	}
 }
 
 /* ---- lifetime ---- */
@@ -1167,6 +1210,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_open_errors),
 	UNIT_TEST(test_names_follow_the_section_rules),
 	UNIT_TEST(test_B13_kind_conflicts),
+	UNIT_TEST(test_failed_opens_of_another_kind_hold_nothing),
 	UNIT_TEST(test_name_goes_with_the_last_close),
 	UNIT_TEST(test_duplicate_handle_keeps_the_object),
 	UNIT_TEST(test_unnamed_objects),
