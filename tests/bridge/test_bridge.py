@@ -1164,6 +1164,7 @@ class EventReader(Program):
 
     def __init__(self, path):
         super().__init__([sys.executable, "-c", EVENT_READER, path])
+        self.path = path
 
     def expect(self, pattern, timeout):
         """The match, or None when the reader says nothing like it in time."""
@@ -1173,7 +1174,14 @@ class EventReader(Program):
         self.send("read")
         if not self.expect(r"^waiting$", 10):
             raise AssertionError("the reader did not start: " + self.err.text())
-        time.sleep(0.05)   # in read() by now
+        # its read is a wait in the daemon, which a pulse reaches (a read still on its way
+        # through the kernel is not); this reader is the copy's only one
+        deadline = time.monotonic() + 10
+        while sfstest.xattr(self.path, "waiters") != "1":
+            if time.monotonic() > deadline:
+                raise AssertionError("the reader's read is no wait in the daemon: %s waiters"
+                                     % sfstest.xattr(self.path, "waiters"))
+            time.sleep(0.002)
 
     def try_read(self):
         """What a read that must not block gives: "got HEX" or "error E"."""
