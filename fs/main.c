@@ -220,6 +220,7 @@ int main(int argc, char **argv)
 		perror("sectionfs: wait timer thread");
 		goto err_notifier;
 	}
+	fs.thread_ends = thread_ends_start(&fs);
 
 	loop = fuse_loop_cfg_create();
 	if (!loop)
@@ -237,6 +238,8 @@ int main(int argc, char **argv)
 	uring_stop(&fs);
 
 err_notifier:
+	thread_ends_stop(fs.thread_ends);
+	fs.thread_ends = NULL;
 	waits_timer_stop(&fs);
 	cap_watch_stop(cap_watch);
 	ticker_stop(fs.sweeper);

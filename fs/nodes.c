@@ -79,6 +79,7 @@ void nodes_destroy(struct sfs *fs)
 		free(g);
 		ns_put(ns);
 	}
+	sync_forget_open_files(fs);
 	pthread_mutex_destroy(&fs->nodes_lock);
 }
 

@@ -77,6 +77,15 @@ int sync_count_open_file(struct sfs *fs, struct open_file *of)
 	return files ? 0 : ENOMEM;
 }
 
+void sync_forget_open_files(struct sfs *fs)
+{
+	/* Open files whose RELEASE went with the connection are still listed, and never will
+	 * be uncounted: their lists go (the open files themselves go with the process). */
+	tdestroy(fs->object_files, free);
+	fs->object_files = NULL;
+	pthread_mutex_destroy(&fs->objects_lock);
+}
+
 static bool owned_by_file(const struct sync_owner *owner, void *ctx)
 {
 	return owner->id == ((const struct open_file *)ctx)->owner_tag;
@@ -118,6 +127,64 @@ void sync_uncount_open_file(struct sfs *fs, struct open_file *of)
 	sync_mutex_abandon(sec, owned_by_file, of);
 	if (!process_left)
 		sync_mutex_abandon(sec, owned_by_process_thread, &of->tgid);
+}
+
+/* A thread of process *ctx (struct sync_owner: id the thread): the mutexes it took by WAIT. */
+static bool owned_by_thread(const struct sync_owner *owner, void *ctx)
+{
+	const struct sync_owner *thread = ctx;
+
+	return !(owner->id & FILE_OWNER_TAG) && owner->id == thread->id &&
+	       owner->pid == thread->pid;
+}
+
+/* What sync_thread_ended gathers: the mutexes a process has open files of, referenced. */
+struct process_mutexes {
+	pid_t tgid;
+	struct section **found;
+	size_t n, cap;
+};
+
+static void gather_mutex(const void *nodep, VISIT which, void *ctx)
+{
+	const struct object_files *files = *(struct object_files *const *)nodep;
+	struct process_mutexes *pm = ctx;
+	struct open_file *of;
+	struct section **grown;
+
+	if (which != postorder && which != leaf)
+		return;
+	LIST_FOREACH(of, &files->files, in_object) {
+		if (of->tgid != pm->tgid || section_kind(of->node->section) != OBJECT_MUTEX)
+			continue;
+		if (pm->n == pm->cap) {
+			grown = realloc(pm->found, (pm->cap * 2 + 8) * sizeof(*grown));
+			if (!grown)
+				return;
+			pm->found = grown;
+			pm->cap = pm->cap * 2 + 8;
+		}
+		section_get(of->node->section);
+		pm->found[pm->n++] = of->node->section;
+		return;
+	}
+}
+
+void sync_thread_ended(struct sfs *fs, pid_t tid, pid_t tgid)
+{
+	struct sync_owner thread = { .id = (uint64_t)tid, .pid = (uint32_t)tgid };
+	struct process_mutexes pm = { .tgid = tgid };
+
+	/* A mutex a thread owns is one its process has an open file of: when the process let go
+	 * of its last one, the mutex was abandoned then (sync_uncount_open_file). */
+	pthread_mutex_lock(&fs->objects_lock);
+	twalk_r(fs->object_files, gather_mutex, &pm);
+	pthread_mutex_unlock(&fs->objects_lock);
+	for (size_t i = 0; i < pm.n; i++) {
+		sync_mutex_abandon(pm.found[i], owned_by_thread, &thread);
+		section_put(pm.found[i]);
+	}
+	free(pm.found);
 }
 
 /* The core's ready hook: every poll waiting on sec hears that a read would not block now.  The
@@ -467,6 +534,12 @@ static void ioctl_wait(fuse_req_t req, const struct open_file *of, const struct 
 	};
 	unsigned count = w->count;
 
+	for (unsigned i = 0; i < count; i++)
+		if (section_kind(objects[i]) == OBJECT_MUTEX) {
+			/* a mutex this wait takes is the thread's: abandoned when it ends (H52) */
+			thread_ends_watch(fs->thread_ends, fuse_req_ctx(req)->pid, tgid);
+			break;
+		}
 	waits_start(fs, req, &spec, reply_wait, w);   /* takes w; the core took its references */
 	for (unsigned i = 0; i < count; i++)
 		section_put(objects[i]);

@@ -181,6 +181,7 @@ struct sfs {
 	pthread_mutex_t objects_lock;   /* the open files of objects (ops_sync.c), taken alone */
 	void *object_files;         /* objects_lock: tsearch tree of their open files, by st_ino */
 	struct wait_timer *wait_timer;  /* fixed; waits.c */
+	struct thread_ends *thread_ends;    /* fixed; NULL before Linux 6.9 (thread_ends.c) */
 	LIST_HEAD(, node) section_nodes;          /* nodes_lock: for nodes_destroy() */
 	LIST_HEAD(, ns_nodes) session_groups;     /* nodes_lock: every session's, for the same */
 	struct node root, sessions_dir, local, session0;   /* fixed */
@@ -427,6 +428,8 @@ void sync_open(fuse_req_t req, struct node *node, struct fuse_file_info *fi, str
 /* A counted open file is let go (before its handle is closed): a mutex it holds, or that a
  * thread of its process holds when this was the process's last open file of it, is abandoned. */
 void sync_uncount_open_file(struct sfs *fs, struct open_file *of);
+/* At exit, once no request can come: what is still counted is let go (nodes_destroy). */
+void sync_forget_open_files(struct sfs *fs);
 
 void sync_read(fuse_req_t req, size_t size, struct fuse_file_info *fi);
 void sync_write(fuse_req_t req, const char *buf, size_t size, struct fuse_file_info *fi);
@@ -446,6 +449,18 @@ int sync_set_type(struct section *sec, const char *text);
 
 /* Poll notifications for objects that can be taken now (the core's ready hook). */
 void sync_ready(void *ctx, struct section *sec);
+
+/* Thread tid of process tgid ended: the mutexes it owns are abandoned (H52). */
+void sync_thread_ended(struct sfs *fs, pid_t tid, pid_t tgid);
+
+/* ---- thread_ends.c: the ends of threads that own mutexes (H52) ---- */
+struct thread_ends;
+/* The watch and its thread; NULL when the kernel cannot say when a thread ends (PIDFD_THREAD,
+ * Linux 6.9) or nothing could be had: then mutexes are abandoned only with their process. */
+struct thread_ends *thread_ends_start(struct sfs *fs);
+/* Watches thread tid of process tgid, once however often asked (te NULL: nothing). */
+void thread_ends_watch(struct thread_ends *te, pid_t tid, pid_t tgid);
+void thread_ends_stop(struct thread_ends *te);
 
 /* ---- ops_*.c: the operations (main.c holds the table) ---- */
 void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);

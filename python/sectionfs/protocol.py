@@ -39,6 +39,13 @@ OBJECT_STRUCT = struct.Struct("=IIQ")
 IOC_OBJECT = _ioc(_READ, 7, OBJECT_STRUCT.size)
 KIND_SECTION, KIND_EVENT, KIND_MUTEX, KIND_SEMAPHORE = 0, 1, 2, 3
 
+# struct sectionfs_wait: count, wait_all, timeout_ms, result, wait_result, reserved,
+# inos[WAIT_MAX]
+WAIT_MAX = 64
+WAIT_INFINITE = 0xFFFFFFFF
+WAIT_STRUCT = struct.Struct("=IIIIII%dQ" % WAIT_MAX)
+IOC_WAIT = _ioc(_READ | _WRITE, 8, WAIT_STRUCT.size)
+
 # struct sectionfs_signal: op, count, result, previous
 SIGNAL_STRUCT = struct.Struct("=IIII")
 IOC_SIGNAL = _ioc(_READ | _WRITE, 9, SIGNAL_STRUCT.size)

@@ -7,9 +7,12 @@ signals, poll says when a read would not block.
   The handle is a second open file of the staged object, opened once it has its type (a file
   opened before is no stream of the object, protocol.h), so the staged descriptor is closed
   before the publication.
-- Every handle is opened O_NONBLOCK: wait() polls the descriptor and reads without blocking,
-  and reads again when another waiter took the object between the poll and the read, until
-  its deadline.  So fileno() can go into any select/epoll/asyncio loop as it is.
+- Every handle is opened O_NONBLOCK, so fileno() can go into any select/epoll/asyncio loop as
+  it is.  An event's or a semaphore's wait() is one SECTIONFS_IOC_WAIT, a wait in the daemon
+  as winmap's WaitForSingleObject is: a pulse reaches it, and user.section.waiters counts it.
+  A mutex's wait() polls the descriptor and reads without blocking (the read makes this open
+  file the owner), and reads again when another waiter took it between the poll and the read,
+  until its deadline.
 - A mutex taken through the file belongs to that open file (not to a thread, as winmap's do):
   it is released by a write to the same handle, and abandoned when the handle closes unreleased.
 - Events and semaphores are signalled with SECTIONFS_IOC_SIGNAL, which answers Win32 codes and a
@@ -27,6 +30,8 @@ from .winerror import ERROR_INVALID_PARAMETER, ERROR_NOT_OWNER, error
 
 WAIT_OBJECT_0 = 0x00
 WAIT_ABANDONED = 0x80
+WAIT_TIMEOUT = 0x102
+WAIT_FAILED = 0xFFFFFFFF
 LONG_MAX = 0x7FFFFFFF                # a semaphore's count is a Win32 LONG
 _RESULT = struct.Struct("=Q")        # a read of 8 bytes: the wait result, host order
 _ACCESS = {"rw": os.O_RDWR, "r": os.O_RDONLY}
@@ -49,20 +54,10 @@ class _SyncObject(Handle):
     @property
     def waiters(self):
         """user.section.waiters: how many waits the daemon has pending on the object now, from
-        any process: blocked reads of its files and winmap's WaitFor* calls.  This package's
-        wait() polls and then takes without blocking, so it is not one of them (and, like any
-        poller, is not reached by a pulse)."""
+        any process: blocked reads of its files, winmap's WaitFor* calls and this package's
+        wait() of an event or a semaphore (a mutex's wait() polls, and is not counted)."""
         self._check_open()
         return int(os.getxattr(self._fd, protocol.XATTR_WAITERS))
-
-    def _take(self):
-        """One read without blocking: the Win32 wait result, or None when the object cannot be
-        taken now."""
-        try:
-            data = os.read(self._fd, _RESULT.size)
-        except BlockingIOError:
-            return None
-        return _RESULT.unpack(data)[0]
 
     def wait(self, timeout=None):
         """WaitForSingleObject: True once the object is taken (an auto-reset event reset, a
@@ -72,20 +67,33 @@ class _SyncObject(Handle):
         if timeout is not None and not timeout >= 0:
             raise ValueError("timeout is None or a number of seconds >= 0, not %r" % (timeout,))
         deadline = None if timeout is None else time.monotonic() + timeout
-        poller = select.poll()
-        poller.register(self._fd, select.POLLIN)
+        return self._wait_until(deadline)
+
+    def _wait_until(self, deadline):
+        """A wait in the daemon (SECTIONFS_IOC_WAIT) until the monotonic deadline (None: for
+        ever); a signal handler that returns does not end it, as Win32 waits are not ended by
+        signals."""
+        ino = os.fstat(self._fd).st_ino
         while True:
-            result = self._take()
-            if result is not None:
-                self._taken(result)
-                return True
             if deadline is None:
-                poller.poll()
-                continue
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            poller.poll(math.ceil(left * 1000))
+                timeout_ms = protocol.WAIT_INFINITE
+            else:
+                left = max(deadline - time.monotonic(), 0)
+                timeout_ms = min(math.ceil(left * 1000), protocol.WAIT_INFINITE - 1)
+            try:
+                fields = ioctl(self._fd, protocol.IOC_WAIT, protocol.WAIT_STRUCT, 1, 0,
+                               timeout_ms, 0, 0, 0, ino, *[0] * (protocol.WAIT_MAX - 1))
+            except InterruptedError:
+                continue                                 # what is left of the timeout
+            result, wait_result = fields[3], fields[4]
+            if wait_result == WAIT_TIMEOUT:
+                if deadline is None or time.monotonic() >= deadline:
+                    return False
+                continue                                 # a timeout past 49 days, in parts
+            if wait_result == WAIT_FAILED:
+                raise error(result, self.name)
+            self._taken(wait_result)
+            return True
 
     def _taken(self, result):
         """What a kind notes of a wait that took it."""
@@ -127,6 +135,33 @@ class Mutex(_SyncObject):
 
     def _taken(self, result):
         self.abandoned = result == WAIT_ABANDONED
+
+    def _take(self):
+        """One read without blocking: the Win32 wait result, or None when the mutex cannot be
+        taken now."""
+        try:
+            data = os.read(self._fd, _RESULT.size)
+        except BlockingIOError:
+            return None
+        return _RESULT.unpack(data)[0]
+
+    def _wait_until(self, deadline):
+        """Taken by a read, so that the mutex is this open file's (a WAIT would make it the
+        calling thread's): a poll, then a read that does not block."""
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
+        while True:
+            result = self._take()
+            if result is not None:
+                self._taken(result)
+                return True
+            if deadline is None:
+                poller.poll()
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            poller.poll(math.ceil(left * 1000))
 
     def release(self):
         """ReleaseMutex: once per wait that took it.  PermissionError (ERROR_NOT_OWNER) when

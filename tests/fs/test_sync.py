@@ -479,10 +479,14 @@ print("%d %d" % wait(fd, [ino(fd)], timeout=0))
         ev = self.create("Ev", "event auto nonsignaled")
         fm, fe = self.open(m), self.open(ev)
         inos = [object_ino(fm)[1], object_ino(fe)[1]]
-        box = {}
-        t = threading.Thread(target=lambda: box.update(r=ioctl_wait(fm, inos, wait_all=True)))
+        box, done = {}, threading.Event()
+
+        def waiter():
+            box.update(r=ioctl_wait(fm, inos, wait_all=True))
+            done.wait(30)                             # the mutex's owner lives till told
+        t = threading.Thread(target=waiter)
         t.start()
-        time.sleep(0.3)
+        self.await_waiters(m, 1)
         self.assertEqual(xattr(m, "state"), "free")   # nothing held meanwhile
         # another process takes the mutex while the wait-all waits
         holder = self.spawn(CHILD_PRELUDE + r'''
@@ -500,12 +504,21 @@ sys.stdin.readline()
         self.assertEqual(xattr(ev, "state"), "signaled")   # not consumed alone
         holder.send()
         holder.expect("released")
-        t.join(10)
+        deadline = time.monotonic() + 10
+        while "r" not in box and time.monotonic() < deadline:
+            time.sleep(0.01)
         self.assertEqual(box.get("r"), (WAIT_OBJECT_0, 0))
         self.assertEqual(xattr(ev, "state"), "nonsignaled")
         self.assertEqual(xattr(m, "state"), "owned %d 1" % os.getpid())
         # the waiting thread owns it, not this one (nor the process)
         self.assertEqual(ioctl_signal(fm, RELEASE_MUTEX), (ERROR_NOT_OWNER, 0))
+        # and when it ends without releasing it, the mutex is abandoned (H52)
+        done.set()
+        t.join(10)
+        deadline = time.monotonic() + 10
+        while xattr(m, "state") != "abandoned" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(xattr(m, "state"), "abandoned")
 
 
 class TestOthers(SyncTestCase):

@@ -12,6 +12,10 @@ int main(void)
 	printf("IOC_RETIRE %lu\n", (unsigned long)SECTIONFS_IOC_RETIRE);
 	printf("IOC_OBJECT %lu\n", (unsigned long)SECTIONFS_IOC_OBJECT);
 	printf("IOC_SIGNAL %lu\n", (unsigned long)SECTIONFS_IOC_SIGNAL);
+	printf("IOC_WAIT %lu\n", (unsigned long)SECTIONFS_IOC_WAIT);
+	printf("WAIT_STRUCT %zu\n", sizeof(struct sectionfs_wait));
+	printf("WAIT_MAX %u\n", SECTIONFS_WAIT_MAX);
+	printf("WAIT_INFINITE %u\n", SECTIONFS_WAIT_INFINITE);
 	printf("OBJECT_STRUCT %zu\n", sizeof(struct sectionfs_object));
 	printf("SIGNAL_STRUCT %zu\n", sizeof(struct sectionfs_signal));
 	printf("KIND_SECTION %u\n", SECTIONFS_KIND_SECTION);

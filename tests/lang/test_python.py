@@ -410,7 +410,7 @@ class Contract(unittest.TestCase):
             if key == "LIFETIMES":
                 ours = ",".join(ours)
             self.assertEqual(str(ours), value, key)
-        self.assertEqual(len(lines), 34)
+        self.assertEqual(len(lines), 38)
 
     def test_installs_where_the_system_python_finds_it(self):
         """meson install puts the package in a directory on the chosen interpreter's sys.path,

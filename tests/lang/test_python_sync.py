@@ -5,6 +5,7 @@ ownership by the open file, semaphore counts, select() on fileno(), temporary li
 and who may signal what."""
 import os
 import select
+import signal
 import threading
 import time
 
@@ -171,13 +172,52 @@ class Sync(sfstest.MountTestCase):
             for w in waiters:
                 w.expect("open")
                 w.send("wait 5")
-            time.sleep(0.5)                                      # both are waiting
+            self.await_waiters(ev, 2)                            # both wait in the daemon
             ev.set()
             for w in waiters:
                 w.send("quit")
             said = sorted(w.finish()[1].strip() for w in waiters)
             self.assertEqual(said.count("woke"), woken, said)
             self.assertEqual(ev.state, "signaled" if manual else "nonsignaled")
+
+    def await_waiters(self, ev, n):
+        deadline = time.monotonic() + 30
+        while ev.waiters != n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(ev.waiters, n)
+
+    def test_a_pulse_reaches_the_waits_there_are(self):
+        for manual, woken in ((True, 2), (False, 1)):
+            name = "Global\\Pulse%d" % manual
+            ev = self.event(name, manual_reset=manual)
+            waiters = [self.spawn(EVENT_CHILD, self.mount.dir, name, "r") for _ in range(2)]
+            for w in waiters:
+                w.expect("open")
+                w.send("wait 3")
+            self.await_waiters(ev, 2)        # a wait of this package is one in the daemon
+            ev.pulse()
+            for w in waiters:
+                w.send("quit")
+            said = sorted(w.finish()[1].strip() for w in waiters)
+            self.assertEqual(said.count("woke"), woken, said)
+            self.assertEqual(said.count("timeout"), 2 - woken, said)
+            self.assertEqual(ev.state, "nonsignaled")
+            self.assertEqual(ev.waiters, 0)
+
+    def test_a_signal_handler_does_not_end_a_wait(self):
+        ev = self.event("Global\\Alarmed")
+        rang = []
+        old = signal.signal(signal.SIGALRM, lambda *_: rang.append(1))
+        self.addCleanup(signal.signal, signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_REAL, 0.1, 0.1)
+        self.addCleanup(signal.setitimer, signal.ITIMER_REAL, 0)
+        start = time.monotonic()
+        self.assertFalse(ev.wait(0.6))
+        self.assertGreaterEqual(time.monotonic() - start, 0.6)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        self.assertGreaterEqual(len(rang), 2)             # it was interrupted, and went on
+        threading.Timer(0.2, ev.set).start()
+        self.assertTrue(ev.wait(10))
 
     def test_pulse_and_reset(self):
         ev = self.event("Global\\Pulsed", manual_reset=True)

@@ -731,6 +731,72 @@ static void test_mutex_abandoned_by_sigkill(void)
 	peers_close(&p);
 }
 
+/* A thread that takes the mutex (twice, as a recursive owner) and, with `release`, lets it go
+ * again; then it ends. */
+struct thread_take {
+	HANDLE mutex;
+	bool release;
+	DWORD took;
+};
+
+static void *take_and_end(void *varg)
+{
+	struct thread_take *t = varg;
+
+	t->took = WaitForSingleObject(t->mutex, 0);
+	if (t->took == WAIT_OBJECT_0 && WaitForSingleObject(t->mutex, 0) == WAIT_OBJECT_0 &&
+	    t->release) {
+		ReleaseMutex(t->mutex);
+		ReleaseMutex(t->mutex);
+	}
+	return NULL;
+}
+
+static void run_thread_take(struct thread_take *t)
+{
+	pthread_t thread;
+
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&thread, NULL, take_and_end, t), 0);
+	pthread_join(thread, NULL);
+}
+
+/* H52: a mutex whose owning thread ends is abandoned then, while its process lives on; the
+ * next wait, in the same process here, takes it with WAIT_ABANDONED. */
+static void test_mutex_abandoned_when_its_thread_ends(void)
+{
+	const char *leaf = wu_uniq("mxthread");
+	const char *mpath = wu_mpath("Global", leaf);
+	struct thread_take t = { .mutex = CreateMutexA(NULL, FALSE, wu_cat("Global\\", leaf)) };
+	char owned[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t.mutex);
+	run_thread_take(&t);
+	ASSERT_EQ(t.took, WAIT_OBJECT_0);
+	ASSERT_EQ(WaitForSingleObject(t.mutex, WU_TIMEOUT_MS), WAIT_ABANDONED_0);
+	snprintf(owned, sizeof(owned), "owned %d 1", (int)getpid());
+	ASSERT_STR(STATE(mpath), owned);                       /* this thread's, once */
+	CU_ASSERT_TRUE(ReleaseMutex(t.mutex));
+	ASSERT_STR(STATE(mpath), "free");
+	ASSERT_EQ(WaitForSingleObject(t.mutex, 0), WAIT_OBJECT_0);   /* abandoned once only */
+	CU_ASSERT_TRUE(ReleaseMutex(t.mutex));
+
+	/* a thread that released it before ending abandons nothing */
+	t.release = true;
+	run_thread_take(&t);
+	ASSERT_EQ(t.took, WAIT_OBJECT_0);
+	ASSERT_EQ(WaitForSingleObject(t.mutex, 0), WAIT_OBJECT_0);
+	CU_ASSERT_TRUE(ReleaseMutex(t.mutex));
+
+	/* nor does one that only tried while this thread owned it */
+	ASSERT_EQ(WaitForSingleObject(t.mutex, 0), WAIT_OBJECT_0);
+	run_thread_take(&t);
+	ASSERT_EQ(t.took, WAIT_TIMEOUT);
+	usleep(QUIET_MS * 1000);                                /* its end is long seen */
+	ASSERT_STR(STATE(mpath), owned);
+	CU_ASSERT_TRUE(ReleaseMutex(t.mutex));
+	CU_ASSERT_TRUE(CloseHandle(t.mutex));
+}
+
 /* ---- semaphores ---- */
 
 static int semaphore_take_child(void *varg)
@@ -1218,6 +1284,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_mutex_not_owner_thread),
 	UNIT_TEST(test_mutex_initial_owner_only_when_created),
 	UNIT_TEST(test_mutex_abandoned_by_sigkill),
+	UNIT_TEST(test_mutex_abandoned_when_its_thread_ends),
 	UNIT_TEST(test_semaphore_parameters),
 	UNIT_TEST(test_semaphore_overflow_changes_nothing),
 	UNIT_TEST(test_wait_all_takes_all_or_nothing),
