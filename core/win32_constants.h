@@ -107,6 +107,7 @@
 #define WAIT_ABANDONED_0          0x00000080u
 #define WAIT_ABANDONED            WAIT_ABANDONED_0
 #define WAIT_TIMEOUT              0x00000102u
+#define WAIT_IO_COMPLETION        0x000000C0u
 #define WAIT_FAILED               0xFFFFFFFFu
 
 /* NTSTATUS values a Win32 caller sees (in OVERLAPPED.Internal). */

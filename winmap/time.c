@@ -46,3 +46,10 @@ void WINAPI Sleep(DWORD ms)
 	while (nanosleep(&ts, &ts) != 0)
 		;
 }
+
+DWORD WINAPI SleepEx(DWORD ms, BOOL alertable)
+{
+	(void)alertable;             /* no APCs here (winmap.h): the sleep always runs out */
+	Sleep(ms);
+	return 0;
+}

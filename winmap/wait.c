@@ -84,3 +84,17 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD timeout_ms)
 {
 	return WaitForMultipleObjects(1, &h, FALSE, timeout_ms);
 }
+
+/* Alertable or not, the same waits: no APC can be queued to a thread here (winmap.h). */
+DWORD WINAPI WaitForMultipleObjectsEx(DWORD count, const HANDLE *handles, BOOL wait_all,
+				      DWORD timeout_ms, BOOL alertable)
+{
+	(void)alertable;
+	return WaitForMultipleObjects(count, handles, wait_all, timeout_ms);
+}
+
+DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD timeout_ms, BOOL alertable)
+{
+	(void)alertable;
+	return WaitForMultipleObjects(1, &h, FALSE, timeout_ms);
+}

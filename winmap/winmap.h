@@ -255,6 +255,11 @@ BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPre
 DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
 DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles, BOOL bWaitAll,
 				    DWORD dwMilliseconds);
+/* The same with bAlertable: winmap has no APCs (no QueueUserAPC, no completion routines), so
+ * nothing can end an alertable wait early and WAIT_IO_COMPLETION is never returned. */
+DWORD WINAPI WaitForSingleObjectEx(HANDLE hHandle, DWORD dwMilliseconds, BOOL bAlertable);
+DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpHandles, BOOL bWaitAll,
+				      DWORD dwMilliseconds, BOOL bAlertable);
 
 /* ---- handles ---- */
 BOOL WINAPI CloseHandle(HANDLE hObject);
@@ -300,6 +305,7 @@ BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
 DWORD WINAPI timeGetTime(void);
 DWORD WINAPI GetTickCount(void);
 void WINAPI Sleep(DWORD dwMilliseconds);
+DWORD WINAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);   /* 0: no APCs (above) */
 /* The monotonic clock in nanoseconds: the frequency is 1e9 (Windows' is often 1e7; programs
  * divide by it, as they must). */
 BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *lpPerformanceCount);

@@ -79,6 +79,12 @@ class HolderTestCase(MountTestCase):
     def section(self, name="S", data=b"", size=4096, mode=0o644):
         path = self.make("Global", name, data=data, mode=mode)
         os.truncate(path, size)
+        # This process made it, and the kernel tells the daemon of that close when it gets
+        # round to it (RELEASE is asynchronous): till then this process is one of its holders.
+        deadline = time.monotonic() + 10
+        while any(pid == os.getpid() for pid, _ in holders_of(path)) and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
         return path
 
     def ls(self, *args, preexec_fn=None, env=None):

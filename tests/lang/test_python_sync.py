@@ -164,19 +164,23 @@ class Sync(sfstest.MountTestCase):
         child.send("quit")
         self.assertEqual(child.finish()[0], 0)
 
+    def two_waiters(self, name, manual, seconds, signal):
+        """Two children wait `seconds` on a new event `name` (both in the daemon), then
+        signal(event) is done: what each said, sorted, and the event."""
+        ev = self.event(name, manual_reset=manual)
+        waiters = [self.spawn(EVENT_CHILD, self.mount.dir, name, "r") for _ in range(2)]
+        for w in waiters:
+            w.expect("open")
+            w.send("wait %g" % seconds)
+        self.await_waiters(ev, 2)            # a wait of this package is one in the daemon
+        signal(ev)
+        for w in waiters:
+            w.send("quit")
+        return sorted(w.finish()[1].strip() for w in waiters), ev
+
     def test_auto_reset_wakes_one_of_two_waiters_manual_wakes_both(self):
         for manual, woken in ((False, 1), (True, 2)):
-            name = "Global\\Two%d" % manual
-            ev = self.event(name, manual_reset=manual)
-            waiters = [self.spawn(EVENT_CHILD, self.mount.dir, name, "r") for _ in range(2)]
-            for w in waiters:
-                w.expect("open")
-                w.send("wait 5")
-            self.await_waiters(ev, 2)                            # both wait in the daemon
-            ev.set()
-            for w in waiters:
-                w.send("quit")
-            said = sorted(w.finish()[1].strip() for w in waiters)
+            said, ev = self.two_waiters("Global\\Two%d" % manual, manual, 5, sectionfs.Event.set)
             self.assertEqual(said.count("woke"), woken, said)
             self.assertEqual(ev.state, "signaled" if manual else "nonsignaled")
 
@@ -188,17 +192,8 @@ class Sync(sfstest.MountTestCase):
 
     def test_a_pulse_reaches_the_waits_there_are(self):
         for manual, woken in ((True, 2), (False, 1)):
-            name = "Global\\Pulse%d" % manual
-            ev = self.event(name, manual_reset=manual)
-            waiters = [self.spawn(EVENT_CHILD, self.mount.dir, name, "r") for _ in range(2)]
-            for w in waiters:
-                w.expect("open")
-                w.send("wait 3")
-            self.await_waiters(ev, 2)        # a wait of this package is one in the daemon
-            ev.pulse()
-            for w in waiters:
-                w.send("quit")
-            said = sorted(w.finish()[1].strip() for w in waiters)
+            said, ev = self.two_waiters("Global\\Pulse%d" % manual, manual, 3,
+                                        sectionfs.Event.pulse)
             self.assertEqual(said.count("woke"), woken, said)
             self.assertEqual(said.count("timeout"), 2 - woken, said)
             self.assertEqual(ev.state, "nonsignaled")

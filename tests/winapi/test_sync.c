@@ -988,6 +988,35 @@ static void test_wait_timeout_lower_bound(void)
 	CU_ASSERT_TRUE(CloseHandle(e[1]));
 }
 
+/* The Ex waits: alertable or not, they wait as the plain ones do (no APC can come). */
+static void test_ex_waits_wait_as_the_plain_ones(void)
+{
+	HANDLE e[2] = { CreateEventA(NULL, FALSE, FALSE, NULL), CreateEventA(NULL, TRUE, TRUE, NULL) };
+	int64_t t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e[1]);
+	t = now_ms();
+	ASSERT_EQ(WaitForSingleObjectEx(e[0], 100, TRUE), WAIT_TIMEOUT);
+	CU_ASSERT_TRUE(now_ms() - t >= 100);
+	ASSERT_EQ(WaitForMultipleObjectsEx(2, e, FALSE, 0, TRUE), WAIT_OBJECT_0 + 1);
+	ASSERT_EQ(WaitForMultipleObjectsEx(2, e, TRUE, 0, FALSE), WAIT_TIMEOUT);
+	CU_ASSERT_TRUE(SetEvent(e[0]));
+	ASSERT_EQ(WaitForMultipleObjectsEx(2, e, TRUE, INFINITE, TRUE), WAIT_OBJECT_0);
+	ASSERT_EQ(WaitForSingleObjectEx(e[0], 0, FALSE), WAIT_TIMEOUT);   /* auto: taken */
+	SetLastError(0xdeadbeef);
+	ASSERT_EQ(WaitForSingleObjectEx(NULL, 0, TRUE), WAIT_FAILED);
+	ASSERT_ERR(ERROR_INVALID_HANDLE);
+	SetLastError(0xdeadbeef);
+	ASSERT_EQ(WaitForMultipleObjectsEx(0, e, FALSE, 0, TRUE), WAIT_FAILED);
+	ASSERT_ERR(ERROR_INVALID_PARAMETER);
+	t = now_ms();
+	ASSERT_EQ(SleepEx(50, TRUE), 0);
+	CU_ASSERT_TRUE(now_ms() - t >= 50);
+	CU_ASSERT_TRUE(CloseHandle(e[0]));
+	CU_ASSERT_TRUE(CloseHandle(e[1]));
+}
+
 /* ---- signals do not end a wait ---- */
 
 static atomic_int handled;
@@ -1290,6 +1319,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_wait_all_takes_all_or_nothing),
 	UNIT_TEST(test_wait_any_index_and_wait_all_timeout),
 	UNIT_TEST(test_wait_timeout_lower_bound),
+	UNIT_TEST(test_ex_waits_wait_as_the_plain_ones),
 	UNIT_TEST(test_signals_do_not_end_a_wait),
 	UNIT_TEST(test_wrong_handles),
 	UNIT_TEST(test_handle_rights),
