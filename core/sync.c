@@ -163,24 +163,34 @@ static void wake_locked(struct store *st, struct section *sec, struct ended *e)
 
 /* Runs change(obj) under sync_lock on sec, an object of `kind`; waits it lets end are ended.
  * A pulse then makes the event nonsignaled again (H49: those waiting now went, nobody else). */
+/* Under sync_lock: change(obj) on sec, an object of `kind`, and the waits it lets end into e;
+ * a pulse then makes the event nonsignaled again. */
+static uint32_t change_and_wake_locked(struct section *sec, enum object_kind kind,
+				       uint32_t (*change)(struct sync_object *obj, void *arg),
+				       void *arg, bool pulse, struct ended *e)
+{
+	struct sync_object *obj = object_locked(sec, kind);
+	uint32_t err = obj ? change(obj, arg) : ERROR_INVALID_HANDLE;
+
+	if (!err)
+		wake_locked(sec->store, sec, e);
+	if (obj && pulse) {
+		obj->spec.signaled = false;
+		e->ready = NULL;
+	}
+	return err;
+}
+
 static uint32_t change_and_wake(struct section *sec, enum object_kind kind,
 				uint32_t (*change)(struct sync_object *obj, void *arg), void *arg,
 				bool pulse)
 {
 	struct store *st = sec->store;
 	struct ended e = ENDED_INIT(e);
-	struct sync_object *obj;
 	uint32_t err;
 
 	pthread_mutex_lock(&st->sync_lock);
-	obj = object_locked(sec, kind);
-	err = obj ? change(obj, arg) : ERROR_INVALID_HANDLE;
-	if (!err)
-		wake_locked(st, sec, &e);
-	if (obj && pulse) {
-		obj->spec.signaled = false;
-		e.ready = NULL;
-	}
+	err = change_and_wake_locked(sec, kind, change, arg, pulse, &e);
 	unlock_ended(st, &e);
 	return err;
 }
@@ -242,6 +252,26 @@ uint32_t sync_semaphore_release(struct section *sec, uint32_t n, uint32_t *previ
 	struct semaphore_release r = { n, previous };
 
 	return change_and_wake(sec, OBJECT_SEMAPHORE, release_semaphore, &r, false);
+}
+
+/* Under sync_lock: SignalObjectAndWait's signal (sync_wait_spec.signal_op). */
+static uint32_t signal_locked(const struct sync_wait_spec *spec, struct ended *e)
+{
+	struct semaphore_release one = { 1, NULL };
+
+	switch (spec->signal_op) {
+	case SYNC_SIGNAL_SET_EVENT:
+		return change_and_wake_locked(spec->signal, OBJECT_EVENT, set_signaled, NULL,
+					      false, e);
+	case SYNC_SIGNAL_RELEASE_MUTEX:
+		return change_and_wake_locked(spec->signal, OBJECT_MUTEX, release_mutex,
+					      (void *)&spec->owner, false, e);
+	case SYNC_SIGNAL_RELEASE_SEMAPHORE:
+		return change_and_wake_locked(spec->signal, OBJECT_SEMAPHORE, release_semaphore,
+					      &one, false, e);
+	default:
+		return ERROR_INVALID_PARAMETER;
+	}
 }
 
 struct abandon {
@@ -389,6 +419,7 @@ static void queue_locked(struct store *st, struct sync_wait *w, const struct syn
 
 uint32_t sync_wait(struct store *st, const struct sync_wait_spec *spec, uint32_t *err)
 {
+	struct ended e = ENDED_INIT(e);
 	struct sync_wait *w;
 	uint32_t result;
 
@@ -415,6 +446,8 @@ uint32_t sync_wait(struct store *st, const struct sync_wait_spec *spec, uint32_t
 
 	pthread_mutex_lock(&st->sync_lock);
 	*err = check_objects_locked(spec);
+	if (!*err && spec->signal_op != SYNC_SIGNAL_NONE)
+		*err = signal_locked(spec, &e);
 	if (*err)
 		result = WAIT_FAILED;
 	else
@@ -427,7 +460,7 @@ uint32_t sync_wait(struct store *st, const struct sync_wait_spec *spec, uint32_t
 		queue_locked(st, w, spec);
 		w = NULL;
 	}
-	pthread_mutex_unlock(&st->sync_lock);
+	unlock_ended(st, &e);       /* the waits the signal ended: after this one is queued */
 	free(w);
 	return result;
 }

@@ -3,7 +3,7 @@
  * Windows keeps every named kernel object in one namespace (B13), so an object here is a
  * struct section of another kind, as Wine's objects share one header: its name, handles,
  * staging, lifetime (C20) and ownership are a section's; it has no data (size 0, no memfd,
- * nothing charged), only the state below.  Rules H44-H55 (docs/windows-rules.md) are decided
+ * nothing charged), only the state below.  Rules H44-H56 (docs/windows-rules.md) are decided
  * here: sync_object.c holds one object's state machine, sync.c the waits over objects.
  *
  * Locks: one lock over every object's state and every wait of a store (store->sync_lock), taken
@@ -109,6 +109,14 @@ void sync_set_ready_hook(struct store *st, sync_ready_hook *hook, void *ctx);
  * it (a signaller's, sync_expire's or sync_cancel's). */
 typedef void sync_done_fn(void *ctx, uint32_t wait_result);
 
+/* What SignalObjectAndWait signals before it waits (sync_wait_spec.signal_op). */
+enum sync_signal {
+	SYNC_SIGNAL_NONE = 0,
+	SYNC_SIGNAL_SET_EVENT,          /* SetEvent */
+	SYNC_SIGNAL_RELEASE_MUTEX,      /* ReleaseMutex by the wait's owner */
+	SYNC_SIGNAL_RELEASE_SEMAPHORE,  /* ReleaseSemaphore(1) */
+};
+
 struct sync_wait_spec {
 	struct section *const *objects;
 	unsigned count;             /* 1..MAXIMUM_WAIT_OBJECTS */
@@ -122,6 +130,10 @@ struct sync_wait_spec {
 	 * was cancelled already (a signal arrived), and sync_wait returns SYNC_WAIT_CANCELLED
 	 * instead.  May be NULL. */
 	bool (*cancelled)(void *ctx);
+	/* SignalObjectAndWait: `signal` is signalled first, under the same lock as the wait is
+	 * tried and queued, so whoever the signal wakes finds this wait already waiting. */
+	enum sync_signal signal_op;
+	struct section *signal;     /* with signal_op; the caller's reference */
 };
 
 /* A fresh serial for a wait, never 0. */
@@ -135,6 +147,10 @@ uint64_t sync_serial(struct store *st);
  * past MAXIMUM_WAIT_OBJECTS), ERROR_INVALID_HANDLE (a section, or an object twice in a
  * wait_all), ERROR_NOT_ENOUGH_MEMORY.  A pending wait holds references on its objects. */
 uint32_t sync_wait(struct store *st, const struct sync_wait_spec *spec, uint32_t *err);
+/* With spec->signal_op, the objects are checked, then the signal is done (ERROR_INVALID_HANDLE
+ * for an object of another kind, ERROR_NOT_OWNER, ERROR_TOO_MANY_POSTS: WAIT_FAILED with
+ * nothing waited for), then the wait goes on as above; a wait cancelled or timed out after
+ * that keeps the signal done. */
 
 /* Takes back the pending wait `serial`: true when it did (its callback has been called with
  * SYNC_WAIT_CANCELLED before this returns), false when it ended or was never pending. */

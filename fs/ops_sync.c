@@ -506,6 +506,26 @@ static void reply_wait(fuse_req_t req, uint32_t result, uint32_t err, void *extr
 	fuse_reply_ioctl(req, 0, w, sizeof(*w));
 }
 
+/* SignalObjectAndWait's signal, as the core knows it, on of's object: the SIGNAL ioctl's
+ * rights (ioctl_signal).  A Win32 error, or 0. */
+static uint32_t wait_signal(const struct open_file *of, uint32_t op, enum sync_signal *signal)
+{
+	switch (op) {
+	case SECTIONFS_SIGNAL_SET_EVENT:
+		*signal = SYNC_SIGNAL_SET_EVENT;
+		break;
+	case SECTIONFS_SIGNAL_RELEASE_SEMAPHORE:
+		*signal = SYNC_SIGNAL_RELEASE_SEMAPHORE;
+		break;
+	case SECTIONFS_SIGNAL_RELEASE_MUTEX:
+		*signal = SYNC_SIGNAL_RELEASE_MUTEX;
+		return ERROR_SUCCESS;          /* its owner's, whatever the handle may do */
+	default:
+		return ERROR_INVALID_PARAMETER;
+	}
+	return handle_access(of->handle) & FILE_MAP_WRITE ? ERROR_SUCCESS : ERROR_ACCESS_DENIED;
+}
+
 static void ioctl_wait(fuse_req_t req, const struct open_file *of, const struct sectionfs_wait *in)
 {
 	struct sfs *fs = sfs_of(req);
@@ -531,7 +551,15 @@ static void ioctl_wait(fuse_req_t req, const struct open_file *of, const struct 
 		.wait_all = w->wait_all != 0,
 		.owner = { .id = (uint64_t)fuse_req_ctx(req)->pid, .pid = (uint32_t)tgid },
 		.timeout_ms = w->timeout_ms,
+		.signal = handle_section(of->handle),
 	};
+	if (w->signal_op && (err = wait_signal(of, w->signal_op, &spec.signal_op))) {
+		for (unsigned i = 0; i < w->count; i++)
+			section_put(objects[i]);
+		reply_wait(req, WAIT_FAILED, err, w);
+		free(w);
+		return;
+	}
 	unsigned count = w->count;
 
 	for (unsigned i = 0; i < count; i++)

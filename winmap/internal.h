@@ -152,8 +152,10 @@ uint64_t wm_monotonic_ns(void);          /* CLOCK_MONOTONIC, for timeouts and th
 /* ---- wait.c ---- */
 /* SECTIONFS_IOC_WAIT on fd for the objects `inos`, retried after signals with what is left
  * of timeout_ms (Win32 waits are not alertable by signals): WAIT_OBJECT_0 + i, WAIT_ABANDONED_0
- * + i, WAIT_TIMEOUT, or WAIT_FAILED with the last error set. */
-DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD timeout_ms);
+ * + i, WAIT_TIMEOUT, or WAIT_FAILED with the last error set.  signal_op (0: none) is
+ * SignalObjectAndWait's signal to fd's object, done once. */
+DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD timeout_ms,
+	      uint32_t signal_op);
 
 /* ---- sync.c ---- */
 /* A new handle's object for a duplicate of src, an object of `kind` (DuplicateHandle): its own

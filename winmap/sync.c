@@ -104,7 +104,7 @@ static int stage_sync(int fd, void *arg)
 	 * it is this thread's from the moment it has a name. */
 	if (wm_fd_identity(fd, &dev, &ino) < 0)
 		return -1;
-	if (wm_wait(fd, &ino, 1, false, 0) != WAIT_OBJECT_0) {
+	if (wm_wait(fd, &ino, 1, false, 0, 0) != WAIT_OBJECT_0) {
 		errno = EIO;
 		return -1;
 	}

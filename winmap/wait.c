@@ -1,6 +1,8 @@
-/* WaitForSingleObject and WaitForMultipleObjects: one SECTIONFS_IOC_WAIT, sent on the first
- * object's open file with every object's st_ino, which the daemon answers when the wait is
- * satisfied or timed out (a wait-all takes all its objects at once or none, in the daemon).
+/* WaitForSingleObject and WaitForMultipleObjects (and their Ex forms): one SECTIONFS_IOC_WAIT,
+ * sent on the first object's open file with every object's st_ino, which the daemon answers
+ * when the wait is satisfied or timed out (a wait-all takes all its objects at once or none,
+ * in the daemon).  SignalObjectAndWait is the same request sent on the object to signal, with
+ * the signal in it.
  *
  * A signal handler that runs in the waiting thread ends the ioctl with EINTR and nothing taken;
  * Win32 waits are not alertable by signals, so the wait goes on for what is left of its
@@ -27,7 +29,8 @@ static DWORD remaining_ms(DWORD timeout_ms, uint64_t start_ns)
 	return elapsed >= total ? 0 : (DWORD)((total - elapsed + 999999u) / 1000000u);
 }
 
-DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD timeout_ms)
+DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD timeout_ms,
+	      uint32_t signal_op)
 {
 	struct sectionfs_wait w;
 	uint64_t start = wm_monotonic_ns();
@@ -37,16 +40,33 @@ DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD ti
 	w.wait_all = wait_all;
 	memcpy(w.inos, inos, count * sizeof(*inos));
 	w.timeout_ms = timeout_ms;
+	w.signal_op = signal_op;
 	while (ioctl(fd, SECTIONFS_IOC_WAIT, &w) < 0) {
 		if (errno != EINTR) {
 			wm_fail_errno(errno);
 			return WAIT_FAILED;
 		}
 		w.timeout_ms = remaining_ms(timeout_ms, start);
+		w.signal_op = 0;     /* an interrupted wait had done its signal (protocol.h) */
 	}
 	if (w.wait_result == WAIT_FAILED)
 		wm_fail(w.result);
 	return w.wait_result;
+}
+
+/* The object behind h, referenced, when a wait may name it: a section, a file or no object at
+ * all cannot be waited for (ERROR_INVALID_HANDLE), nor a handle without SYNCHRONIZE
+ * (ERROR_ACCESS_DENIED); NULL then, with the last error set. */
+static struct wm_object *waitable(HANDLE h)
+{
+	struct wm_object *obj = wm_object_get_any(h, WM_SYNC_KINDS);
+
+	if (obj && !(obj->sync.access & SYNCHRONIZE)) {
+		wm_object_put(obj);
+		wm_fail(ERROR_ACCESS_DENIED);
+		return NULL;
+	}
+	return obj;
 }
 
 DWORD WINAPI WaitForMultipleObjects(DWORD count, const HANDLE *handles, BOOL wait_all,
@@ -60,20 +80,14 @@ DWORD WINAPI WaitForMultipleObjects(DWORD count, const HANDLE *handles, BOOL wai
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return WAIT_FAILED;
 	}
-	/* Each object is held (not closed under the wait) until the wait ends.  A section, a
-	 * file or no object at all cannot be waited for (ERROR_INVALID_HANDLE). */
+	/* Each object is held (not closed under the wait) until the wait ends. */
 	for (; got < count; got++) {
-		objects[got] = wm_object_get_any(handles[got], WM_SYNC_KINDS);
+		objects[got] = waitable(handles[got]);
 		if (!objects[got])
 			goto out;
-		if (!(objects[got]->sync.access & SYNCHRONIZE)) {
-			wm_object_put(objects[got]);
-			wm_fail(ERROR_ACCESS_DENIED);
-			goto out;
-		}
 		inos[got] = objects[got]->sync.ino;
 	}
-	result = wm_wait(objects[0]->sync.fd, inos, count, wait_all, timeout_ms);
+	result = wm_wait(objects[0]->sync.fd, inos, count, wait_all, timeout_ms, 0);
 out:
 	while (got > 0)
 		wm_object_put(objects[--got]);
@@ -97,4 +111,46 @@ DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD timeout_ms, BOOL alertable)
 {
 	(void)alertable;
 	return WaitForMultipleObjects(1, &h, FALSE, timeout_ms);
+}
+
+/* SignalObjectAndWait's signal for an object of `kind`: the SIGNAL op, and the right its
+ * handle needs (ReleaseMutex needs none: only its owner may, whatever the handle). */
+static uint32_t signal_of(enum wm_kind kind, DWORD *needs)
+{
+	switch (kind) {
+	case WM_EVENT:
+		*needs = EVENT_MODIFY_STATE;
+		return SECTIONFS_SIGNAL_SET_EVENT;
+	case WM_MUTEX:
+		*needs = 0;
+		return SECTIONFS_SIGNAL_RELEASE_MUTEX;
+	default:
+		*needs = SEMAPHORE_MODIFY_STATE;
+		return SECTIONFS_SIGNAL_RELEASE_SEMAPHORE;
+	}
+}
+
+/* One request: the daemon signals and queues the wait under one lock (protocol.h), so a
+ * thread the signal releases that answers at once (a PulseEvent included) finds this one
+ * waiting.  Alertable or not, the same (no APCs here). */
+DWORD WINAPI SignalObjectAndWait(HANDLE to_signal, HANDLE to_wait, DWORD timeout_ms,
+				 BOOL alertable)
+{
+	struct wm_object *signal, *wait;
+	DWORD needs, result = WAIT_FAILED;
+	uint32_t op;
+
+	(void)alertable;
+	signal = wm_object_get_any(to_signal, WM_SYNC_KINDS);
+	if (!signal)
+		return WAIT_FAILED;
+	op = signal_of(signal->kind, &needs);
+	if ((signal->sync.access & needs) != needs) {
+		wm_fail(ERROR_ACCESS_DENIED);
+	} else if ((wait = waitable(to_wait))) {
+		result = wm_wait(signal->sync.fd, &wait->sync.ino, 1, false, timeout_ms, op);
+		wm_object_put(wait);
+	}
+	wm_object_put(signal);
+	return result;
 }

@@ -260,6 +260,10 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles, BOOL 
 DWORD WINAPI WaitForSingleObjectEx(HANDLE hHandle, DWORD dwMilliseconds, BOOL bAlertable);
 DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpHandles, BOOL bWaitAll,
 				      DWORD dwMilliseconds, BOOL bAlertable);
+/* Sets the event, releases the mutex or releases the semaphore by 1, and waits, as one step:
+ * a thread the signal releases finds this one already waiting. */
+DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal, HANDLE hObjectToWaitOn,
+				 DWORD dwMilliseconds, BOOL bAlertable);
 
 /* ---- handles ---- */
 BOOL WINAPI CloseHandle(HANDLE hObject);

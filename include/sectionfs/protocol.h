@@ -225,7 +225,16 @@ struct sectionfs_object {
  * WAIT_ABANDONED_0 + i, WAIT_TIMEOUT, or WAIT_FAILED with `result` the Win32 error
  * (ERROR_INVALID_HANDLE for a section or a name twice in a wait-all,
  * ERROR_INVALID_PARAMETER for count 0 or more than SECTIONFS_WAIT_MAX).  A signal to the waiting
- * thread ends the wait (EINTR from ioctl) with nothing taken. */
+ * thread ends the wait (EINTR from ioctl) with nothing taken.
+ * SignalObjectAndWait: with `signal_op` SECTIONFS_SIGNAL_SET_EVENT, _RELEASE_MUTEX or
+ * _RELEASE_SEMAPHORE (a release of 1), the object of the open file the ioctl is sent on is
+ * signalled first, as SECTIONFS_IOC_SIGNAL would (a file open for writing but for a mutex),
+ * and the wait is queued before anyone the signal wakes can run: a waiter it releases that
+ * signals back at once finds this wait waiting.  A signal that fails is WAIT_FAILED with its
+ * error (ERROR_ACCESS_DENIED, ERROR_NOT_OWNER, ERROR_TOO_MANY_POSTS, ERROR_INVALID_HANDLE for
+ * an object of another kind), and nothing is waited for; any other op is
+ * ERROR_INVALID_PARAMETER.  Once done, the signal stays done whatever ends the wait (EINTR
+ * included: wait again without it). */
 #define SECTIONFS_WAIT_MAX 64
 #define SECTIONFS_WAIT_INFINITE 0xFFFFFFFFu
 struct sectionfs_wait {
@@ -234,7 +243,7 @@ struct sectionfs_wait {
 	uint32_t timeout_ms;
 	uint32_t result;            /* out: Win32 error when wait_result is WAIT_FAILED, else 0 */
 	uint32_t wait_result;       /* out */
-	uint32_t reserved;
+	uint32_t signal_op;         /* 0, or SignalObjectAndWait's signal (below) */
 	uint64_t inos[SECTIONFS_WAIT_MAX];
 };
 #define SECTIONFS_IOC_WAIT _IOWR(SECTIONFS_IOC_MAGIC, 8, struct sectionfs_wait)

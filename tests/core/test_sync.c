@@ -1,4 +1,4 @@
-/* Events, mutexes and semaphores: rules H44-H55 and B13 for them.  Each test makes objects in a
+/* Events, mutexes and semaphores: rules H44-H56 and B13 for them.  Each test makes objects in a
  * store's global namespace, leaves waits pending with a callback that records how they ended,
  * and signals; the store must give everything back at the end (fixture_store_done). */
 #include <CUnit/CUnit.h>
@@ -415,6 +415,94 @@ static void test_H55_wait_all_reports_an_abandoned_mutex(void)
 	handle_close(e);
 }
 
+/* SignalObjectAndWait: a wait by `who` on `on` that first does `op` to `signal`. */
+static uint32_t signal_and_wait(struct handle *signal, enum sync_signal op, struct handle *on,
+				const struct sync_owner *who, uint32_t timeout_ms, struct seen *s)
+{
+	struct section *sec = sec_of(on);
+	uint32_t err;
+	struct sync_wait_spec spec = {
+		.objects = &sec, .count = 1, .owner = *who, .timeout_ms = timeout_ms,
+		.serial = sync_serial(st), .done = record, .ctx = s,
+		.signal_op = op, .signal = sec_of(signal),
+	};
+	uint32_t r = sync_wait(st, &spec, &err);
+
+	if (r == WAIT_FAILED)
+		atomic_store(&s->result, err);
+	return r;
+}
+
+/* Whom the signal woke pulses the event the signaller waits on: the pulse must find that wait
+ * already waiting (what a signal followed by a separate wait cannot promise). */
+struct pulse_on_wake {
+	struct seen seen;
+	struct section *event;
+};
+
+static void pulse_when_woken(void *ctx, uint32_t result)
+{
+	struct pulse_on_wake *p = ctx;
+
+	record(&p->seen, result);
+	sync_event_pulse(p->event);
+}
+
+static void test_H56_signal_and_wait_is_one_step(void)
+{
+	struct handle *m = mutex("M"), *e = event("E", false, false), *s = semaphore("S", 1, 1);
+	struct pulse_on_wake woken = { .event = sec_of(e) };
+	struct section *msec = sec_of(m);
+	struct seen mine = { 0 }, now = { 0 };
+	struct sync_state state;
+	uint32_t err;
+	struct sync_wait_spec bobs = {
+		.objects = &msec, .count = 1, .owner = bob, .timeout_ms = INFINITE,
+		.serial = sync_serial(st), .done = pulse_when_woken, .ctx = &woken,
+	};
+
+	CU_ASSERT_EQUAL(wait_one(m, &alice, 0, &now), WAIT_OBJECT_0);
+	CU_ASSERT_EQUAL(sync_wait(st, &bobs, &err), SYNC_WAIT_PENDING);
+	/* alice releases the mutex and waits on E at once; bob, woken with the mutex, pulses E */
+	CU_ASSERT_EQUAL(signal_and_wait(m, SYNC_SIGNAL_RELEASE_MUTEX, e, &alice, INFINITE, &mine),
+			SYNC_WAIT_PENDING);
+	CU_ASSERT_EQUAL(woken.seen.calls, 1);
+	CU_ASSERT_EQUAL(woken.seen.result, WAIT_OBJECT_0);
+	CU_ASSERT_EQUAL(mine.calls, 1);                     /* the pulse found alice waiting */
+	CU_ASSERT_EQUAL(mine.result, WAIT_OBJECT_0);
+	CU_ASSERT_EQUAL(sync_state(msec, &state), ERROR_SUCCESS);
+	CU_ASSERT_TRUE(state.owned && state.owner.id == bob.id);
+
+	/* a signal that fails waits for nothing and changes nothing */
+	memset(&mine, 0, sizeof(mine));
+	CU_ASSERT_EQUAL(signal_and_wait(m, SYNC_SIGNAL_RELEASE_MUTEX, e, &alice, INFINITE, &mine),
+			WAIT_FAILED);
+	CU_ASSERT_EQUAL(mine.result, ERROR_NOT_OWNER);
+	CU_ASSERT_EQUAL(signal_and_wait(s, SYNC_SIGNAL_RELEASE_SEMAPHORE, e, &alice, INFINITE,
+					&mine), WAIT_FAILED);
+	CU_ASSERT_EQUAL(mine.result, ERROR_TOO_MANY_POSTS);
+	CU_ASSERT_EQUAL(signal_and_wait(s, SYNC_SIGNAL_SET_EVENT, e, &alice, INFINITE, &mine),
+			WAIT_FAILED);
+	CU_ASSERT_EQUAL(mine.result, ERROR_INVALID_HANDLE);    /* a semaphore is no event */
+	CU_ASSERT_EQUAL(sync_state(sec_of(s), &state), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(state.spec.count, 1);
+	CU_ASSERT_EQUAL(sync_state(sec_of(e), &state), ERROR_SUCCESS);
+	CU_ASSERT_EQUAL(state.waiters, 0);
+
+	/* a wait that times out keeps its signal done; a signal may satisfy its own wait */
+	CU_ASSERT_EQUAL(wait_one(s, &alice, 0, &now), WAIT_OBJECT_0);
+	CU_ASSERT_EQUAL(signal_and_wait(e, SYNC_SIGNAL_SET_EVENT, s, &alice, 0, &mine),
+			WAIT_TIMEOUT);
+	CU_ASSERT_EQUAL(sync_state(sec_of(e), &state), ERROR_SUCCESS);
+	CU_ASSERT_TRUE(state.spec.signaled);
+	CU_ASSERT_EQUAL(signal_and_wait(s, SYNC_SIGNAL_RELEASE_SEMAPHORE, s, &alice, 0, &mine),
+			WAIT_OBJECT_0);
+	CU_ASSERT_EQUAL(sync_mutex_release(msec, &bob), ERROR_SUCCESS);
+	handle_close(m);
+	handle_close(e);
+	handle_close(s);
+}
+
 static void test_wait_refuses_bad_lists(void)
 {
 	struct section_spec spec = section_spec_default(SECTION_TEMPORARY);
@@ -643,6 +731,7 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_H54_wait_any_takes_the_first_that_can_be_taken),
 	UNIT_TEST(test_H55_wait_all_takes_all_at_once_or_none),
 	UNIT_TEST(test_H55_wait_all_reports_an_abandoned_mutex),
+	UNIT_TEST(test_H56_signal_and_wait_is_one_step),
 	UNIT_TEST(test_wait_refuses_bad_lists),
 	UNIT_TEST(test_timeout_ends_a_pending_wait),
 	UNIT_TEST(test_cancel_takes_nothing),

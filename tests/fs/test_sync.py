@@ -34,7 +34,7 @@ KIND_SECTION, KIND_EVENT, KIND_MUTEX, KIND_SEMAPHORE = range(4)
 SET_EVENT, RESET_EVENT, PULSE_EVENT, RELEASE_MUTEX, RELEASE_SEMAPHORE = range(1, 6)
 WAIT_OBJECT_0, WAIT_ABANDONED_0, WAIT_TIMEOUT, WAIT_FAILED = 0, 0x80, 0x102, 0xFFFFFFFF
 INFINITE = 0xFFFFFFFF
-ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER = 6, 87
+ERROR_ACCESS_DENIED, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER = 5, 6, 87
 ERROR_NOT_OWNER, ERROR_TOO_MANY_POSTS = 288, 298
 
 # Python children share these helpers (they run as other processes, e.g. to die holding a mutex).
@@ -59,9 +59,10 @@ def object_ino(fd):
     return kind, ino
 
 
-def ioctl_wait(fd, inos, wait_all=False, timeout=INFINITE):
-    """(wait_result, Win32 error) of a WAIT for inos."""
-    arg = struct.pack(WAIT_FMT, len(inos), int(wait_all), timeout, 0, 0, 0,
+def ioctl_wait(fd, inos, wait_all=False, timeout=INFINITE, signal_op=0):
+    """(wait_result, Win32 error) of a WAIT for inos (SignalObjectAndWait: signal_op done first
+    to fd's object)."""
+    arg = struct.pack(WAIT_FMT, len(inos), int(wait_all), timeout, 0, 0, signal_op,
                       *(list(inos) + [0] * (64 - len(inos))))
     out = struct.unpack(WAIT_FMT, fcntl.ioctl(fd, IOC_WAIT, arg))
     return out[4], out[3]
@@ -458,6 +459,29 @@ class TestIoctls(SyncTestCase):
                          (WAIT_FAILED, ERROR_INVALID_HANDLE))
         self.assertEqual(ioctl_wait(fd, [ino, 12345], timeout=0),
                          (WAIT_FAILED, ERROR_INVALID_HANDLE))
+
+    def test_a_wait_that_signals_first_needs_the_signals_rights(self):
+        """SignalObjectAndWait's form of WAIT: the signal is the SIGNAL ioctl's, with its
+        rights, done only when the wait's objects are right."""
+        ev = self.create("Ev", "event manual nonsignaled")
+        other = self.create("Other", "event manual nonsignaled")
+        sem = self.create("Sem", "semaphore 1 1")
+        reader, writer = self.open(ev, os.O_RDONLY), self.open(ev)
+        other_ino = object_ino(self.open(other, os.O_RDONLY))[1]
+        self.assertEqual(ioctl_wait(reader, [other_ino], timeout=0, signal_op=SET_EVENT),
+                         (WAIT_FAILED, ERROR_ACCESS_DENIED))
+        self.assertEqual(ioctl_wait(writer, [other_ino], timeout=0, signal_op=PULSE_EVENT),
+                         (WAIT_FAILED, ERROR_INVALID_PARAMETER))     # not a signal it takes
+        self.assertEqual(ioctl_wait(writer, [other_ino, 12345], timeout=0, signal_op=SET_EVENT),
+                         (WAIT_FAILED, ERROR_INVALID_HANDLE))
+        self.assertEqual(xattr(ev, "state"), "nonsignaled")         # none of them set it
+        self.assertEqual(ioctl_wait(writer, [other_ino], timeout=0, signal_op=SET_EVENT),
+                         (WAIT_TIMEOUT, 0))
+        self.assertEqual(xattr(ev, "state"), "signaled")            # the timeout kept it
+        self.assertEqual(ioctl_wait(self.open(sem), [other_ino], timeout=0,
+                                    signal_op=RELEASE_SEMAPHORE),
+                         (WAIT_FAILED, ERROR_TOO_MANY_POSTS))
+        self.assertEqual(xattr(sem, "state"), "1 1")
 
     def test_wait_needs_an_open_file_of_the_calling_process(self):
         ev = self.create("Ev", "event manual signaled")

@@ -119,24 +119,30 @@ static int event_waiter_child(void *varg)
 	return 0;
 }
 
+/* Until the daemon has n waits pending on the object at mpath. */
+static bool wait_waiters(const char *mpath, long n)
+{
+	int64_t end = now_ms() + WU_TIMEOUT_MS;
+
+	while (wu_xattr_num(mpath, SECTIONFS_XATTR_WAITERS) != n) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
 /* Receives n "ready" bytes, then waits until the n waiters, each blocked in a FUSE request,
  * are the n waits the daemon has pending on p's object. */
 static bool all_blocked(struct peers *p, const pid_t *pids, int n)
 {
-	int64_t end = now_ms() + WU_TIMEOUT_MS;
-
 	for (int i = 0; i < n; i++)
 		if (!wu_await(&p->up))
 			return false;
 	for (int i = 0; i < n; i++)
 		if (!wu_wait_in_fuse(pids[i], 1))
 			return false;
-	while (wu_xattr_num(p->mpath, SECTIONFS_XATTR_WAITERS) != n) {
-		if (now_ms() > end)
-			return false;
-		usleep(1000);
-	}
-	return true;
+	return wait_waiters(p->mpath, n);
 }
 
 /* ---- events ---- */
@@ -1017,6 +1023,107 @@ static void test_ex_waits_wait_as_the_plain_ones(void)
 	CU_ASSERT_TRUE(CloseHandle(e[1]));
 }
 
+/* ---- SignalObjectAndWait ---- */
+
+/* Waits for the parent's signal on `name`, then pulses `name`-go at once: only a wait already
+ * waiting sees a pulse. */
+static int pulse_back_child(void *varg)
+{
+	struct peers *p = varg;
+	HANDLE ready = OpenEventA(SYNCHRONIZE, FALSE, p->name);
+	HANDLE go = OpenEventA(EVENT_MODIFY_STATE, FALSE, wu_cat(p->name, "-go"));
+
+	CHILD_CHECK(ready && go);
+	CHILD_CHECK(wu_signal(&p->up));
+	for (int round = 0; round < 20; round++) {
+		CHILD_CHECK(WaitForSingleObject(ready, WU_TIMEOUT_MS) == WAIT_OBJECT_0);
+		CHILD_CHECK(PulseEvent(go));
+	}
+	return 0;
+}
+
+static void test_H56_signal_object_and_wait_is_one_step(void)
+{
+	struct peers p;
+	HANDLE ready, go;
+	pid_t pid;
+
+	CU_ASSERT_TRUE_FATAL(peers_open(&p, "soaw"));
+	ready = CreateEventA(NULL, FALSE, FALSE, p.name);
+	go = CreateEventA(NULL, TRUE, FALSE, wu_cat(p.name, "-go"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ready);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(go);
+	pid = wu_spawn(pulse_back_child, &p);
+	CU_ASSERT_TRUE(wu_await(&p.up));
+	for (int round = 0; round < 20; round++) {
+		/* the child is waiting for `ready` in the daemon; its pulse of `go` must find us */
+		CU_ASSERT_TRUE(wait_waiters(p.mpath, 1));
+		ASSERT_EQ(SignalObjectAndWait(ready, go, WU_TIMEOUT_MS, FALSE), WAIT_OBJECT_0);
+	}
+	ASSERT_CHILD_OK(wu_wait(pid));
+	CU_ASSERT_TRUE(CloseHandle(ready));
+	CU_ASSERT_TRUE(CloseHandle(go));
+	peers_close(&p);
+}
+
+static void test_H56_signal_object_and_wait_rules(void)
+{
+	HANDLE mutex = CreateMutexA(NULL, FALSE, NULL), semaphore = CreateSemaphoreA(NULL, 1, 1, NULL);
+	HANDLE set = CreateEventA(NULL, TRUE, TRUE, NULL), unset = CreateEventA(NULL, TRUE, FALSE, NULL);
+	HANDLE section = wu_create(wu_cat("Global\\", wu_uniq("soawsec")), 0x1000), weak;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mutex);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(semaphore);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(set);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(unset);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(section);
+	/* a mutex this thread owns is released, then the wait runs */
+	ASSERT_EQ(WaitForSingleObject(mutex, 0), WAIT_OBJECT_0);
+	ASSERT_EQ(SignalObjectAndWait(mutex, set, 0, FALSE), WAIT_OBJECT_0);
+	/* now it owns none: ERROR_NOT_OWNER, and nothing is waited for */
+	SetLastError(0xdeadbeef);
+	ASSERT_EQ(SignalObjectAndWait(mutex, set, INFINITE, TRUE), WAIT_FAILED);
+	ASSERT_ERR(ERROR_NOT_OWNER);
+	/* a semaphore at its maximum: ERROR_TOO_MANY_POSTS, its count kept */
+	SetLastError(0xdeadbeef);
+	ASSERT_EQ(SignalObjectAndWait(semaphore, set, INFINITE, FALSE), WAIT_FAILED);
+	ASSERT_ERR(ERROR_TOO_MANY_POSTS);
+	ASSERT_EQ(WaitForSingleObject(semaphore, 0), WAIT_OBJECT_0);
+	ASSERT_EQ(WaitForSingleObject(semaphore, 0), WAIT_TIMEOUT);
+	/* a release of one, which its own wait may take */
+	ASSERT_EQ(SignalObjectAndWait(semaphore, semaphore, 0, FALSE), WAIT_OBJECT_0);
+	/* a timeout keeps the signal done */
+	ASSERT_EQ(SignalObjectAndWait(unset, semaphore, 100, FALSE), WAIT_TIMEOUT);
+	ASSERT_EQ(WaitForSingleObject(unset, 0), WAIT_OBJECT_0);
+	CU_ASSERT_TRUE(ResetEvent(unset));
+	/* handles: checked before anything is signalled */
+	SetLastError(0xdeadbeef);
+	ASSERT_EQ(SignalObjectAndWait(section, set, 0, FALSE), WAIT_FAILED);
+	ASSERT_ERR(ERROR_INVALID_HANDLE);
+	SetLastError(0xdeadbeef);
+	ASSERT_EQ(SignalObjectAndWait(unset, NULL, 0, FALSE), WAIT_FAILED);
+	ASSERT_ERR(ERROR_INVALID_HANDLE);
+	ASSERT_EQ(WaitForSingleObject(unset, 0), WAIT_TIMEOUT);          /* not set */
+	CU_ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), unset, GetCurrentProcess(), &weak,
+				       SYNCHRONIZE, FALSE, 0));
+	SetLastError(0xdeadbeef);
+	ASSERT_EQ(SignalObjectAndWait(weak, set, 0, FALSE), WAIT_FAILED);   /* may not set it */
+	ASSERT_ERR(ERROR_ACCESS_DENIED);
+	CU_ASSERT_TRUE(CloseHandle(weak));
+	CU_ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), set, GetCurrentProcess(), &weak,
+				       EVENT_MODIFY_STATE, FALSE, 0));
+	SetLastError(0xdeadbeef);
+	ASSERT_EQ(SignalObjectAndWait(unset, weak, 0, FALSE), WAIT_FAILED);  /* may not wait */
+	ASSERT_ERR(ERROR_ACCESS_DENIED);
+	ASSERT_EQ(WaitForSingleObject(unset, 0), WAIT_TIMEOUT);
+	CU_ASSERT_TRUE(CloseHandle(weak));
+	CU_ASSERT_TRUE(CloseHandle(mutex));
+	CU_ASSERT_TRUE(CloseHandle(semaphore));
+	CU_ASSERT_TRUE(CloseHandle(set));
+	CU_ASSERT_TRUE(CloseHandle(unset));
+	CU_ASSERT_TRUE(CloseHandle(section));
+}
+
 /* ---- signals do not end a wait ---- */
 
 static atomic_int handled;
@@ -1320,6 +1427,8 @@ const struct unit_test suite_tests[] = {
 	UNIT_TEST(test_wait_any_index_and_wait_all_timeout),
 	UNIT_TEST(test_wait_timeout_lower_bound),
 	UNIT_TEST(test_ex_waits_wait_as_the_plain_ones),
+	UNIT_TEST(test_H56_signal_object_and_wait_is_one_step),
+	UNIT_TEST(test_H56_signal_object_and_wait_rules),
 	UNIT_TEST(test_signals_do_not_end_a_wait),
 	UNIT_TEST(test_wrong_handles),
 	UNIT_TEST(test_handle_rights),
