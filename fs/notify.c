@@ -13,12 +13,9 @@ struct note {
 };
 
 struct notifier {
+	struct worker w;         /* w.lock: head, tail; w.wake: something to send */
 	struct fuse_session *se;
-	pthread_t thread;
-	pthread_mutex_t lock;    /* head, tail, stopping */
-	pthread_cond_t wake;     /* something to send */
 	struct note *head, *tail;
-	bool stopping;
 };
 
 static void send_note(struct notifier *n, struct note *note)
@@ -31,22 +28,22 @@ static void *notifier_main(void *arg)
 {
 	struct notifier *n = arg;
 
-	pthread_mutex_lock(&n->lock);
+	pthread_mutex_lock(&n->w.lock);
 	for (;;) {
-		while (!n->head && !n->stopping)
-			pthread_cond_wait(&n->wake, &n->lock);
+		while (!n->head && !n->w.stopping)
+			pthread_cond_wait(&n->w.wake, &n->w.lock);
 		struct note *note = n->head;
 		if (!note)
 			break;   /* stopping, and everything queued is sent */
 		n->head = note->next;
 		if (!n->head)
 			n->tail = NULL;
-		pthread_mutex_unlock(&n->lock);
+		pthread_mutex_unlock(&n->w.lock);
 		send_note(n, note);
 		free(note);
-		pthread_mutex_lock(&n->lock);
+		pthread_mutex_lock(&n->w.lock);
 	}
-	pthread_mutex_unlock(&n->lock);
+	pthread_mutex_unlock(&n->w.lock);
 	return NULL;
 }
 
@@ -58,12 +55,8 @@ struct notifier *notifier_start(struct fuse_session *se)
 	if (!n)
 		return NULL;
 	n->se = se;
-	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->wake, NULL);
-	err = pthread_create(&n->thread, NULL, notifier_main, n);
+	err = worker_start(&n->w, notifier_main, n);
 	if (err) {
-		pthread_cond_destroy(&n->wake);
-		pthread_mutex_destroy(&n->lock);
 		free(n);
 		errno = err;
 		return NULL;
@@ -75,26 +68,20 @@ void notifier_stop(struct notifier *n)
 {
 	if (!n)
 		return;
-	pthread_mutex_lock(&n->lock);
-	n->stopping = true;
-	pthread_cond_signal(&n->wake);
-	pthread_mutex_unlock(&n->lock);
-	pthread_join(n->thread, NULL);
-	pthread_cond_destroy(&n->wake);
-	pthread_mutex_destroy(&n->lock);
+	worker_stop(&n->w);
 	free(n);
 }
 
 static void enqueue(struct notifier *n, struct note *note)
 {
-	pthread_mutex_lock(&n->lock);
+	pthread_mutex_lock(&n->w.lock);
 	if (n->tail)
 		n->tail->next = note;
 	else
 		n->head = note;
 	n->tail = note;
-	pthread_cond_signal(&n->wake);
-	pthread_mutex_unlock(&n->lock);
+	pthread_cond_signal(&n->w.wake);
+	pthread_mutex_unlock(&n->w.lock);
 }
 
 void notifier_forget_name(struct notifier *n, fuse_ino_t parent, const char *name)

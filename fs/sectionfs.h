@@ -312,6 +312,19 @@ void trims_try(struct trims *t, struct section *sec);
 void trims_retry(struct trims *t);
 void trims_free(struct trims *t);
 
+/* ---- worker.c: a thread with a lock, a wake-up and a stop flag ---- */
+struct worker {
+	pthread_t thread;
+	pthread_mutex_t lock;       /* the thread's own state, and `stopping` */
+	pthread_cond_t wake;        /* CLOCK_MONOTONIC (cond_init_monotonic) */
+	bool stopping;              /* lock */
+};
+/* Sets w up and runs run(arg) in a new thread; 0, or pthread_create's error (w then holds
+ * nothing). */
+int worker_start(struct worker *w, void *(*run)(void *arg), void *arg);
+/* Sets `stopping`, wakes the thread, joins it and lets go of w's lock and wake-up. */
+void worker_stop(struct worker *w);
+
 /* ---- ticker.c: a thread that does one thing every few seconds ---- */
 struct ticker;
 /* Calls tick(arg) every interval_s seconds, the first time after one interval; NULL when no

@@ -9,33 +9,31 @@
 #include "sectionfs.h"
 
 struct ticker {
+	struct worker w;
 	void (*tick)(void *arg);
 	void *arg;
 	unsigned interval_s;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stopping;               /* lock */
 };
 
 static void *ticker_main(void *p)
 {
 	struct ticker *t = p;
+	struct worker *w = &t->w;
 	struct timespec until;
 
-	pthread_mutex_lock(&t->lock);
-	while (!t->stopping) {
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += t->interval_s;
-		while (!t->stopping && pthread_cond_timedwait(&t->wake, &t->lock, &until) != ETIMEDOUT)
+		while (!w->stopping && pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
 			;
-		if (t->stopping)
+		if (w->stopping)
 			break;
-		pthread_mutex_unlock(&t->lock);
+		pthread_mutex_unlock(&w->lock);
 		t->tick(t->arg);
-		pthread_mutex_lock(&t->lock);
+		pthread_mutex_lock(&w->lock);
 	}
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
@@ -46,11 +44,7 @@ struct ticker *ticker_start(void (*tick)(void *arg), void *arg, unsigned interva
 	if (!t)
 		return NULL;
 	*t = (struct ticker){ .tick = tick, .arg = arg, .interval_s = interval_s };
-	pthread_mutex_init(&t->lock, NULL);
-	cond_init_monotonic(&t->wake);
-	if (pthread_create(&t->thread, NULL, ticker_main, t) != 0) {
-		pthread_cond_destroy(&t->wake);
-		pthread_mutex_destroy(&t->lock);
+	if (worker_start(&t->w, ticker_main, t) != 0) {
 		free(t);
 		return NULL;
 	}
@@ -61,12 +55,6 @@ void ticker_stop(struct ticker *t)
 {
 	if (!t)
 		return;
-	pthread_mutex_lock(&t->lock);
-	t->stopping = true;
-	pthread_cond_signal(&t->wake);
-	pthread_mutex_unlock(&t->lock);
-	pthread_join(t->thread, NULL);
-	pthread_cond_destroy(&t->wake);
-	pthread_mutex_destroy(&t->lock);
+	worker_stop(&t->w);
 	free(t);
 }

@@ -20,11 +20,8 @@
 #include "win32_constants.h"
 
 struct wait_timer {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;        /* CLOCK_MONOTONIC */
-	bool kicked;                /* lock: a wait with a timeout came since the last look */
-	bool stop;                  /* lock */
+	struct worker w;
+	bool kicked;                /* w.lock: a wait with a timeout came since the last look */
 };
 
 /* A request whose wait is pending. */
@@ -65,10 +62,10 @@ static void on_interrupt(fuse_req_t req, void *data)
 
 static void kick_timer(struct wait_timer *t)
 {
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&t->w.lock);
 	t->kicked = true;
-	pthread_cond_signal(&t->cond);
-	pthread_mutex_unlock(&t->lock);
+	pthread_cond_signal(&t->w.wake);
+	pthread_mutex_unlock(&t->w.lock);
 }
 
 void waits_start(struct sfs *fs, fuse_req_t req, struct sync_wait_spec *spec,
@@ -104,42 +101,42 @@ static void *timer_main(void *arg)
 {
 	struct sfs *fs = arg;
 	struct wait_timer *t = fs->wait_timer;
+	struct worker *w = &t->w;
 
-	pthread_mutex_lock(&t->lock);
-	while (!t->stop) {
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
 		int64_t next;
 
 		t->kicked = false;
-		pthread_mutex_unlock(&t->lock);
+		pthread_mutex_unlock(&w->lock);
 		next = sync_expire(fs->store);   /* replies: no lock held */
-		pthread_mutex_lock(&t->lock);
-		if (t->stop || t->kicked)
+		pthread_mutex_lock(&w->lock);
+		if (w->stopping || t->kicked)
 			continue;
 		if (next < 0) {
-			pthread_cond_wait(&t->cond, &t->lock);
+			pthread_cond_wait(&w->wake, &w->lock);
 		} else {
 			struct timespec at = { next / 1000000000, next % 1000000000 };
-			pthread_cond_timedwait(&t->cond, &t->lock, &at);
+			pthread_cond_timedwait(&w->wake, &w->lock, &at);
 		}
 	}
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
 int waits_timer_start(struct sfs *fs)
 {
 	struct wait_timer *t = calloc(1, sizeof(*t));
+	int err;
 
 	if (!t)
 		return -1;
-	pthread_mutex_init(&t->lock, NULL);
-	cond_init_monotonic(&t->cond);
-	fs->wait_timer = t;
-	if (pthread_create(&t->thread, NULL, timer_main, fs) != 0) {
-		pthread_cond_destroy(&t->cond);
-		pthread_mutex_destroy(&t->lock);
+	fs->wait_timer = t;              /* before the thread, which reads it */
+	err = worker_start(&t->w, timer_main, fs);
+	if (err) {
 		free(t);
 		fs->wait_timer = NULL;
+		errno = err;
 		return -1;
 	}
 	return 0;
@@ -151,13 +148,7 @@ void waits_timer_stop(struct sfs *fs)
 
 	if (!t)
 		return;
-	pthread_mutex_lock(&t->lock);
-	t->stop = true;
-	pthread_cond_signal(&t->cond);
-	pthread_mutex_unlock(&t->lock);
-	pthread_join(t->thread, NULL);
-	pthread_cond_destroy(&t->cond);
-	pthread_mutex_destroy(&t->lock);
+	worker_stop(&t->w);
 	free(t);
 	fs->wait_timer = NULL;
 }
