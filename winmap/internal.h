@@ -163,6 +163,10 @@ DWORD wm_wait(int fd, const uint64_t *inos, DWORD count, bool wait_all, DWORD ti
  * set. */
 bool wm_sync_duplicate(enum wm_kind kind, const struct wm_sync *src, uint32_t access,
 		       struct wm_sync *dup);
+/* SignalObjectAndWait's signal for an object of `kind`: the SECTIONFS_SIGNAL_* op (SetEvent,
+ * ReleaseMutex, ReleaseSemaphore by 1), and in *needs the right its handle must have (the
+ * kind's modify right; none for a mutex, which only its owner may release). */
+uint32_t wm_sync_signal_of(enum wm_kind kind, DWORD *needs);
 
 /* ---- wide.c ---- */
 /* UTF-16 -> UTF-8, malloc'ed; NULL for NULL; sets ERROR_INVALID_NAME on bad UTF-16. */

@@ -307,13 +307,14 @@ CREATE_EX_FUNCTIONS(Event, create_event)
 OPEN_FUNCTIONS(Event, WM_EVENT)
 
 /* SECTIONFS_IOC_SIGNAL `op` on h, which must be of kind `kind` (ERROR_INVALID_HANDLE) with the
- * right `needs` (ERROR_ACCESS_DENIED).  *previous (when not NULL) gets the semaphore's count
- * before. */
-static BOOL signal_object(HANDLE h, enum wm_kind kind, DWORD needs, uint32_t op, uint32_t count,
+ * kind's modify right (ERROR_ACCESS_DENIED).  *previous (when not NULL) gets the semaphore's
+ * count before. */
+static BOOL signal_object(HANDLE h, enum wm_kind kind, uint32_t op, uint32_t count,
 			  LONG *previous)
 {
 	struct sectionfs_signal sig = { .op = op, .count = count };
 	struct wm_object *obj = wm_object_get(h, kind);
+	DWORD needs = rights_of(kind)->modify;
 	BOOL ok = FALSE;
 
 	if (!obj)
@@ -334,17 +335,17 @@ static BOOL signal_object(HANDLE h, enum wm_kind kind, DWORD needs, uint32_t op,
 
 BOOL WINAPI SetEvent(HANDLE h)
 {
-	return signal_object(h, WM_EVENT, EVENT_MODIFY_STATE, SECTIONFS_SIGNAL_SET_EVENT, 0, NULL);
+	return signal_object(h, WM_EVENT, SECTIONFS_SIGNAL_SET_EVENT, 0, NULL);
 }
 
 BOOL WINAPI ResetEvent(HANDLE h)
 {
-	return signal_object(h, WM_EVENT, EVENT_MODIFY_STATE, SECTIONFS_SIGNAL_RESET_EVENT, 0, NULL);
+	return signal_object(h, WM_EVENT, SECTIONFS_SIGNAL_RESET_EVENT, 0, NULL);
 }
 
 BOOL WINAPI PulseEvent(HANDLE h)
 {
-	return signal_object(h, WM_EVENT, EVENT_MODIFY_STATE, SECTIONFS_SIGNAL_PULSE_EVENT, 0, NULL);
+	return signal_object(h, WM_EVENT, SECTIONFS_SIGNAL_PULSE_EVENT, 0, NULL);
 }
 
 /* ---- mutexes ---- */
@@ -380,7 +381,7 @@ OPEN_FUNCTIONS(Mutex, WM_MUTEX)
 
 BOOL WINAPI ReleaseMutex(HANDLE h)
 {
-	return signal_object(h, WM_MUTEX, 0, SECTIONFS_SIGNAL_RELEASE_MUTEX, 0, NULL);
+	return signal_object(h, WM_MUTEX, SECTIONFS_SIGNAL_RELEASE_MUTEX, 0, NULL);
 }
 
 /* ---- semaphores ---- */
@@ -433,6 +434,14 @@ BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG count, LPLONG previous)
 		wm_fail(ERROR_INVALID_PARAMETER);
 		return FALSE;
 	}
-	return signal_object(h, WM_SEMAPHORE, SEMAPHORE_MODIFY_STATE,
-			     SECTIONFS_SIGNAL_RELEASE_SEMAPHORE, (uint32_t)count, previous);
+	return signal_object(h, WM_SEMAPHORE, SECTIONFS_SIGNAL_RELEASE_SEMAPHORE, (uint32_t)count,
+			     previous);
+}
+
+uint32_t wm_sync_signal_of(enum wm_kind kind, DWORD *needs)
+{
+	*needs = rights_of(kind)->modify;
+	return kind == WM_EVENT   ? SECTIONFS_SIGNAL_SET_EVENT
+	       : kind == WM_MUTEX ? SECTIONFS_SIGNAL_RELEASE_MUTEX
+				  : SECTIONFS_SIGNAL_RELEASE_SEMAPHORE;
 }

@@ -113,23 +113,6 @@ DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD timeout_ms, BOOL alertable)
 	return WaitForMultipleObjects(1, &h, FALSE, timeout_ms);
 }
 
-/* SignalObjectAndWait's signal for an object of `kind`: the SIGNAL op, and the right its
- * handle needs (ReleaseMutex needs none: only its owner may, whatever the handle). */
-static uint32_t signal_of(enum wm_kind kind, DWORD *needs)
-{
-	switch (kind) {
-	case WM_EVENT:
-		*needs = EVENT_MODIFY_STATE;
-		return SECTIONFS_SIGNAL_SET_EVENT;
-	case WM_MUTEX:
-		*needs = 0;
-		return SECTIONFS_SIGNAL_RELEASE_MUTEX;
-	default:
-		*needs = SEMAPHORE_MODIFY_STATE;
-		return SECTIONFS_SIGNAL_RELEASE_SEMAPHORE;
-	}
-}
-
 /* One request: the daemon signals and queues the wait under one lock (protocol.h), so a
  * thread the signal releases that answers at once (a PulseEvent included) finds this one
  * waiting.  Alertable or not, the same (no APCs here). */
@@ -144,7 +127,7 @@ DWORD WINAPI SignalObjectAndWait(HANDLE to_signal, HANDLE to_wait, DWORD timeout
 	signal = wm_object_get_any(to_signal, WM_SYNC_KINDS);
 	if (!signal)
 		return WAIT_FAILED;
-	op = signal_of(signal->kind, &needs);
+	op = wm_sync_signal_of(signal->kind, &needs);
 	if ((signal->sync.access & needs) != needs) {
 		wm_fail(ERROR_ACCESS_DENIED);
 	} else if ((wait = waitable(to_wait))) {
