@@ -506,8 +506,19 @@ static void reply_wait(fuse_req_t req, uint32_t result, uint32_t err, void *extr
 	fuse_reply_ioctl(req, 0, w, sizeof(*w));
 }
 
-/* SignalObjectAndWait's signal, as the core knows it, on of's object: the SIGNAL ioctl's
- * rights (ioctl_signal).  A Win32 error, or 0. */
+/* May signal `op` be sent through h?  Changing an event's or a semaphore's state is writing to
+ * it, as write(2) of its file is (EVENT_MODIFY_STATE, SEMAPHORE_MODIFY_STATE): a file opened
+ * for reading only may wait, not signal.  A mutex is released by its owner, whatever its
+ * handle may do.  ERROR_ACCESS_DENIED, or 0. */
+static uint32_t signal_access(struct handle *h, uint32_t op)
+{
+	return op == SECTIONFS_SIGNAL_RELEASE_MUTEX || (handle_access(h) & FILE_MAP_WRITE)
+		       ? ERROR_SUCCESS
+		       : ERROR_ACCESS_DENIED;
+}
+
+/* SignalObjectAndWait's signal, as the core knows it, on of's object, with the SIGNAL ioctl's
+ * rights.  A Win32 error, or 0. */
 static uint32_t wait_signal(const struct open_file *of, uint32_t op, enum sync_signal *signal)
 {
 	switch (op) {
@@ -519,11 +530,11 @@ static uint32_t wait_signal(const struct open_file *of, uint32_t op, enum sync_s
 		break;
 	case SECTIONFS_SIGNAL_RELEASE_MUTEX:
 		*signal = SYNC_SIGNAL_RELEASE_MUTEX;
-		return ERROR_SUCCESS;          /* its owner's, whatever the handle may do */
+		break;
 	default:
 		return ERROR_INVALID_PARAMETER;
 	}
-	return handle_access(of->handle) & FILE_MAP_WRITE ? ERROR_SUCCESS : ERROR_ACCESS_DENIED;
+	return signal_access(of->handle, op);
 }
 
 static void ioctl_wait(fuse_req_t req, const struct open_file *of, const struct sectionfs_wait *in)
@@ -577,12 +588,10 @@ static uint32_t ioctl_signal(fuse_req_t req, struct handle *h, struct sectionfs_
 {
 	struct sync_owner thread = { .id = (uint64_t)fuse_req_ctx(req)->pid };
 	struct section *sec = handle_section(h);
+	uint32_t err = signal_access(h, s->op);
 
-	/* Changing an event's or a semaphore's state is writing to it, as write(2) of its file
-	 * is (EVENT_MODIFY_STATE, SEMAPHORE_MODIFY_STATE): a file opened for reading only may
-	 * wait, not signal.  A mutex is released by its owner, whatever its handle may do. */
-	if (s->op != SECTIONFS_SIGNAL_RELEASE_MUTEX && !(handle_access(h) & FILE_MAP_WRITE))
-		return ERROR_ACCESS_DENIED;
+	if (err)
+		return err;
 	switch (s->op) {
 	case SECTIONFS_SIGNAL_SET_EVENT:
 		return sync_event_set(sec);
