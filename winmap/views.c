@@ -240,7 +240,7 @@ static void discard_view(struct wm_view *v)
 	if (v->local)
 		handle_close(v->local);
 	if (v->fd >= 0)
-		close(v->fd);
+		wm_close_retired(v->fd);      /* never mapped: the view goes now */
 	free(v->page_protect);
 	free(v);
 }
@@ -326,8 +326,7 @@ BOOL WINAPI UnmapViewOfFile(LPCVOID addr)
 	if (v->local) {
 		handle_close(v->local);        /* C21 for unnamed sections */
 	} else {
-		ioctl(v->fd, SECTIONFS_IOC_RETIRE);   /* the daemon sees the view go now */
-		close(v->fd);
+		wm_close_retired(v->fd);      /* the daemon sees the view go now */
 	}
 	free(v->page_protect);
 	free(v);
