@@ -64,8 +64,14 @@ def ioctl_wait(fd, inos, wait_all=False, timeout=INFINITE, signal_op=0):
     to fd's object)."""
     arg = struct.pack(WAIT_FMT, len(inos), int(wait_all), timeout, 0, 0, signal_op,
                       *(list(inos) + [0] * (64 - len(inos))))
-    out = struct.unpack(WAIT_FMT, fcntl.ioctl(fd, IOC_WAIT, arg))
-    return out[4], out[3]
+    while True:
+        try:
+            out = struct.unpack(WAIT_FMT, fcntl.ioctl(fd, IOC_WAIT, arg))
+            return out[4], out[3]
+        except InterruptedError:
+            # protocol.h: a signal ends a WAIT with nothing taken (and a signal done), and the
+            # caller waits again, as winmap does; Python retries most calls itself, not ioctl
+            arg = arg[:20] + struct.pack("=I", 0) + arg[24:]
 
 
 def ioctl_signal(fd, op, count=0):
